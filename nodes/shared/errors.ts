@@ -1,0 +1,98 @@
+// The one error shape every failure takes before it reaches output 2 (`msg.error`).
+
+/** Codes of our own. FullStory's own codes (`invalid_argument`, `too_many_requests`, …) pass through. */
+export type LocalErrorCode =
+  // input validation (never sent)
+  | 'invalid_payload'
+  | 'invalid_operation'
+  | 'invalid_identification'
+  | 'invalid_property_name'
+  | 'invalid_property_value'
+  | 'too_many_properties'
+  | 'property_value_too_large'
+  | 'invalid_schema'
+  | 'invalid_timestamp'
+  | 'invalid_field'
+  | 'missing_field'
+  | 'payload_too_large'
+  // transport
+  | 'timeout'
+  | 'network_error'
+  | 'invalid_response'
+  | 'not_configured'
+  | 'insecure_host'
+  | 'idempotency_conflict'
+  // batch mode
+  | 'job_failed'
+  | 'job_timeout'
+  | 'outcome_unknown'
+  | 'buffer_full'
+  | 'reset'
+  | 'closed';
+
+export interface ErrorDetails {
+  code: string;
+  status?: number;
+  retryable?: boolean;
+  attempts?: number;
+  /** FullStory's job id, for batch failures. */
+  jobId?: string;
+  /** Which field of the input is at fault (validation errors), e.g. `properties.plan-name`. */
+  field?: string;
+}
+
+/** What lands in `msg.error`: plain data, safe to JSON-serialise, no secrets. */
+export interface MsgError {
+  message: string;
+  code: string;
+  status?: number;
+  retryable: boolean;
+  attempts: number;
+  jobId?: string;
+  field?: string;
+}
+
+export class FullStoryError extends Error {
+  readonly code: string;
+  readonly status?: number;
+  readonly retryable: boolean;
+  attempts: number;
+  readonly jobId?: string;
+  readonly field?: string;
+
+  constructor(message: string, details: ErrorDetails) {
+    super(message);
+    this.name = 'FullStoryError';
+    this.code = details.code;
+    this.status = details.status;
+    this.retryable = details.retryable ?? false;
+    this.attempts = details.attempts ?? 0;
+    this.jobId = details.jobId;
+    this.field = details.field;
+  }
+
+  toMsgError(): MsgError {
+    const out: MsgError = {
+      message: this.message,
+      code: this.code,
+      retryable: this.retryable,
+      attempts: this.attempts,
+    };
+    if (this.status !== undefined) out.status = this.status;
+    if (this.jobId !== undefined) out.jobId = this.jobId;
+    if (this.field !== undefined) out.field = this.field;
+    return out;
+  }
+}
+
+/** A validation failure: the input can never succeed as it is, so it is not retryable. */
+export function invalidInput(code: LocalErrorCode, message: string, field?: string): FullStoryError {
+  return new FullStoryError(message, { code, retryable: false, attempts: 0, field });
+}
+
+/** Turns anything thrown into a FullStoryError (unexpected bugs become `internal_error`). */
+export function asFullStoryError(err: unknown): FullStoryError {
+  if (err instanceof FullStoryError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new FullStoryError(message, { code: 'internal_error', retryable: false });
+}
