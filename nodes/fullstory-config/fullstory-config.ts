@@ -1,0 +1,135 @@
+// fullstory-config: the API key (a credential), the host and the limits; owns the one HTTP client
+// that every user/event node using it shares.
+
+import type { Node, NodeAPI } from 'node-red';
+import type { Request, Response } from 'express';
+import { FullStoryClient, type ClientSettings } from '../shared/client';
+import { FullStoryError } from '../shared/errors';
+import { redact, regionOfKey, resolveBaseUrl, type Region } from '../shared/connection';
+import { clientLimits } from '../shared/settings';
+import type { ConfigCredentials, ConfigNodeDef } from '../shared/node-settings';
+
+export interface FullStoryConfigNode extends Node<ConfigCredentials> {
+  region: Region;
+  /** The shared client; throws not_configured / insecure_host when the settings cannot work. */
+  client(): FullStoryClient;
+}
+
+type ConnectionResult = 'read_write' | 'write_only' | 'rejected' | 'unreachable' | 'invalid';
+
+const PASSWORD_PLACEHOLDER = '__PWRD__';
+
+function resolveApiKey(credentialKey: string | undefined, envName: string | undefined, env: (name: string) => unknown): string | undefined {
+  const key = credentialKey?.trim();
+  if (key) return key;
+  const name = envName?.trim();
+  if (!name) return undefined;
+  const value = env(name);
+  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+}
+
+/**
+ * A cheap read that tells the key's rights apart: listing users by a uid nobody has answers 200
+ * for Admin/Architect keys, 403 for Standard (write-only) keys and 401 for a wrong key.
+ */
+async function testConnection(settings: ClientSettings): Promise<{ result: ConnectionResult; status?: number; message: string }> {
+  const client = new FullStoryClient({ ...settings, retry: { ...settings.retry, maxAttempts: 1 } });
+  try {
+    const response = await client.request({ method: 'GET', path: '/v2/users', query: { uid: 'node-red-connection-test' } });
+    return { result: 'read_write', status: response.status, message: 'ok' };
+  } catch (err) {
+    const error = err instanceof FullStoryError ? err : new FullStoryError(String(err), { code: 'internal_error' });
+    if (error.status === 403) return { result: 'write_only', status: 403, message: error.message };
+    if (error.status === 401) return { result: 'rejected', status: 401, message: error.message };
+    if (error.status === undefined) return { result: 'unreachable', message: error.message };
+    return { result: 'invalid', status: error.status, message: error.message };
+  } finally {
+    client.destroy();
+  }
+}
+
+export = function register(RED: NodeAPI): void {
+  function FullStoryConfig(this: FullStoryConfigNode, def: ConfigNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const apiKey = resolveApiKey(node.credentials?.apiKey, def.apiKeyEnv, (name) =>
+      RED.util.evaluateNodeProperty(name, 'env', node, {} as never),
+    );
+    node.region = regionOfKey(apiKey);
+    let client: FullStoryClient | undefined;
+    let problem: FullStoryError | undefined;
+    try {
+      const baseUrl = resolveBaseUrl(def.baseUrl);
+      if (!apiKey) {
+        problem = new FullStoryError(
+          def.apiKeyEnv
+            ? `The FullStory config node has no API key: the environment variable ${def.apiKeyEnv} is empty or unset.`
+            : 'The FullStory config node has no API key: open it and paste the key.',
+          { code: 'not_configured' },
+        );
+      } else {
+        client = new FullStoryClient({ apiKey, baseUrl, ...clientLimits(def) });
+      }
+    } catch (err) {
+      problem = err as FullStoryError;
+    }
+    if (problem) node.warn(problem.message);
+
+    node.client = () => {
+      if (client) return client;
+      throw problem ?? new FullStoryError('The FullStory config node is not ready.', { code: 'not_configured' });
+    };
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      // Data nodes close in parallel with us and may still be sending a final batch: let their
+      // requests finish (bounded by Node-RED's close timeout) before dropping the sockets.
+      const finished = client ? client.whenIdle() : Promise.resolve();
+      void finished.then(() => {
+        client?.destroy();
+        done();
+      });
+    });
+  }
+
+  RED.nodes.registerType('fullstory-config', FullStoryConfig as unknown as (this: Node, def: ConfigNodeDef) => void, {
+    credentials: { apiKey: { type: 'password' } },
+  });
+
+  const canRead = RED.auth.needsPermission('fullstory-config.read');
+  const canWrite = RED.auth.needsPermission('fullstory-config.write');
+
+  // Region of the stored key, for the editor (the key itself never leaves the runtime).
+  RED.httpAdmin.get('/fullstory/config/:id/region', canRead, (req: Request, res: Response) => {
+    const id = String(req.params.id);
+    const node = RED.nodes.getNode(id) as FullStoryConfigNode | null;
+    const creds = RED.nodes.getCredentials(id) as ConfigCredentials | undefined;
+    const key = creds?.apiKey;
+    res.json({ region: node ? node.region : key ? regionOfKey(key) : null });
+  });
+
+  RED.httpAdmin.post('/fullstory/test-connection', canWrite, (req: Request, res: Response) => {
+    const body = (req.body ?? {}) as { id?: unknown; apiKey?: unknown; apiKeyEnv?: unknown; baseUrl?: unknown } & Record<string, unknown>;
+    const id = typeof body.id === 'string' ? body.id : '';
+    const typed = typeof body.apiKey === 'string' && body.apiKey !== PASSWORD_PLACEHOLDER ? body.apiKey : undefined;
+    const stored = (RED.nodes.getCredentials(id) as ConfigCredentials | undefined)?.apiKey;
+    const apiKey = resolveApiKey(typed ?? stored, typeof body.apiKeyEnv === 'string' ? body.apiKeyEnv : undefined, (name) =>
+      process.env[name],
+    );
+    const reply = (result: ConnectionResult, message: string, status?: number) =>
+      res.json({ result, region: regionOfKey(apiKey), status, message: redact(message, [apiKey, stored, typed]) });
+    if (!apiKey) {
+      reply('invalid', 'No API key: type one, or name an environment variable that holds it.');
+      return;
+    }
+    let baseUrl: string;
+    try {
+      baseUrl = resolveBaseUrl(typeof body.baseUrl === 'string' ? body.baseUrl : '');
+    } catch (err) {
+      reply('invalid', (err as Error).message);
+      return;
+    }
+    testConnection({ apiKey, baseUrl, ...clientLimits({}) })
+      .then((outcome) => reply(outcome.result, outcome.message, outcome.status))
+      .catch((err: unknown) => reply('invalid', String(err)));
+  });
+};

@@ -1,0 +1,160 @@
+// fullstory-user: create/update (upsert by uid), get, list and delete FullStory users; upserts can
+// be buffered into batch import jobs. How each operation maps to the API lives here; everything
+// else (sending, retries, batching, routing) is the shared controller's.
+
+import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
+import type { PropertyType, UserFields } from '../shared/api-types';
+import { asFullStoryError, invalidInput } from '../shared/errors';
+import { pathOf } from '../shared/client';
+import { attachController, type DataNodeBehaviour, type SingleCall } from '../shared/data-node';
+import { compileField, FieldSet, type FieldValues } from '../shared/field-reader';
+import { parsePropertyTypes, isPlainObject } from '../shared/properties';
+import { buildUserFields, requireUserKey } from '../shared/user-request';
+import type { UserNodeDef, UserOperation } from '../shared/node-settings';
+
+const OPERATIONS: ReadonlySet<string> = new Set<UserOperation>(['upsert', 'update', 'get', 'list', 'delete']);
+/** A list gathers pages into one msg; past this many users it stops and says so (msg.fullstory.truncated). */
+export const LIST_CAP = 10_000;
+
+type UserField = 'uid' | 'userId' | 'email' | 'displayName' | 'properties';
+
+/** Editor fields that are set win over what the payload carries (see the help). */
+function withEditorFields(payload: unknown, values: FieldValues<UserField>): unknown {
+  if (Object.keys(values).length === 0) return payload;
+  const base: Record<string, unknown> = isPlainObject(payload) ? { ...payload } : payload === undefined || payload === null ? {} : (payload as Record<string, unknown>);
+  if (!isPlainObject(base)) return payload;
+  if (values.uid !== undefined) base.uid = values.uid;
+  if (values.userId !== undefined) base.id = values.userId;
+  if (values.email !== undefined) base.email = values.email;
+  if (values.displayName !== undefined) base.display_name = values.displayName;
+  if (values.properties !== undefined) {
+    base.properties = isPlainObject(base.properties) && isPlainObject(values.properties)
+      ? { ...base.properties, ...values.properties }
+      : values.properties;
+  }
+  return base;
+}
+
+function hasContent(fields: UserFields): boolean {
+  return Object.values(fields).some((v) => v !== undefined);
+}
+
+function planFor(operation: UserOperation, payload: unknown, declaredTypes: Record<string, PropertyType>): SingleCall {
+  const data = isPlainObject(payload) ? payload : {};
+  switch (operation) {
+    case 'upsert': {
+      const { fields } = buildUserFields(payload, { declaredTypes });
+      return {
+        operation,
+        request: { method: 'POST', path: '/v2/users', body: fields },
+        idempotent: true,
+        interpret: (res) => ({ id: (res as { id?: string }).id }),
+      };
+    }
+    case 'update': {
+      const { fields, id } = buildUserFields(payload, { declaredTypes });
+      const userId = requireUserKey(id, 'id');
+      if (!hasContent(fields)) throw invalidInput('missing_field', 'Nothing to update: give display_name, email or properties.', 'payload');
+      return {
+        operation,
+        request: { method: 'POST', path: pathOf`/v2/users/${userId}`, body: fields },
+        // The spec lists no Idempotency-Key for updates; an update is idempotent by nature.
+        idempotent: false,
+        interpret: (res) => ({ id: (res as { id?: string }).id ?? userId }),
+      };
+    }
+    case 'get': {
+      const userId = requireUserKey(data.id, 'id');
+      return {
+        operation,
+        request: { method: 'GET', path: pathOf`/v2/users/${userId}` },
+        idempotent: false,
+        interpret: (res) => ({ id: (res as { id?: string }).id, payload: res }),
+      };
+    }
+    case 'list': {
+      const query: Record<string, string | undefined> = {};
+      for (const key of ['uid', 'email', 'display_name'] as const) {
+        const value = data[key];
+        if (value === undefined || value === null || value === '') continue;
+        if (typeof value !== 'string') throw invalidInput('invalid_field', `${key} must be a string to filter the user list.`, `payload.${key}`);
+        query[key] = value;
+      }
+      return {
+        operation,
+        request: { method: 'GET', path: '/v2/users', query },
+        idempotent: false,
+        collectPagesUpTo: LIST_CAP,
+        interpret: (res) => ({ payload: (res as { results?: unknown[] }).results ?? [] }),
+      };
+    }
+    case 'delete': {
+      const hasId = data.id !== undefined && data.id !== null && data.id !== '';
+      const hasUid = data.uid !== undefined && data.uid !== null && data.uid !== '';
+      if (hasId === hasUid) {
+        throw invalidInput(
+          'invalid_identification',
+          hasId ? 'Delete takes either a FullStory user id or a uid, not both.' : 'Delete needs the user: set msg.payload.id (FullStory user id) or msg.payload.uid.',
+          'payload',
+        );
+      }
+      const request = hasId
+        ? { method: 'DELETE' as const, path: pathOf`/v2/users/${requireUserKey(data.id, 'id')}` }
+        : { method: 'DELETE' as const, path: '/v2/users', query: { uid: requireUserKey(data.uid, 'uid') } };
+      return { operation, request, idempotent: false, interpret: () => ({ id: hasId ? (data.id as string) : undefined }) };
+    }
+  }
+}
+
+export = function register(RED: NodeAPI): void {
+  function FullStoryUser(this: Node, def: UserNodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    let declaredTypes: Record<string, PropertyType> = {};
+    let fields = new FieldSet<UserField>({} as never);
+    let setupError: Error | undefined;
+    try {
+      declaredTypes = parsePropertyTypes(def.propertyTypes ?? '');
+      fields = new FieldSet<UserField>({
+        uid: compileField(RED, node, def.uid, def.uidType),
+        userId: compileField(RED, node, def.userId, def.userIdType),
+        email: compileField(RED, node, def.email, def.emailType),
+        displayName: compileField(RED, node, def.displayName, def.displayNameType),
+        properties: compileField(RED, node, def.properties, def.propertiesType),
+      });
+    } catch (err) {
+      setupError = asFullStoryError(err);
+      node.error(`Invalid node settings: ${setupError.message}`);
+    }
+
+    const operationOf = (msg: NodeMessageInFlow): UserOperation => {
+      const requested = (msg as { operation?: unknown }).operation;
+      if (requested === undefined || requested === null || requested === '') return def.operation || 'upsert';
+      if (typeof requested !== 'string' || !OPERATIONS.has(requested)) {
+        throw invalidInput('invalid_operation', `msg.operation "${String(requested).slice(0, 40)}" is not one of upsert, update, get, list, delete.`, 'operation');
+      }
+      return requested as UserOperation;
+    };
+
+    const behaviour: DataNodeBehaviour = {
+      resource: 'users',
+      batchOperation: 'upsert',
+      goesToBatch: (msg) => operationOf(msg) === 'upsert',
+      buildRecord: (msg) => {
+        if (setupError) throw setupError;
+        return fields.apply(msg, (values) => {
+          const { fields: user, id } = buildUserFields(withEditorFields(msg.payload, values), { declaredTypes });
+          return id === undefined ? user : { ...user, id };
+        });
+      },
+      planSingle: (msg) => {
+        if (setupError) throw setupError;
+        const operation = operationOf(msg);
+        return fields.apply(msg, (values) => planFor(operation, withEditorFields(msg.payload, values), declaredTypes));
+      },
+    };
+    attachController(RED, node, def, behaviour);
+  }
+
+  RED.nodes.registerType('fullstory-user', FullStoryUser);
+};

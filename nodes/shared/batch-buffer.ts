@@ -1,0 +1,233 @@
+// Batch mode of a data node: records wait in a bounded buffer until a size, an interval or
+// msg.flush turns them into import jobs; job outcomes are handed back to the msgs they came from.
+
+import type { BatchResource } from './api-types';
+import { FullStoryError } from './errors';
+import type { FullStoryClient } from './client';
+import { runImportJob, MAX_RECORDS_PER_JOB } from './batch-job';
+import type { JobRecord, RecordOutcome } from './batch-outcomes';
+import type { HeldMessage, MessageExit } from './held-message';
+
+export interface BatchSettings {
+  batchSize: number;
+  flushIntervalMs: number;
+  jobTimeoutMs: number;
+  maxBuffered: number;
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+  /** Time a closing node gives its final job(s) to be accepted by FullStory. */
+  closeBudgetMs: number;
+}
+
+/** One record in the buffer: its serialised form plus where its outcome must go. */
+export interface BufferedRecord extends JobRecord {
+  held: HeldMessage;
+  index: number;
+}
+
+export interface BatchObserver {
+  queued(count: number): void;
+  jobs(count: number): void;
+  jobFinished(ok: boolean, code?: string): void;
+  warn(text: string): void;
+}
+
+export class BatchBuffer {
+  private buffer: BufferedRecord[] = [];
+  /** Records taken out of the buffer but still waiting for a free job slot. */
+  private waitingForSlot = 0;
+  private runningJobs = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly jobs = new Set<Promise<void>>();
+  private readonly liveJobIds = new Set<string>();
+  private readonly closing = new AbortController();
+  private closeStarted: (() => void) | undefined;
+  private readonly closeSignal = new Promise<void>((resolve) => (this.closeStarted = resolve));
+
+  constructor(
+    private readonly resource: BatchResource,
+    private readonly settings: BatchSettings,
+    private readonly client: () => FullStoryClient,
+    private readonly exit: MessageExit,
+    private readonly observer: BatchObserver,
+  ) {}
+
+  /** Records held and not yet sent to FullStory (buffered or waiting for a job slot). */
+  get queuedCount(): number {
+    return this.buffer.length + this.waitingForSlot;
+  }
+
+  /** Room for `count` more records? Checked before a msg is accepted, so a msg is all in or all out. */
+  hasRoomFor(count: number): boolean {
+    return this.queuedCount + count <= this.settings.maxBuffered;
+  }
+
+  add(records: BufferedRecord[]): void {
+    if (records.length === 0) return;
+    if (this.buffer.length === 0 && records.length > 0) this.startTimer();
+    for (const record of records) this.buffer.push(record);
+    if (this.buffer.length >= this.settings.batchSize) this.dispatch(false);
+    this.observer.queued(this.queuedCount);
+  }
+
+  flush(): number {
+    const count = this.buffer.length;
+    this.dispatch(true);
+    return count;
+  }
+
+  /** Empties the buffer; every msg with a record in it fails with code `reset`. */
+  reset(): number {
+    const dropped = this.buffer;
+    this.buffer = [];
+    this.stopTimer();
+    const error = new FullStoryError('The batch buffer was emptied by msg.reset before this record was sent.', {
+      code: 'reset',
+      retryable: true,
+      attempts: 0,
+    });
+    this.settle(dropped, () => ({ ok: false, error }));
+    this.observer.queued(this.queuedCount);
+    return dropped.length;
+  }
+
+  /**
+   * Node closing: buffered records go to FullStory as final jobs (never dropped); polling stops and
+   * the ids of jobs still in progress are logged; every held msg is released (done() is called).
+   */
+  async close(): Promise<void> {
+    this.stopTimer();
+    this.closeStarted?.();
+    const finalRecords = this.buffer;
+    this.buffer = [];
+    const finalJobs: Array<Promise<void>> = [];
+    for (let start = 0; start < finalRecords.length; start += this.jobSize()) {
+      finalJobs.push(this.submitFinalJob(finalRecords.slice(start, start + this.jobSize())));
+    }
+    this.closing.abort();
+    await Promise.all([...finalJobs, ...this.jobs]);
+    if (this.liveJobIds.size > 0) {
+      this.observer.warn(
+        `Stopped while import job(s) ${[...this.liveJobIds].join(', ')} were still in progress at FullStory; their outcomes will not be reported here. Look them up by id.`,
+      );
+    }
+  }
+
+  private jobSize(): number {
+    return Math.min(this.settings.batchSize, MAX_RECORDS_PER_JOB);
+  }
+
+  private dispatch(all: boolean): void {
+    const size = this.jobSize();
+    while (this.buffer.length >= size || (all && this.buffer.length > 0)) {
+      // Taking the whole array when it fits avoids copying it (the common case: size reached).
+      const batch = this.buffer.length <= size ? this.buffer : this.buffer.slice(0, size);
+      this.buffer = batch === this.buffer ? [] : this.buffer.slice(size);
+      this.track(this.runJob(batch));
+    }
+    if (this.buffer.length === 0) this.stopTimer();
+    this.observer.queued(this.queuedCount);
+  }
+
+  private track(job: Promise<void>): void {
+    this.jobs.add(job);
+    void job.finally(() => this.jobs.delete(job));
+  }
+
+  private async runJob(records: BufferedRecord[]): Promise<void> {
+    this.waitingForSlot += records.length;
+    const release = await this.acquireJobSlot();
+    this.waitingForSlot -= records.length;
+    this.runningJobs++;
+    this.observer.jobs(this.runningJobs);
+    this.observer.queued(this.queuedCount);
+    try {
+      const report = await runImportJob(records, {
+        client: this.client(),
+        resource: this.resource,
+        pollIntervalMs: this.settings.pollIntervalMs,
+        maxPollIntervalMs: this.settings.maxPollIntervalMs,
+        timeoutMs: this.settings.jobTimeoutMs,
+        signal: this.closing.signal,
+        createBudgetMs: this.closing.signal.aborted ? this.settings.closeBudgetMs : undefined,
+        onCreated: (id) => this.liveJobIds.add(id),
+      });
+      if (report.jobId && !report.abandoned) this.liveJobIds.delete(report.jobId);
+      if (report.abandoned) {
+        this.releaseAll(records);
+        return;
+      }
+      const failedCreate = report.jobId === undefined ? report.outcomes[0] : undefined;
+      this.observer.jobFinished(!failedCreate || failedCreate.ok, failedCreate && !failedCreate.ok ? failedCreate.error.code : undefined);
+      this.settle(records, (i) => report.outcomes[i], report.jobId);
+    } finally {
+      release();
+      this.runningJobs--;
+      this.observer.jobs(this.runningJobs);
+    }
+  }
+
+  /** A job slot from the config node (shared limit), except while closing: final jobs go at once. */
+  private async acquireJobSlot(): Promise<() => void> {
+    if (this.closing.signal.aborted) return () => undefined;
+    const acquired = this.client().jobSlots.acquire();
+    const winner = await Promise.race([acquired, this.closeSignal.then(() => undefined)]);
+    if (winner) return winner;
+    // Closing won the race: hand the slot back as soon as the semaphore grants it.
+    void acquired.then((release) => release());
+    return () => undefined;
+  }
+
+  /** Creates the job for records still buffered at close; its outcome is logged, not routed. */
+  private async submitFinalJob(records: BufferedRecord[]): Promise<void> {
+    const report = await runImportJob(records, {
+      client: this.client(),
+      resource: this.resource,
+      pollIntervalMs: this.settings.pollIntervalMs,
+      maxPollIntervalMs: this.settings.maxPollIntervalMs,
+      timeoutMs: this.settings.jobTimeoutMs,
+      signal: this.closing.signal,
+      createBudgetMs: this.settings.closeBudgetMs,
+      onCreated: (id) => this.liveJobIds.add(id),
+    });
+    if (report.jobId === undefined) {
+      const outcome = report.outcomes[0];
+      const reason = outcome && !outcome.ok ? outcome.error.message : 'unknown error';
+      this.observer.warn(`Stopped with ${records.length} buffered record(s); the final import job could not be created: ${reason}`);
+    }
+    this.releaseAll(records);
+  }
+
+  private releaseAll(records: BufferedRecord[]): void {
+    for (const record of records) {
+      const held = record.held;
+      if (!held.released) {
+        held.released = true;
+        this.exit.release(held);
+      }
+    }
+  }
+
+  private settle(records: BufferedRecord[], outcomeOf: (i: number) => RecordOutcome | undefined, jobId?: string): void {
+    records.forEach((record, i) => {
+      const outcome = outcomeOf(i) ?? {
+        ok: false as const,
+        error: new FullStoryError('No outcome was reported for this record.', { code: 'outcome_unknown', jobId }),
+      };
+      if (record.held.settle(record.index, outcome, jobId)) record.held.deliver(this.exit);
+    });
+  }
+
+  private startTimer(): void {
+    if (this.timer || this.settings.flushIntervalMs <= 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.dispatch(true);
+    }, this.settings.flushIntervalMs);
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,206 @@
+// The life of one FullStory batch import job: create → poll until it ends → page through imports
+// (and errors when it FAILED) → one outcome per record.
+
+import { randomUUID } from 'node:crypto';
+import type {
+  BatchResource,
+  CreateJobResponse,
+  FailedEventImport,
+  FailedUserImport,
+  JobStatus,
+  JobStatusResponse,
+  Page,
+} from './api-types';
+import { FullStoryError } from './errors';
+import { pathOf, sleep, type FullStoryClient } from './client';
+import { matchJobResults, type ErrorResult, type JobRecord, type RecordOutcome } from './batch-outcomes';
+
+export const MAX_RECORDS_PER_JOB = 50_000;
+
+export interface ImportJobOptions {
+  client: FullStoryClient;
+  resource: BatchResource;
+  /** First wait between status polls; grows ×1.5 up to maxPollIntervalMs. */
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+  /** A job (creation to last page) that takes longer fails its records with job_timeout. */
+  timeoutMs: number;
+  /** Aborted when the node closes: polling stops (creation is never cut off), the job is reported as abandoned. */
+  signal?: AbortSignal;
+  /** Retry budget for the creation request (shorter while closing). */
+  createBudgetMs?: number;
+  onCreated?: (jobId: string) => void;
+}
+
+export interface JobReport {
+  jobId?: string;
+  status?: JobStatus;
+  idempotencyKey: string;
+  /** Polling stopped because the node closed: the job is still running at FullStory. */
+  abandoned: boolean;
+  outcomes: RecordOutcome[];
+}
+
+function everyRecord(count: number, error: FullStoryError): RecordOutcome[] {
+  return new Array<RecordOutcome>(count).fill({ ok: false, error });
+}
+
+export function jobBody(records: readonly JobRecord[]): string {
+  // Records were serialised once when they entered the buffer; a job body is a join, not a walk.
+  return `{"requests":[${records.map((r) => r.json).join(',')}]}`;
+}
+
+class JobTimeout extends Error {}
+
+export async function runImportJob(records: readonly JobRecord[], options: ImportJobOptions): Promise<JobReport> {
+  const { client, resource, signal } = options;
+  const idempotencyKey = randomUUID();
+  const startedAt = Date.now();
+  let jobId: string;
+  try {
+    const created = await client.request<CreateJobResponse>({
+      method: 'POST',
+      path: `/v2/${resource}/batch`,
+      body: jobBody(records),
+      idempotencyKey,
+      // No abort signal here: a creation cut off mid-flight would leave its records in limbo.
+      budgetMs: options.createBudgetMs,
+    });
+    jobId = created.data?.job?.id;
+    if (typeof jobId !== 'string' || jobId === '') {
+      throw new FullStoryError('FullStory accepted the batch import but returned no job id.', {
+        code: 'invalid_response',
+        status: created.status,
+        retryable: false,
+        attempts: created.attempts,
+      });
+    }
+  } catch (err) {
+    const error = err instanceof FullStoryError ? err : new FullStoryError(String(err), { code: 'internal_error' });
+    return { idempotencyKey, abandoned: false, outcomes: everyRecord(records.length, error) };
+  }
+  options.onCreated?.(jobId);
+
+  const report = (status: JobStatus | undefined, outcomes: RecordOutcome[], abandoned = false): JobReport => ({
+    jobId,
+    status,
+    idempotencyKey,
+    abandoned,
+    outcomes,
+  });
+  const deadline = startedAt + options.timeoutMs;
+  let interval = options.pollIntervalMs;
+  /** Waits before the next poll; the interval backs off so long jobs cost few requests. */
+  const wait = async (): Promise<void> => {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw new JobTimeout();
+    await sleep(Math.min(interval, remaining), signal);
+    interval = Math.min(Math.round(interval * 1.5), options.maxPollIntervalMs);
+    if (Date.now() >= deadline) throw new JobTimeout();
+  };
+
+  // Created while the node was closing (final job): FullStory has the records, stop here.
+  if (signal?.aborted) return report('PROCESSING', [], true);
+  try {
+    let status: JobStatusResponse;
+    for (;;) {
+      await wait();
+      if (signal?.aborted) return report('PROCESSING', [], true);
+      status = (
+        await patiently(() => client.request<JobStatusResponse>({ method: 'GET', path: pathOf`/v2/${resource}/batch/${jobId}`, signal }), wait)
+      ).data;
+      if (status?.job?.status !== 'PROCESSING') break;
+    }
+    const jobStatus = status.job.status;
+    if (jobStatus !== 'COMPLETED' && jobStatus !== 'FAILED') {
+      throw new FullStoryError(`Import job ${jobId} reported an unknown status "${String(jobStatus)}".`, {
+        code: 'invalid_response',
+        jobId,
+      });
+    }
+    const imports = await collectPages<unknown>(client, resource, jobId, 'imports', wait, signal);
+    const errors: ErrorResult[] =
+      jobStatus === 'FAILED'
+        ? (await collectPages<FailedUserImport | FailedEventImport>(client, resource, jobId, 'errors', wait, signal)).map((e) => ({
+            code: e.code,
+            message: e.message,
+            item: 'user' in e ? e.user : e.event,
+          }))
+        : [];
+    if (signal?.aborted) return report(jobStatus, [], true);
+    const expectedErrors = jobStatus === 'FAILED' ? Math.max(status.errors ?? 0, errors.length, 1) : 0;
+    return report(jobStatus, matchJobResults(resource, records, errors, imports, expectedErrors, jobId));
+  } catch (err) {
+    if (signal?.aborted) return report('PROCESSING', [], true);
+    if (err instanceof JobTimeout) {
+      const error = new FullStoryError(
+        `Import job ${jobId} did not finish within ${Math.round(options.timeoutMs / 1000)} s; it may still complete at FullStory. Look it up by its id before resending.`,
+        { code: 'job_timeout', retryable: false, attempts: 1, jobId },
+      );
+      return report('PROCESSING', everyRecord(records.length, error));
+    }
+    const cause = err instanceof FullStoryError ? err : undefined;
+    const error = new FullStoryError(
+      `Import job ${jobId} was created but its result could not be read (${cause?.message ?? String(err)}); its records may or may not have been imported.`,
+      { code: 'outcome_unknown', status: cause?.status, retryable: false, attempts: cause?.attempts ?? 1, jobId },
+    );
+    return report(undefined, everyRecord(records.length, error));
+  }
+}
+
+/**
+ * Reading a job's state is safe to repeat, so a retryable failure that outlived the client's own
+ * retry budget (a long 429 cool-down, a short outage) waits and tries again until the job deadline.
+ */
+async function patiently<T>(call: () => Promise<T>, wait: () => Promise<void>): Promise<T> {
+  for (;;) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof FullStoryError) || !err.retryable || err.code === 'closed') throw err;
+      await wait();
+    }
+  }
+}
+
+/** Follows next_page_token to the end; a 202 means "not ready yet": wait and ask again. */
+async function collectPages<T>(
+  client: FullStoryClient,
+  resource: BatchResource,
+  jobId: string,
+  kind: 'imports' | 'errors',
+  wait: () => Promise<void>,
+  signal?: AbortSignal,
+): Promise<T[]> {
+  const results: T[] = [];
+  let pageToken: string | undefined;
+  const seen = new Set<string>();
+  for (;;) {
+    if (signal?.aborted) return results;
+    const response = await patiently(
+      () =>
+        client.request<Page<T>>({
+          method: 'GET',
+          path: pathOf`/v2/${resource}/batch/${jobId}/${kind}`,
+          query: { page_token: pageToken },
+          acceptStatuses: [202],
+          signal,
+        }),
+      wait,
+    );
+    if (response.status === 202) {
+      await wait();
+      continue;
+    }
+    const page = response.data;
+    if (!page || !Array.isArray(page.results)) {
+      throw new FullStoryError(`FullStory's ${kind} page for job ${jobId} has no results list.`, { code: 'invalid_response', jobId });
+    }
+    for (const item of page.results) results.push(item);
+    const next = page.next_page_token;
+    // Stop on a missing, empty or repeated token (FullStory's SDK does the same: no endless loop).
+    if (!next || seen.has(next)) return results;
+    seen.add(next);
+    pageToken = next;
+  }
+}

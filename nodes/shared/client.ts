@@ -1,0 +1,261 @@
+// The one HTTP client of a config node: keep-alive, auth, JSON in and out, retries with backoff,
+// shared limits, and errors normalised (and redacted) into FullStoryError.
+
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { FullStoryError } from './errors';
+import { redact, regionOfKey, type Region } from './connection';
+import { RequestGate, Semaphore } from './limits';
+import { isRetryableStatus, nextRetryDelay, parseRetryAfter, type RetrySettings } from './retry-policy';
+
+export const INTEGRATION_SOURCE = 'node-red-contrib-fullstory';
+
+export interface ClientSettings {
+  apiKey: string;
+  baseUrl: string;
+  timeoutMs: number;
+  retry: RetrySettings;
+  maxConcurrency: number;
+  maxJobs: number;
+  requestsPerSecond: number;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+export interface ApiRequest {
+  method: HttpMethod;
+  /** Path with every user-supplied segment already encoded (see `pathOf`). */
+  path: string;
+  query?: Record<string, string | boolean | undefined>;
+  /** A JSON value, or a string already serialised (batch jobs serialise once, retry many times). */
+  body?: unknown;
+  idempotencyKey?: string;
+  /** Statuses that are answers rather than failures, e.g. 202 "job still processing". */
+  acceptStatuses?: readonly number[];
+  /** Overrides the retry budget (a node closing has less time than a running flow). */
+  budgetMs?: number;
+  /** Aborts the request and its retries (node closing). */
+  signal?: AbortSignal;
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  data: T;
+  attempts: number;
+}
+
+/** Builds a path from literal parts and user values; values are always encoded, so a uid like
+ * `../x?y` can never change the path or query of the request. */
+export function pathOf(strings: TemplateStringsArray, ...values: string[]): string {
+  return strings.reduce((out, part, i) => out + part + (i < values.length ? encodeURIComponent(values[i]) : ''), '');
+}
+
+/** Waits, or stops early when the signal aborts (a closing node must not sit in a backoff). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export function closedError(attempts: number): FullStoryError {
+  return new FullStoryError('The node was stopped (redeploy or shutdown) before FullStory answered.', {
+    code: 'closed',
+    retryable: true,
+    attempts,
+  });
+}
+
+export class FullStoryClient {
+  readonly region: Region;
+  readonly jobSlots: Semaphore;
+  private readonly requestSlots: Semaphore;
+  private readonly gate: RequestGate;
+  private readonly http: AxiosInstance;
+  private readonly agents: Array<http.Agent>;
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly settings: ClientSettings) {
+    this.region = regionOfKey(settings.apiKey);
+    this.requestSlots = new Semaphore(settings.maxConcurrency);
+    this.jobSlots = new Semaphore(settings.maxJobs);
+    this.gate = new RequestGate(settings.requestsPerSecond);
+    const agentOptions = { keepAlive: true, maxSockets: settings.maxConcurrency, scheduling: 'lifo' as const };
+    const httpAgent = new http.Agent(agentOptions);
+    // rejectUnauthorized is the default; stated so nobody "fixes" a proxy problem by turning it off.
+    const httpsAgent = new https.Agent({ ...agentOptions, rejectUnauthorized: true });
+    this.agents = [httpAgent, httpsAgent];
+    this.http = axios.create({
+      baseURL: settings.baseUrl,
+      httpAgent,
+      httpsAgent,
+      proxy: false,
+      maxRedirects: 0,
+      maxBodyLength: Infinity,
+      maxContentLength: Infinity,
+      responseType: 'text',
+      // We parse ourselves so a malformed body becomes a clear, retryable error.
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+      headers: {
+        Authorization: `Basic ${settings.apiKey}`,
+        Accept: 'application/json',
+        'Integration-Source': INTEGRATION_SOURCE,
+      },
+    });
+  }
+
+  /** Sends one request, retrying what is worth retrying. Resolves with 2xx (or accepted) answers. */
+  async request<T = unknown>(req: ApiRequest): Promise<ApiResponse<T>> {
+    const startedAt = Date.now();
+    const payload = req.body === undefined || typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
+    const retry = req.budgetMs === undefined ? this.settings.retry : { ...this.settings.retry, budgetMs: req.budgetMs };
+    for (let attempt = 1; ; attempt++) {
+      if (req.signal?.aborted) throw closedError(attempt - 1);
+      let failure: FullStoryError;
+      let retryAfterMs: number | undefined;
+      try {
+        const response = await this.attempt(req, payload, startedAt, retry.budgetMs);
+        const status = response.status;
+        if ((status >= 200 && status < 300) || req.acceptStatuses?.includes(status)) {
+          return { status, data: this.parseBody(response, attempt) as T, attempts: attempt };
+        }
+        retryAfterMs = parseRetryAfter(response.headers['retry-after'], Date.now());
+        if (status === 429) this.gate.pauseUntil(Date.now() + (retryAfterMs ?? 1000));
+        failure = this.httpError(response, attempt);
+      } catch (err) {
+        if (req.signal?.aborted) throw closedError(attempt);
+        failure = this.transportError(err, attempt);
+      }
+      if (!failure.retryable) throw failure;
+      const delay = nextRetryDelay(attempt + 1, startedAt, Date.now(), retryAfterMs, retry);
+      if (delay === undefined) throw failure;
+      await sleep(delay, req.signal);
+    }
+  }
+
+  /** Waits until no request is in flight (used by close so a final batch job is not cut off). */
+  whenIdle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Closes idle keep-alive sockets so the process (or a redeploy) leaves nothing open. */
+  destroy(): void {
+    for (const agent of this.agents) agent.destroy();
+  }
+
+  private async attempt(req: ApiRequest, payload: unknown, startedAt: number, budgetMs: number): Promise<AxiosResponse<string>> {
+    const release = await this.requestSlots.acquire();
+    this.inFlight++;
+    try {
+      const wait = this.gate.reserve();
+      if (wait > 0) await sleep(wait, req.signal);
+      // An attempt never runs past the retry budget: the flow hears about an outage on time.
+      const remaining = budgetMs - (Date.now() - startedAt);
+      const timeout = Math.max(1000, Math.min(this.settings.timeoutMs, remaining));
+      const headers: Record<string, string> = {};
+      if (payload !== undefined) headers['Content-Type'] = 'application/json';
+      if (req.idempotencyKey) headers['Idempotency-Key'] = req.idempotencyKey;
+      return await this.http.request<string>({
+        method: req.method,
+        url: req.path,
+        params: req.query,
+        data: payload,
+        headers,
+        timeout,
+        signal: req.signal,
+      });
+    } finally {
+      this.inFlight--;
+      release();
+      if (this.inFlight === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const wake of waiters) wake();
+      }
+    }
+  }
+
+  private parseBody(response: AxiosResponse<string>, attempt: number): unknown {
+    const text = response.data;
+    if (text === undefined || text === null || text === '') return {};
+    try {
+      return JSON.parse(text);
+    } catch {
+      // A 2xx whose body we cannot read: FullStory may have acted, so the outcome is unknown.
+      // Retrying is safe for POSTs because they carry an Idempotency-Key (FullStory replays).
+      throw new FullStoryError(`FullStory answered ${response.status} with a body that is not JSON.`, {
+        code: 'invalid_response',
+        status: response.status,
+        retryable: true,
+        attempts: attempt,
+      });
+    }
+  }
+
+  private httpError(response: AxiosResponse<string>, attempt: number): FullStoryError {
+    const status = response.status;
+    let code = `http_${status}`;
+    let detail = '';
+    try {
+      const body = JSON.parse(response.data) as { code?: unknown; message?: unknown };
+      if (typeof body.code === 'string' && body.code) code = body.code;
+      if (typeof body.message === 'string') detail = body.message;
+    } catch {
+      detail = typeof response.data === 'string' ? response.data.slice(0, 200) : '';
+    }
+    let message = `FullStory answered ${status} ${code}${detail ? `: ${detail}` : ''}`;
+    if (status === 401 || status === 403) message += this.authHint(status);
+    return new FullStoryError(this.redact(message), {
+      code,
+      status,
+      retryable: isRetryableStatus(status),
+      attempts: attempt,
+    });
+  }
+
+  private authHint(status: number): string {
+    const base =
+      status === 401
+        ? ' (check the API key in the FullStory config node'
+        : ' (this key may lack the permission: reading and deleting users needs an Admin or Architect key';
+    const regionHint =
+      this.region === 'eu1' && !/eu1\./.test(this.settings.baseUrl)
+        ? `; the key is for the EU data center, try the host https://api.eu1.fullstory.com`
+        : '';
+    return `${base}${regionHint}).`;
+  }
+
+  private transportError(err: unknown, attempt: number): FullStoryError {
+    if (err instanceof FullStoryError) {
+      err.attempts = attempt;
+      return err;
+    }
+    // Never keep the axios error itself: its config holds the Authorization header.
+    const e = err as { code?: string; message?: string };
+    const timedOut = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || /timeout/i.test(e.message ?? '');
+    const message = timedOut
+      ? 'FullStory did not answer in time; the request may or may not have been applied.'
+      : `Could not reach FullStory (${e.code ?? 'network error'}): ${e.message ?? 'unknown error'}`;
+    return new FullStoryError(this.redact(message), {
+      code: timedOut ? 'timeout' : 'network_error',
+      retryable: true,
+      attempts: attempt,
+    });
+  }
+
+  private redact(text: string): string {
+    return redact(text, [this.settings.apiKey]);
+  }
+}

@@ -1,0 +1,337 @@
+// The controller both data nodes share: takes each msg in, sends it as a single request or puts
+// its records in the batch buffer, and makes sure it leaves exactly once (output 1 = success,
+// output 2 = failure) with done() called. The user and event nodes only say how to build requests.
+
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { BatchResource } from './api-types';
+import { asFullStoryError, FullStoryError } from './errors';
+import type { ApiRequest, FullStoryClient } from './client';
+import { BatchBuffer, type BufferedRecord } from './batch-buffer';
+import { HeldMessage, type Done, type MessageExit, type Send } from './held-message';
+import { idempotencyKeyFor, requestDigest } from './idempotency';
+import { NodeStatusBoard } from './node-status';
+import { batchSettings } from './settings';
+import type { DataNodeDef } from './node-settings';
+
+/** One single-mode call: the request (no key yet) and how to read its answer. */
+export interface SingleCall {
+  operation: string;
+  request: ApiRequest;
+  /** POSTs that create something carry an Idempotency-Key. */
+  idempotent: boolean;
+  /** GET list: follow next_page_token, gathering `results`, up to this many items. */
+  collectPagesUpTo?: number;
+  /** What the answer means: FullStory user id, and the new msg.payload (get / list). */
+  interpret(data: unknown): { id?: string; payload?: unknown };
+}
+
+type MaybePromise<T> = T | Promise<T>;
+
+export interface DataNodeBehaviour {
+  resource: BatchResource;
+  /** Name reported in msg.fullstory.operation for batch records. */
+  batchOperation: string;
+  /** Does this msg go to the batch buffer (batch mode on and the operation can be batched)? */
+  goesToBatch(msg: NodeMessageInFlow): boolean;
+  /** Builds one import record from msg.payload (bulk items are presented as their own msg). */
+  buildRecord(msg: NodeMessageInFlow): MaybePromise<unknown>;
+  planSingle(msg: NodeMessageInFlow): MaybePromise<SingleCall>;
+}
+
+export interface ClientProvider {
+  client(): FullStoryClient;
+}
+
+type Output = NodeMessage | null;
+
+const isPromise = <T>(value: MaybePromise<T>): value is Promise<T> =>
+  typeof (value as Promise<T> | undefined)?.then === 'function';
+
+/** A msg whose payload is no record but flush / reset is a control msg, not an input record. */
+function isControlOnly(msg: NodeMessageInFlow): boolean {
+  const m = msg as NodeMessageInFlow & { flush?: unknown; reset?: unknown };
+  if (m.flush === undefined && m.reset === undefined) return false;
+  return m.payload === null || typeof m.payload !== 'object';
+}
+
+export class DataNodeController implements MessageExit {
+  private readonly status: NodeStatusBoard;
+  private readonly batch: BatchBuffer | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly closing = new AbortController();
+  private readonly closeBudgetMs: number;
+
+  constructor(
+    private readonly RED: NodeAPI,
+    private readonly node: Node,
+    private readonly def: DataNodeDef,
+    private readonly config: ClientProvider | null,
+    private readonly behaviour: DataNodeBehaviour,
+  ) {
+    this.status = new NodeStatusBoard(node, (key, vars) => RED._(`${def.type}.${key}`, vars));
+    const settings = RED.settings as unknown as { nodeMessageBufferMaxLength?: unknown; nodeCloseTimeout?: unknown; fullstory?: { pollIntervalMs?: unknown } };
+    const closeTimeout = typeof settings.nodeCloseTimeout === 'number' ? settings.nodeCloseTimeout : 15_000;
+    const batch = batchSettings(def, settings.nodeMessageBufferMaxLength, closeTimeout, settings.fullstory ?? {});
+    this.closeBudgetMs = batch.closeBudgetMs;
+    if (!config) this.status.notConfigured();
+    if (def.mode === 'batch' && config) {
+      this.batch = new BatchBuffer(behaviour.resource, batch, () => config.client(), this, {
+        queued: (n) => this.status.setQueued(n),
+        jobs: (n) => this.status.setJobs(n),
+        jobFinished: (ok, code) => this.status.recordResult(ok, code),
+        warn: (text) => node.warn(text),
+      });
+    }
+  }
+
+  /** The 'input' handler. Never throws, never leaves a msg behind. */
+  handle(msg: NodeMessageInFlow, send: Send, done: Done): void {
+    try {
+      if (this.handleControl(msg, send, done)) return;
+      if (!this.config) throw new FullStoryError('No FullStory config node is selected on this node.', { code: 'not_configured' });
+      if (this.batch && this.behaviour.goesToBatch(msg)) this.enqueue(msg, send, done);
+      else this.track(this.sendSingle(msg, send, done));
+    } catch (err) {
+      this.failure(new HeldMessage(msg, send, done, undefined, ''), asFullStoryError(err));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.status.setClosing();
+    const pending = [...this.inFlight];
+    if (this.batch) pending.push(this.batch.close());
+    // Single requests in flight get part of Node-RED's close timeout, then are cut off (they leave
+    // on output 2 with code `closed`, retryable: their outcome at FullStory is unknown).
+    const timer = setTimeout(() => this.closing.abort(), this.closeBudgetMs);
+    try {
+      await Promise.all(pending);
+    } finally {
+      clearTimeout(timer);
+      this.status.dispose();
+    }
+  }
+
+  // ---- MessageExit: the only places a msg leaves ----
+
+  success(held: HeldMessage, fullstory: Record<string, unknown>): void {
+    const msg = held.msg as NodeMessageInFlow & { fullstory?: unknown; error?: unknown };
+    delete msg.error;
+    msg.fullstory = fullstory;
+    this.status.recordResult(true);
+    held.send([msg, null]);
+    held.done();
+  }
+
+  failure(held: HeldMessage, error: FullStoryError, fullstory?: Record<string, unknown>): void {
+    const msg = held.msg as NodeMessageInFlow & { fullstory?: unknown; error?: unknown };
+    msg.error = error.toMsgError();
+    if (fullstory) msg.fullstory = fullstory;
+    this.status.recordResult(false, error.code);
+    held.send([null, msg]);
+    this.finish(held, error);
+  }
+
+  split(held: HeldMessage, succeeded: Output, failed: Output, firstError: FullStoryError | undefined): void {
+    if (succeeded) delete (succeeded as { error?: unknown }).error;
+    if (failed && firstError) {
+      const errors = (failed as { errors?: Array<{ code: string; retryable: boolean }> }).errors ?? [];
+      const codes = new Set(errors.map((e) => e.code));
+      (failed as { error?: unknown }).error = {
+        message: `${errors.length} of ${held.size} records failed${codes.size === 1 ? ` (${firstError.code})` : ''}: ${firstError.message}`,
+        code: codes.size === 1 ? firstError.code : 'partial_failure',
+        retryable: errors.some((e) => e.retryable),
+        attempts: firstError.attempts,
+        ...(firstError.jobId ? { jobId: firstError.jobId } : {}),
+      };
+    }
+    this.status.recordResult(!failed, firstError?.code);
+    held.send([succeeded, failed]);
+    this.finish(held, failed ? firstError : undefined);
+  }
+
+  release(held: HeldMessage): void {
+    held.done();
+  }
+
+  private finish(held: HeldMessage, error: FullStoryError | undefined): void {
+    // done(err) makes Catch nodes fire (and logs once); off by default, output 2 is the route.
+    if (error && this.def.reportToCatch) held.done(error);
+    else held.done();
+  }
+
+  // ---- batch mode ----
+
+  private handleControl(msg: NodeMessageInFlow, send: Send, done: Done): boolean {
+    const m = msg as NodeMessageInFlow & { flush?: unknown; reset?: unknown };
+    const controlOnly = isControlOnly(msg);
+    if (m.reset !== undefined && this.batch) {
+      const dropped = this.batch.reset();
+      if (controlOnly) return this.controlDone(msg, send, done, { control: 'reset', records: dropped });
+    }
+    if (controlOnly) {
+      const flushed = m.flush !== undefined && this.batch ? this.batch.flush() : 0;
+      return this.controlDone(msg, send, done, { control: m.flush !== undefined ? 'flush' : 'reset', records: flushed });
+    }
+    return false;
+  }
+
+  private controlDone(msg: NodeMessageInFlow, send: Send, done: Done, fullstory: Record<string, unknown>): true {
+    (msg as NodeMessageInFlow & { fullstory?: unknown }).fullstory = fullstory;
+    send([msg, null]);
+    done();
+    return true;
+  }
+
+  private enqueue(msg: NodeMessageInFlow, send: Send, done: Done): void {
+    const batch = this.batch!;
+    const items = Array.isArray(msg.payload) ? (msg.payload as unknown[]) : undefined;
+    const held = new HeldMessage(msg, send, done, items, this.behaviour.batchOperation);
+    if (items && items.length === 0) {
+      this.success(held, { operation: held.operation, mode: 'batch', records: 0, succeeded: 0, failed: 0, jobIds: [] });
+      return;
+    }
+    if (!batch.hasRoomFor(held.size)) {
+      this.failure(
+        held,
+        new FullStoryError(`The batch buffer is full (${batch.queuedCount} records waiting); this msg was not accepted. Slow the input down or raise the buffer limit.`, {
+          code: 'buffer_full',
+          retryable: true,
+        }),
+      );
+      return;
+    }
+    const records: BufferedRecord[] = [];
+    const pending: Array<Promise<void>> = [];
+    const count = held.size;
+    for (let index = 0; index < count; index++) {
+      // A bulk item is built as if it were the payload of its own msg, so editor fields that read
+      // msg.payload.x apply per record.
+      const view = items ? ({ ...msg, payload: items[index] } as NodeMessageInFlow) : msg;
+      try {
+        const built = this.behaviour.buildRecord(view);
+        if (isPromise(built)) {
+          pending.push(built.then((r) => void records.push(this.bufferedRecord(held, index, r)), (err) => this.rejectRecord(held, index, err)));
+        } else {
+          records.push(this.bufferedRecord(held, index, built));
+        }
+      } catch (err) {
+        this.rejectRecord(held, index, err);
+      }
+    }
+    const hand = (): void => {
+      if (records.length > 0) batch.add(records.sort((a, b) => a.index - b.index));
+      if ((msg as { flush?: unknown }).flush !== undefined) batch.flush();
+    };
+    if (pending.length === 0) hand();
+    else this.track(Promise.all(pending).then(hand));
+  }
+
+  private bufferedRecord(held: HeldMessage, index: number, record: unknown): BufferedRecord {
+    const json = JSON.stringify(record);
+    return { json, importKey: importKeyOfBuilt(this.behaviour.resource, record), held, index };
+  }
+
+  /** Invalid records fail at once and never reach a job (so they cannot poison it). */
+  private rejectRecord(held: HeldMessage, index: number, err: unknown): void {
+    if (held.settle(index, { ok: false, error: asFullStoryError(err) })) held.deliver(this);
+  }
+
+  // ---- single mode ----
+
+  private async sendSingle(msg: NodeMessageInFlow, send: Send, done: Done): Promise<void> {
+    const held = new HeldMessage(msg, send, done, undefined, '');
+    let call: SingleCall | undefined;
+    const report: Record<string, unknown> = { mode: 'single' };
+    try {
+      const planned = this.behaviour.planSingle(msg);
+      call = isPromise(planned) ? await planned : planned;
+      report.operation = call.operation;
+      const body = call.request.body === undefined ? undefined : JSON.stringify(call.request.body);
+      if (call.idempotent) {
+        const digest = requestDigest(call.request.method, call.request.path, body);
+        report.idempotencyKey = idempotencyKeyFor((msg as { fullstory?: unknown }).fullstory, digest);
+        report.requestDigest = digest;
+      }
+      this.status.requestStarted();
+      try {
+        const request: ApiRequest = { ...call.request, body, idempotencyKey: report.idempotencyKey as string | undefined, signal: this.closing.signal };
+        const client = this.config!.client();
+        const response = call.collectPagesUpTo ? await collectAllPages(client, request, call.collectPagesUpTo) : await client.request(request);
+        const { id, payload } = call.interpret(response.data);
+        Object.assign(report, { status: response.status, attempts: response.attempts, response: response.data });
+        if (id !== undefined) report.id = id;
+        if ('truncated' in response) report.truncated = response.truncated;
+        if (payload !== undefined) msg.payload = payload;
+      } finally {
+        this.status.requestEnded();
+      }
+      this.success(held, report);
+    } catch (err) {
+      const error = asFullStoryError(err);
+      if (error.attempts) report.attempts = error.attempts;
+      if (error.status) report.status = error.status;
+      this.failure(held, error, report);
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+}
+
+/** Users are matched to import results by uid, id or email (see batch-outcomes.ts). */
+function importKeyOfBuilt(resource: BatchResource, record: unknown): string | undefined {
+  if (resource !== 'users') return undefined;
+  const user = record as { uid?: string; id?: string; email?: string };
+  if (user.uid !== undefined) return `uid:${user.uid}`;
+  if (user.id !== undefined) return `id:${user.id}`;
+  if (user.email !== undefined) return `email:${user.email}`;
+  return undefined;
+}
+
+/** GET list endpoints: follows next_page_token and gathers `results`, capped so a flow never
+ * pulls an unbounded user list into memory. */
+async function collectAllPages(
+  client: FullStoryClient,
+  request: ApiRequest,
+  cap: number,
+): Promise<{ status: number; attempts: number; data: unknown; truncated: boolean }> {
+  const results: unknown[] = [];
+  let attempts = 0;
+  let status = 200;
+  let last: Record<string, unknown> = {};
+  let pageToken: string | undefined;
+  const seen = new Set<string>();
+  for (;;) {
+    const response = await client.request<Record<string, unknown>>({ ...request, query: { ...request.query, page_token: pageToken } });
+    attempts += response.attempts;
+    status = response.status;
+    last = response.data ?? {};
+    const page = Array.isArray(last.results) ? last.results : [];
+    for (const item of page) results.push(item);
+    const next = typeof last.next_page_token === 'string' ? last.next_page_token : '';
+    if (results.length >= cap) return { status, attempts, data: { ...last, results: results.slice(0, cap) }, truncated: true };
+    if (!next || seen.has(next)) return { status, attempts, data: { ...last, results, next_page_token: undefined }, truncated: false };
+    seen.add(next);
+    pageToken = next;
+  }
+}
+
+/** Registers the 'input' and 'close' handlers of a data node on its controller. */
+export function attachController(RED: NodeAPI, node: Node, def: DataNodeDef, behaviour: DataNodeBehaviour): DataNodeController {
+  const config = (RED.nodes.getNode(def.server) as unknown as ClientProvider | null) ?? null;
+  const controller = new DataNodeController(RED, node, def, config && typeof config.client === 'function' ? config : null, behaviour);
+  node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => controller.handle(msg, send, done));
+  // Two parameters: Node-RED then waits for done() (fn.length is checked).
+  node.on('close', (_removed: boolean, done: () => void) => {
+    controller.close().then(
+      () => done(),
+      (err: unknown) => {
+        node.error(asFullStoryError(err).message);
+        done();
+      },
+    );
+  });
+  return controller;
+}

@@ -1,0 +1,76 @@
+// The limits a config node shares between every node that uses it: how many things run at once
+// (requests, batch jobs) and how fast requests start (our own rate, and FullStory's 429 cool-down).
+
+/** A FIFO counting semaphore: waiters are served in arrival order so no caller starves. */
+export class Semaphore {
+  private active = 0;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(private capacity: number) {}
+
+  get inUse(): number {
+    return this.active;
+  }
+
+  get waiting(): number {
+    return this.waiters.length;
+  }
+
+  setCapacity(capacity: number): void {
+    this.capacity = capacity;
+    this.wakeWaiters();
+  }
+
+  /** Resolves with a release function once a slot is free. Call release exactly once. */
+  acquire(): Promise<() => void> {
+    return new Promise((resolve) => {
+      this.waiters.push(() => resolve(this.releaser()));
+      this.wakeWaiters();
+    });
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active--;
+      this.wakeWaiters();
+    };
+  }
+
+  private wakeWaiters(): void {
+    while (this.active < this.capacity && this.waiters.length > 0) {
+      this.active++;
+      this.waiters.shift()!();
+    }
+  }
+}
+
+/**
+ * Decides when the next request may start: spaced by our own rate limit (if any) and held back
+ * while FullStory has asked us to wait (429 + Retry-After applies to the whole key, so every
+ * node using the config waits, not just the one that got the 429).
+ */
+export class RequestGate {
+  private nextSlotAt = 0;
+  private pausedUntil = 0;
+
+  constructor(private readonly requestsPerSecond: number, private readonly now: () => number = Date.now) {}
+
+  /** FullStory answered 429: nobody sends before `until`. */
+  pauseUntil(until: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, until);
+  }
+
+  /** Milliseconds the caller must wait before sending; reserves its slot. */
+  reserve(): number {
+    const now = this.now();
+    let start = Math.max(now, this.pausedUntil);
+    if (this.requestsPerSecond > 0) {
+      start = Math.max(start, this.nextSlotAt);
+      this.nextSlotAt = start + 1000 / this.requestsPerSecond;
+    }
+    return start - now;
+  }
+}
