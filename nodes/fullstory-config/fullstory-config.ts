@@ -48,7 +48,7 @@ async function testConnection(settings: ClientSettings): Promise<{ result: Conne
   }
 }
 
-export = function register(RED: NodeAPI): void {
+export default function register(RED: NodeAPI): void {
   function FullStoryConfig(this: FullStoryConfigNode, def: ConfigNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -132,4 +132,4 @@ export = function register(RED: NodeAPI): void {
       .then((outcome) => reply(outcome.result, outcome.message, outcome.status))
       .catch((err: unknown) => reply('invalid', String(err)));
   });
-};
+}

@@ -13,7 +13,7 @@ import type { EventNodeDef } from '../shared/node-settings';
 
 type EventField = 'eventName' | 'timestamp' | 'properties' | 'associationValue';
 
-export = function register(RED: NodeAPI): void {
+export default function register(RED: NodeAPI): void {
   function FullStoryEvent(this: Node, def: EventNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -69,4 +69,4 @@ export = function register(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType('fullstory-event', FullStoryEvent);
-};
+}

@@ -14,7 +14,7 @@ import type { UserNodeDef, UserOperation } from '../shared/node-settings';
 
 const OPERATIONS: ReadonlySet<string> = new Set<UserOperation>(['upsert', 'update', 'get', 'list', 'delete']);
 /** A list gathers pages into one msg; past this many users it stops and says so (msg.fullstory.truncated). */
-export const LIST_CAP = 10_000;
+const LIST_CAP = 10_000;
 
 type UserField = 'uid' | 'userId' | 'email' | 'displayName' | 'properties';
 
@@ -106,7 +106,7 @@ function planFor(operation: UserOperation, payload: unknown, declaredTypes: Reco
   }
 }
 
-export = function register(RED: NodeAPI): void {
+export default function register(RED: NodeAPI): void {
   function FullStoryUser(this: Node, def: UserNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -157,4 +157,4 @@ export = function register(RED: NodeAPI): void {
   }
 
   RED.nodes.registerType('fullstory-user', FullStoryUser);
-};
+}

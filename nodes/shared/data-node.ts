@@ -62,13 +62,13 @@ export class DataNodeController implements MessageExit {
   private readonly closeBudgetMs: number;
 
   constructor(
-    private readonly RED: NodeAPI,
-    private readonly node: Node,
+    RED: NodeAPI,
+    node: Node,
     private readonly def: DataNodeDef,
     private readonly config: ClientProvider | null,
     private readonly behaviour: DataNodeBehaviour,
   ) {
-    this.status = new NodeStatusBoard(node, (key, vars) => RED._(`${def.type}.${key}`, vars));
+    this.status = new NodeStatusBoard(node, (key, vars) => RED._(`${def.type}.${key}`, vars as Record<string, string | number>));
     const settings = RED.settings as unknown as { nodeMessageBufferMaxLength?: unknown; nodeCloseTimeout?: unknown; fullstory?: { pollIntervalMs?: unknown } };
     const closeTimeout = typeof settings.nodeCloseTimeout === 'number' ? settings.nodeCloseTimeout : 15_000;
     const batch = batchSettings(def, settings.nodeMessageBufferMaxLength, closeTimeout, settings.fullstory ?? {});
