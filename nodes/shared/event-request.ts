@@ -1,0 +1,464 @@
+// Event requests: turns msg.payload plus the node's editor settings into a CreateEventRequest
+// (README §2.2), in the v2 shape or the v1 "Set User Events" shape (README §2.4), enforcing
+// FullStory's one-identification-form rule locally so that a mixed form fails with a clear
+// message instead of a 400 (or a failed batch record) later. Pure: no HTTP, no Node-RED.
+
+import type { Context, CreateEventRequest, EventSession, EventUser, PropertyType } from './api-types';
+import { invalidInput } from './errors';
+import { at, buildProperties, describeType, isPlainObject, isValidPropertyName, parseSchemaObject, suggestName } from './properties';
+import { toSessionId } from './session-url';
+import { toUtcIso } from './timestamps';
+import { buildV1Properties, optionalText, readV1Fields, USER_FIELD_LIMITS } from './user-request';
+
+export { toSessionId } from './session-url';
+
+export interface EventDefaults {
+  /** From the editor; overrides payload.name when defined. */
+  name?: unknown;
+  /** Overrides payload.timestamp when defined. */
+  timestamp?: unknown;
+  /** Merged over payload.properties (editor keys win). */
+  properties?: unknown;
+  /** When set, REPLACES payload.user/session entirely. */
+  association?: { kind: 'uid' | 'userId' | 'sessionId' | 'anonymous'; value?: unknown; useMostRecent: boolean };
+  declaredTypes: Record<string, PropertyType>;
+}
+
+/** Client API rule (README §5); the server's own limit is not documented. */
+export const MAX_EVENT_NAME = 250;
+
+const V2_FIELDS = 'name, timestamp, properties, schema, user, session and context';
+const V1_FIELDS = 'event_name, event_data, timestamp, session_url, device_session, use_recent_session and uid';
+
+const EVENT_FIELD_HINTS: ReadonlyMap<string, string> = new Map([
+  ['eventName', 'name'], ['event', 'name'], ['type', 'name'],
+  ['event_data', 'properties'], ['eventData', 'properties'], ['data', 'properties'], ['props', 'properties'], ['attributes', 'properties'],
+  ['uid', 'user.uid'], ['userUid', 'user.uid'], ['user_id', 'user.uid (your own id) or user.id (FullStory\'s id)'], ['userId', 'user.uid (your own id) or user.id (FullStory\'s id)'],
+  ['sessionId', 'session.id'], ['session_id', 'session.id'], ['session_url', 'session.id'], ['sessionUrl', 'session.id'],
+  ['use_most_recent', 'session.use_most_recent'], ['useMostRecent', 'session.use_most_recent'],
+  ['time', 'timestamp'], ['ts', 'timestamp'], ['date', 'timestamp'], ['eventTime', 'timestamp'],
+]);
+
+const CONTEXT_HINTS: ReadonlyMap<string, string> = new Map([['web', 'browser'], ['app', 'mobile'], ['geo', 'location']]);
+
+type ContextKind = 'string' | 'int32' | 'latitude' | 'longitude';
+
+// Maps, not object literals: a key such as "constructor" must not find Object.prototype members.
+const CONTEXT_SPEC: ReadonlyMap<string, ReadonlyMap<string, ContextKind>> = new Map<string, ReadonlyMap<string, ContextKind>>([
+  ['browser', new Map<string, ContextKind>([['url', 'string'], ['user_agent', 'string'], ['initial_referrer', 'string']])],
+  ['mobile', new Map<string, ContextKind>([['app_id', 'string'], ['app_version', 'string'], ['app_name', 'string'], ['build_variant', 'string']])],
+  ['device', new Map<string, ContextKind>([
+    ['manufacturer', 'string'], ['model', 'string'],
+    ['screen_width', 'int32'], ['screen_height', 'int32'], ['viewport_width', 'int32'], ['viewport_height', 'int32'],
+  ])],
+  ['location', new Map<string, ContextKind>([
+    ['country', 'string'], ['region', 'string'], ['city', 'string'], ['ip_address', 'string'],
+    ['latitude', 'latitude'], ['longitude', 'longitude'],
+  ])],
+]);
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+const ALLOWED_FORMS =
+  'Use exactly one of: session.id alone; user.uid or user.id (optionally with session.use_most_recent: true); ' +
+  'session.uid alone; or none of them, for a new anonymous user.';
+
+/** What the payload contributes, before the editor's settings are applied. */
+interface Parts {
+  name?: unknown;
+  nameField: string;
+  timestamp?: unknown;
+  timestampField: string;
+  properties?: unknown;
+  propertiesField: string;
+  explicit?: Record<string, PropertyType>;
+  v1?: ReturnType<typeof readV1Fields>;
+  user?: EventUser;
+  session?: EventSession;
+  context?: Context;
+}
+
+/** Editor values that are undefined, null or '' mean "not set: use the payload's". */
+function given(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+function unknownField(key: string, field: string, allowed: string, hint: string | undefined, what: string) {
+  const fix = hint !== undefined
+    ? ` Did you mean ${hint.includes(' ') ? hint : `"${hint}"`}?`
+    : ` Custom data goes under properties, e.g. msg.payload.properties.${isValidPropertyName(key) ? key : suggestName(key)}.`;
+  return invalidInput('invalid_field', `${what} has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(field)}. Its fields are ${allowed}.${fix}`, field);
+}
+
+// ---------------------------------------------------------------------------------------------
+// v2 shape
+
+function readUser(value: unknown): EventUser | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) {
+    const hint = typeof value === 'string' ? ` If ${JSON.stringify(value.slice(0, 40))} is your own id for the user, send "user": {"uid": …}.` : '';
+    throw invalidInput('invalid_field', `user${at('user')} must be an object such as {"uid": "user-1"}, but it is ${describeType(value)}.${hint}`, 'user');
+  }
+  let out: EventUser | undefined;
+  for (const key of Object.keys(value)) {
+    switch (key) {
+      case 'uid': {
+        const v = optionalText(value[key], 'user.uid', USER_FIELD_LIMITS.uid, 'user uid');
+        if (v !== undefined) (out ??= {}).uid = v;
+        break;
+      }
+      case 'id': {
+        const v = optionalText(value[key], 'user.id', USER_FIELD_LIMITS.id, 'FullStory user id');
+        if (v !== undefined) (out ??= {}).id = v;
+        break;
+      }
+      default:
+        throw invalidInput('invalid_field',
+          `user has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(`user.${key}`)}. An event names its user only by uid (your own id) or id (FullStory's id); set user details with the FullStory User node.`, `user.${key}`);
+    }
+  }
+  return out;
+}
+
+function readSession(value: unknown): EventSession | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) {
+    const hint = typeof value === 'string' ? ' If it is a session URL or id, send "session": {"id": …}.' : '';
+    throw invalidInput('invalid_field', `session${at('session')} must be an object such as {"id": "123:456"}, but it is ${describeType(value)}.${hint}`, 'session');
+  }
+  let out: EventSession | undefined;
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    switch (key) {
+      case 'id':
+        if (given(v)) (out ??= {}).id = toSessionId(v, 'session.id');
+        break;
+      case 'uid': {
+        const uid = optionalText(v, 'session.uid', USER_FIELD_LIMITS.uid, 'session uid');
+        if (uid !== undefined) (out ??= {}).uid = uid;
+        break;
+      }
+      case 'use_most_recent':
+        if (v === undefined || v === null || v === false) break; // false is omitted (README §2.4)
+        if (v !== true) {
+          throw invalidInput('invalid_field',
+            `session.use_most_recent${at('session.use_most_recent')} must be true or false, but it is ${describeType(v)}${typeof v === 'string' ? ` (${JSON.stringify(v.slice(0, 20))})` : ''}. Send the boolean true, without quotes.`, 'session.use_most_recent');
+        }
+        (out ??= {}).use_most_recent = true;
+        break;
+      default:
+        throw invalidInput('invalid_field',
+          `session has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(`session.${key}`)}. Its fields are id, use_most_recent and uid.`, `session.${key}`);
+    }
+  }
+  return out;
+}
+
+function readContext(value: unknown): Context | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) {
+    throw invalidInput('invalid_field', `context${at('context')} must be an object such as {"browser": {"url": "https://…"}}, but it is ${describeType(value)}.`, 'context');
+  }
+  let out: Record<string, Record<string, unknown>> | undefined;
+  for (const part of Object.keys(value)) {
+    const spec = CONTEXT_SPEC.get(part);
+    const partField = `context.${part}`;
+    if (spec === undefined) {
+      const hint = CONTEXT_HINTS.get(part);
+      throw invalidInput('invalid_field',
+        `context has an unknown field ${JSON.stringify(part.slice(0, 40))}${at(partField)}. Its fields are browser, mobile, device and location.${hint ? ` Did you mean "${hint}"?` : ''}`, partField);
+    }
+    const sub = value[part];
+    if (sub === undefined || sub === null) continue;
+    if (!isPlainObject(sub)) {
+      throw invalidInput('invalid_field', `${partField}${at(partField)} must be an object, but it is ${describeType(sub)}.`, partField);
+    }
+    let clean: Record<string, unknown> | undefined;
+    for (const key of Object.keys(sub)) {
+      const kind = spec.get(key);
+      const field = `${partField}.${key}`;
+      if (kind === undefined) {
+        throw invalidInput('invalid_field',
+          `${partField} has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(field)}. Its fields are ${[...spec.keys()].join(', ')}.`, field);
+      }
+      const v = sub[key];
+      if (v === undefined || v === null || v === '') continue;
+      checkContextValue(kind, v, field);
+      (clean ??= {})[key] = v; // key is one of the spec's names
+    }
+    if (clean !== undefined) (out ??= {})[part] = clean;
+  }
+  return out as Context | undefined;
+}
+
+function checkContextValue(kind: ContextKind, v: unknown, field: string): void {
+  let need: string | undefined;
+  switch (kind) {
+    case 'string':
+      if (typeof v !== 'string') need = 'a string';
+      break;
+    case 'int32':
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) need = 'a whole number (pixels)';
+      break;
+    case 'latitude':
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < -90 || v > 90) need = 'a number from -90 to 90';
+      break;
+    case 'longitude':
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < -180 || v > 180) need = 'a number from -180 to 180';
+      break;
+  }
+  if (need === undefined) return;
+  const shown = typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v === 'number' ? String(v) : describeType(v);
+  const hint = typeof v === 'string' && kind !== 'string' ? ' Convert the text to a number first.' : '';
+  throw invalidInput('invalid_field', `${field}${at(field)} must be ${need}, but it is ${shown}.${hint}`, field);
+}
+
+/**
+ * `dataPayload`: the node's Event name is set, so msg.payload may be the flow's own data (the
+ * editor reads name, properties… from it): only the event fields are read, other keys are ignored.
+ */
+function readV2(src: Record<string, unknown>, skipIdentification: boolean, dataPayload: boolean): Parts {
+  const parts: Parts = { nameField: 'name', timestampField: 'timestamp', propertiesField: 'properties' };
+  let schema: unknown;
+  for (const key of Object.keys(src)) {
+    const value = src[key];
+    switch (key) {
+      case 'name': parts.name = value; break;
+      case 'timestamp': parts.timestamp = value; break;
+      case 'properties': parts.properties = value; break;
+      case 'schema': schema = value; break;
+      // The editor's association replaces these entirely, so they are not even read then.
+      case 'user': if (!skipIdentification) parts.user = readUser(value); break;
+      case 'session': if (!skipIdentification) parts.session = readSession(value); break;
+      case 'context': parts.context = readContext(value); break;
+      default:
+        if (!dataPayload) throw unknownField(key, key, V2_FIELDS, EVENT_FIELD_HINTS.get(key), 'msg.payload');
+    }
+  }
+  parts.explicit = parseSchemaObject(schema, 'schema');
+  return parts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// v1 shape: {event_name, event_data, timestamp, session_url, device_session, use_recent_session, uid},
+// flat or wrapped in {event: {…}, uid} as the v1 endpoint took it.
+
+function isV1(src: Record<string, unknown>): boolean {
+  if (Object.hasOwn(src, 'event_name')) return true;
+  const wrapped = Object.hasOwn(src, 'event') ? src.event : undefined;
+  return isPlainObject(wrapped) && Object.hasOwn(wrapped, 'event_name');
+}
+
+function readV1(src: Record<string, unknown>, skipIdentification: boolean): Parts {
+  let ev = src;
+  let prefix = '';
+  let uid: unknown;
+  let uidField = 'uid';
+  if (!Object.hasOwn(src, 'event_name')) {
+    // Wrapped: only `event` and the uid (a URL parameter in v1) may sit beside it.
+    for (const key of Object.keys(src)) {
+      if (key === 'uid') uid = src.uid;
+      else if (key !== 'event') throw unknownField(key, key, 'event and uid (the v1 event goes inside event)', undefined, 'msg.payload');
+    }
+    ev = src.event as Record<string, unknown>;
+    prefix = 'event.';
+  }
+  const parts: Parts = { nameField: `${prefix}event_name`, timestampField: `${prefix}timestamp`, propertiesField: `${prefix}event_data` };
+  let data: unknown;
+  let sessionUrl: unknown;
+  let deviceSession: unknown;
+  let useRecent: unknown;
+  for (const key of Object.keys(ev)) {
+    const value = ev[key];
+    switch (key) {
+      case 'event_name': parts.name = value; break;
+      case 'event_data': data = value; break;
+      case 'timestamp': parts.timestamp = value; break;
+      case 'session_url': sessionUrl = value; break;
+      case 'device_session': deviceSession = value; break;
+      case 'use_recent_session': useRecent = value; break;
+      case 'uid':
+        if (given(uid) && given(value) && uid !== value) {
+          throw invalidInput('invalid_identification', `msg.payload has two different uids (msg.payload.uid and ${prefix}uid)${at(`${prefix}uid`)}. Keep one.`, `${prefix}uid`);
+        }
+        if (given(value)) { uid = value; uidField = `${prefix}uid`; }
+        break;
+      default:
+        throw invalidInput('invalid_field',
+          `The v1 event has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(prefix + key)}. v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${isValidPropertyName(key) ? key : suggestName(key)}_str.`, prefix + key);
+    }
+  }
+
+  if (data !== undefined && data !== null) {
+    const dataField = `${prefix}event_data`;
+    if (!isPlainObject(data)) {
+      throw invalidInput('invalid_payload', `event_data${at(dataField)} must be an object of suffixed fields such as {"plan_str": "pro"}, but it is ${describeType(data)}.`, dataField);
+    }
+    const entries = Object.keys(data).map((k) => [k, data[k]] as const);
+    parts.v1 = readV1Fields(entries, dataField);
+    parts.properties = parts.v1.properties;
+  }
+
+  if (!skipIdentification) readV1Identification(parts, prefix, { uid, uidField, sessionUrl, deviceSession, useRecent });
+  return parts;
+}
+
+function readV1Identification(
+  parts: Parts,
+  prefix: string,
+  v1: { uid: unknown; uidField: string; sessionUrl: unknown; deviceSession: unknown; useRecent: unknown },
+): void {
+  const uid = optionalText(v1.uid, v1.uidField, USER_FIELD_LIMITS.uid, 'uid');
+  const useRecent = v1.useRecent === true;
+  if (v1.useRecent !== undefined && v1.useRecent !== null && typeof v1.useRecent !== 'boolean') {
+    const field = `${prefix}use_recent_session`;
+    throw invalidInput('invalid_field', `use_recent_session${at(field)} must be true or false, but it is ${describeType(v1.useRecent)}. Send the boolean true, without quotes.`, field);
+  }
+  const chosen: string[] = [];
+  if (given(v1.sessionUrl)) chosen.push('session_url');
+  if (given(v1.deviceSession)) chosen.push('device_session');
+  if (useRecent) chosen.push('use_recent_session');
+  if (chosen.length > 1) {
+    throw invalidInput('invalid_identification',
+      `The v1 event gives both ${chosen.join(' and ')}${at(prefix + chosen[1])}. Send at most one of session_url, device_session and use_recent_session.`, prefix + chosen[1]);
+  }
+  if (chosen.length === 1 && chosen[0] !== 'use_recent_session') {
+    const field = prefix + chosen[0];
+    if (uid !== undefined) {
+      throw invalidInput('invalid_identification',
+        `The v1 event gives both uid and ${chosen[0]}${at(field)}, but FullStory v2 accepts a session id only on its own: the session already names its user. Remove uid, or replace ${chosen[0]} with use_recent_session: true.`, field);
+    }
+    parts.session = { id: toSessionId(chosen[0] === 'session_url' ? v1.sessionUrl : v1.deviceSession, field) };
+    return;
+  }
+  if (useRecent && uid === undefined) {
+    const field = `${prefix}use_recent_session`;
+    throw invalidInput('invalid_identification',
+      `use_recent_session: true${at(field)} needs the user it applies to: add uid (your own id for the user).`, field);
+  }
+  if (uid !== undefined) parts.user = { uid };
+  if (useRecent) parts.session = { use_most_recent: true };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared steps
+
+function checkName(value: unknown, field: string): string {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
+    const state = typeof value === 'string' ? ' (it is empty)' : '';
+    throw invalidInput('missing_field', `The event has no name${state}: set msg.payload.name or the node's Event name.`, field);
+  }
+  return optionalText(value, field, MAX_EVENT_NAME, 'event name') as string;
+}
+
+function fromAssociation(a: NonNullable<EventDefaults['association']>): { user?: EventUser; session?: EventSession } {
+  const missing = (what: string, field: string) => invalidInput('missing_field',
+    `The node ties events to a ${what}, but the value it reads for it is empty. Set the node's ${what} (or the msg property it reads).`, field);
+  switch (a.kind) {
+    case 'uid':
+    case 'userId': {
+      const field = a.kind === 'uid' ? 'user.uid' : 'user.id';
+      const label = a.kind === 'uid' ? 'uid' : 'FullStory user id';
+      if (!given(a.value)) throw missing(label, field);
+      const value = optionalText(a.value, field, USER_FIELD_LIMITS.uid, label) as string;
+      const user: EventUser = a.kind === 'uid' ? { uid: value } : { id: value };
+      return a.useMostRecent ? { user, session: { use_most_recent: true } } : { user };
+    }
+    case 'sessionId':
+      if (!given(a.value)) throw missing('session', 'session.id');
+      return { session: { id: toSessionId(a.value, 'session.id') } };
+    case 'anonymous':
+      return {};
+    default:
+      throw invalidInput('invalid_identification', `Unknown association ${JSON.stringify(String(a.kind).slice(0, 20))}: use uid, userId, sessionId or anonymous.`, 'association');
+  }
+}
+
+/** README §2.2: exactly one identification form. */
+function checkIdentification(user: EventUser | undefined, session: EventSession | undefined): void {
+  const found: string[] = [];
+  if (user?.uid !== undefined) found.push('user.uid');
+  if (user?.id !== undefined) found.push('user.id');
+  if (session?.id !== undefined) found.push('session.id');
+  if (session?.uid !== undefined) found.push('session.uid');
+  const useMostRecent = session?.use_most_recent === true;
+  if (useMostRecent) found.push('session.use_most_recent');
+  const userCount = (user?.uid !== undefined ? 1 : 0) + (user?.id !== undefined ? 1 : 0);
+
+  let field: string | undefined;
+  if (userCount > 1) field = 'user';
+  else if (session?.id !== undefined && found.length > 1) field = 'session.id';
+  else if (session?.uid !== undefined && found.length > 1) field = 'session.uid';
+  else if (useMostRecent && userCount === 0) {
+    throw invalidInput('invalid_identification',
+      `session.use_most_recent: true${at('session.use_most_recent')} needs the user it applies to: add user.uid or user.id (exactly one). ${ALLOWED_FORMS}`, 'session.use_most_recent');
+  }
+  if (field !== undefined) {
+    throw invalidInput('invalid_identification',
+      `The event is identified by ${found.join(' and ')}${at(field)}, which FullStory does not accept together. ${ALLOWED_FORMS}`, field);
+  }
+}
+
+/**
+ * payload (+ the node's settings) → CreateEventRequest. Accepts the v2 shape and the v1
+ * "Set User Events" shape; payload may be undefined/null when the editor supplies the name.
+ */
+export function buildEventRequest(payload: unknown, defaults: EventDefaults): CreateEventRequest {
+  const editorName = given(defaults.name) ? defaults.name : undefined;
+  const skipIdentification = defaults.association !== undefined;
+  let parts: Parts;
+  if (payload === undefined || payload === null) {
+    if (editorName === undefined) {
+      throw invalidInput('invalid_payload',
+        `msg.payload is ${payload === null ? 'null' : 'empty'}, so there is no event to send. Set msg.payload to an object such as {"name": "Order Placed", "properties": {"total": 42}}, or set the node's Event name.`);
+    }
+    parts = { nameField: 'name', timestampField: 'timestamp', propertiesField: 'properties' };
+  } else if (isPlainObject(payload)) {
+    parts = isV1(payload) ? readV1(payload, skipIdentification) : readV2(payload, skipIdentification, editorName !== undefined);
+  } else {
+    throw invalidInput('invalid_payload',
+      `msg.payload must be an object describing the event, e.g. {"name": "Order Placed", "properties": {"total": 42}}, but it is ${describeType(payload)}.`);
+  }
+
+  const name = editorName !== undefined ? checkName(editorName, 'name') : checkName(parts.name, parts.nameField);
+  const event: CreateEventRequest = { name };
+
+  if (given(defaults.timestamp)) event.timestamp = toUtcIso(defaults.timestamp, 'timestamp');
+  else if (given(parts.timestamp)) event.timestamp = toUtcIso(parts.timestamp, parts.timestampField);
+
+  let input = parts.properties;
+  if (given(defaults.properties)) {
+    const editor = defaults.properties;
+    if (!isPlainObject(editor)) {
+      throw invalidInput('invalid_payload', `The node's Properties setting must give an object such as {"plan": "pro"}, but it gives ${describeType(editor)}.`, 'properties');
+    }
+    const editorKeys = Object.keys(editor);
+    if (editorKeys.length > 0) {
+      if (input !== undefined && input !== null && !isPlainObject(input)) {
+        throw invalidInput('invalid_payload', `The properties${at(parts.propertiesField)} must be an object of name/value pairs, but they are ${describeType(input)}.`, parts.propertiesField);
+      }
+      // Null prototype: a "__proto__" key is then an ordinary entry, refused later by the name rule.
+      const merged = Object.create(null) as Record<string, unknown>;
+      if (input !== undefined && input !== null) for (const key of Object.keys(input)) merged[key] = (input as Record<string, unknown>)[key];
+      for (const key of editorKeys) {
+        merged[key] = editor[key];
+        // An editor value replaces the v1 field entirely, suffix type included.
+        if (parts.v1?.origin.delete(key)) delete parts.v1.types[key];
+      }
+      input = merged;
+    }
+  }
+  const built = parts.v1 !== undefined
+    ? buildV1Properties(parts.v1, defaults.declaredTypes, parts.propertiesField, input)
+    : buildProperties(input, defaults.declaredTypes, parts.explicit, 'properties');
+  if (built.properties !== undefined) event.properties = built.properties;
+  if (built.schema !== undefined) event.schema = built.schema;
+
+  const { user, session } = defaults.association !== undefined ? fromAssociation(defaults.association) : parts;
+  checkIdentification(user, session);
+  if (user !== undefined) event.user = user;
+  if (session !== undefined) event.session = session;
+  if (parts.context !== undefined) event.context = parts.context;
+  return event;
+}

@@ -1,0 +1,56 @@
+// Session ids: users copy either the session URL FullStory shows (…/session/DEVICE%3ASESSION) or
+// the raw "DEVICE:SESSION" id from FS.getCurrentSession(); the v2 API wants the raw id (README §1).
+
+import { invalidInput } from './errors';
+
+const SESSION_MARKER = '/session/';
+/** Where the session segment of a URL ends: query, fragment or a further path segment. */
+const SEGMENT_END_RE = /[?#/]/;
+/** "<device_id>:<session_id>", e.g. "5650771745456128:6755328389070848" (ids are digits in practice). */
+const SESSION_ID_RE = /^[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/;
+const ENCODED_COLON_RE = /%3a/i;
+
+const FORMS =
+  'Use the session URL FullStory shows (…/session/DEVICE%3ASESSION) or the id itself, ' +
+  'e.g. "5650771745456128:6755328389070848" (FS.getCurrentSession() in the browser).';
+
+function sessionError(field: string, problem: string) {
+  return invalidInput('invalid_identification', `The session id (at ${field}) ${problem}. ${FORMS}`, field);
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 40 ? text.slice(0, 37) + '…' : text);
+}
+
+/**
+ * FullStory session URL (…/session/DEVICE%3ASESSION, possibly with query/fragment) or
+ * 'DEVICE:SESSION' → 'DEVICE:SESSION'; else invalid_identification.
+ * `field` names where the value came from, for the error (default `session.id`).
+ */
+export function toSessionId(value: unknown, field = 'session.id'): string {
+  if (typeof value !== 'string') {
+    throw sessionError(field, `must be text, but it is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}`);
+  }
+  let id = value.trim();
+  if (id === '') throw sessionError(field, 'is empty');
+  const at = id.lastIndexOf(SESSION_MARKER);
+  if (at !== -1) {
+    let segment = id.slice(at + SESSION_MARKER.length);
+    const end = segment.search(SEGMENT_END_RE);
+    if (end !== -1) segment = segment.slice(0, end);
+    id = segment;
+  } else if (id.includes('://')) {
+    throw sessionError(field, `${quote(value)} is a URL but not a FullStory session URL (it has no /session/ part)`);
+  }
+  if (ENCODED_COLON_RE.test(id)) {
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      throw sessionError(field, `${quote(value)} is not correctly URL-encoded`);
+    }
+  }
+  if (!SESSION_ID_RE.test(id)) {
+    throw sessionError(field, `${quote(value)} is not a session id of the form DEVICE:SESSION`);
+  }
+  return id;
+}

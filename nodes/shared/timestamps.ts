@@ -1,0 +1,119 @@
+// Timestamps: turns what users send (a Date, epoch milliseconds, ISO 8601 text) into the UTC ISO
+// string FullStory expects. ISO text is parsed by hand rather than with Date.parse because
+// Date.parse reads text without a timezone as local time, which would silently shift events by
+// the server's offset; we refuse such text instead and say how to fix it.
+
+import { types as utilTypes } from 'node:util';
+import { invalidInput } from './errors';
+
+// date [T time [.fraction] zone]; the zone is optional here so that we can say "no timezone"
+// rather than "not ISO 8601" when it is the only thing missing.
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/** Largest time a JavaScript Date can hold, either side of 1970. */
+const MAX_DATE_MS = 8.64e15;
+/** 400 Gregorian years are exactly 146,097 days: lets years 0–99 avoid Date.UTC's 1900 offset. */
+const MS_PER_400_YEARS = 146_097 * 86_400_000;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+const ACCEPTED_FORMS =
+  'Use a JavaScript Date, epoch milliseconds (a number such as 1714564800000), or an ISO 8601 string ' +
+  'with a timezone such as "2024-05-01T12:00:00Z" or "2024-05-01T14:00:00+02:00".';
+
+type IsoResult = number | 'invalid' | 'no_zone' | 'date_only';
+
+function daysIn(year: number, month: number): number {
+  if (month === 2 && ((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1];
+}
+
+/** Epoch ms of an ISO 8601 date-time with timezone, or why it is not one. */
+function parseIso(text: string): IsoResult {
+  const m = ISO_RE.exec(text);
+  if (m === null) return 'invalid';
+  const year = +m[1];
+  const month = +m[2];
+  const day = +m[3];
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return 'invalid';
+  if (m[4] === undefined) return 'date_only';
+  const hour = +m[4];
+  const minute = +m[5];
+  const second = m[6] === undefined ? 0 : +m[6];
+  // 24:00 and leap seconds are legal ISO but a Date cannot hold them; nobody sends them on purpose.
+  if (hour > 23 || minute > 59 || second > 59) return 'invalid';
+  const zone = m[8];
+  if (zone === undefined) return 'no_zone';
+  const millis = m[7] === undefined ? 0 : +(m[7] + '00').slice(0, 3);
+  let offsetMinutes = 0;
+  if (zone !== 'Z' && zone !== 'z') {
+    const offHours = +zone.slice(1, 3);
+    const offMinutes = zone.length > 3 ? +zone.slice(zone.length - 2) : 0;
+    if (offHours > 23 || offMinutes > 59) return 'invalid';
+    offsetMinutes = (zone[0] === '-' ? -1 : 1) * (offHours * 60 + offMinutes);
+  }
+  let t = year < 100
+    ? Date.UTC(year + 400, month - 1, day, hour, minute, second, millis) - MS_PER_400_YEARS
+    : Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  t -= offsetMinutes * 60_000;
+  return Math.abs(t) <= MAX_DATE_MS ? t : 'invalid';
+}
+
+/** The strict RFC 3339 form FullStory's server takes for `date` property text: seconds and zone required. */
+const STRICT_DATE_RE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * True for what a `date` property may hold as text: a calendar date ("2024-05-01") or an instant
+ * "2024-05-01T12:00:00[.sss](Z|±hh:mm)". Stricter than toUtcIso, which can normalise what it reads;
+ * property values are sent as they are, so they must already be in the server's form.
+ */
+export function isIsoDateString(text: string): boolean {
+  if (!STRICT_DATE_RE.test(text)) return false;
+  const r = parseIso(text);
+  return typeof r === 'number' || r === 'date_only';
+}
+
+function quote(text: string): string {
+  return JSON.stringify(text.length > 40 ? text.slice(0, 37) + '…' : text);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'undefined') return 'undefined';
+  return `a ${typeof value}`;
+}
+
+function timestampError(field: string, problem: string) {
+  return invalidInput('invalid_timestamp', `The timestamp (at ${field}) ${problem}. ${ACCEPTED_FORMS}`, field);
+}
+
+/**
+ * Date, epoch milliseconds (finite number), or ISO 8601 string WITH a timezone (Z or ±hh:mm)
+ * → UTC ISO string (toISOString). Anything else → invalid_timestamp saying which forms are accepted.
+ */
+export function toUtcIso(value: unknown, field: string): string {
+  if (typeof value === 'string') {
+    const text = value.trim();
+    const r = parseIso(text);
+    if (typeof r === 'number') return new Date(r).toISOString();
+    if (r === 'no_zone') {
+      throw timestampError(field, `${quote(text)} has no timezone, so the moment it names is ambiguous: add "Z" for UTC or an offset such as "+02:00"`);
+    }
+    if (r === 'date_only') {
+      throw timestampError(field, `${quote(text)} is a date without a time: add a time and timezone, e.g. "${text}T00:00:00Z"`);
+    }
+    throw timestampError(field, text === '' ? 'is an empty string' : `${quote(text)} is not an ISO 8601 date-time`);
+  }
+  if (typeof value === 'number') {
+    if (Number.isFinite(value) && Math.abs(value) <= MAX_DATE_MS) return new Date(value).toISOString();
+    throw timestampError(field, `is ${String(value)}, which is not a usable number of milliseconds`);
+  }
+  if (utilTypes.isDate(value)) {
+    const t = value.getTime();
+    if (Number.isNaN(t)) throw timestampError(field, 'is an invalid Date (its time is NaN)');
+    return value.toISOString();
+  }
+  throw timestampError(field, `is ${kindOf(value)}`);
+}

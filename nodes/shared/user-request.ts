@@ -1,0 +1,224 @@
+// User requests: turns msg.payload into the UserFields body of create/update/batch import
+// (README §2.1), in the v2 shape or the v1 flat "customvars" shape (README §2.4, §4.4), or throws
+// an error that tells a low-code user what to change. Pure: no HTTP, no Node-RED.
+
+import type { PropertyType, UserFields } from './api-types';
+import { invalidInput, type LocalErrorCode } from './errors';
+import {
+  at, buildProperties, describeType, excerpt, isPlainObject, isValidPropertyName, parseSchemaObject,
+  propertyNameError, splitV1Suffix, suggestName,
+} from './properties';
+
+export interface UserRequestOptions { declaredTypes: Record<string, PropertyType> }
+
+/** FullStory's length limits (README §2.0). */
+export const USER_FIELD_LIMITS = { uid: 256, display_name: 256, email: 128, id: 256 } as const;
+
+const CONTROL_CHARS_RE = /[\u0000-\u001f\u007f-\u009f]/;
+
+const V2_FIELDS = 'uid, display_name, email, properties, schema and id';
+
+/** Likely intended spelling of an unknown top-level field. */
+const USER_FIELD_HINTS: ReadonlyMap<string, string> = new Map([
+  ['displayName', 'display_name'], ['displayname', 'display_name'], ['name', 'display_name'],
+  ['userId', 'uid'], ['user_id', 'uid'], ['userID', 'uid'], ['externalId', 'uid'],
+  ['emailAddress', 'email'], ['email_address', 'email'], ['mail', 'email'],
+  ['props', 'properties'], ['customProperties', 'properties'], ['custom_properties', 'properties'],
+]);
+
+/** Length in characters (code points), counted only when the UTF-16 length is over the limit. */
+function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xdc00 || c > 0xdfff) count++; // a low surrogate belongs to the character before it
+    if (count > max) return true;
+  }
+  return false;
+}
+
+/**
+ * An optional text field: undefined, null and '' mean "not given"; anything but a string is
+ * refused (never coerced, because "123" and 123 are different uids to FullStory).
+ */
+export function optionalText(value: unknown, field: string, max: number, label = field): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') {
+    const hint = typeof value === 'number' || typeof value === 'bigint'
+      ? ` Convert it to text first, e.g. String(…) in a Function node or a Change node, because FullStory compares ${label} values as text.`
+      : '';
+    throw invalidInput('invalid_field', `The ${label}${at(field)} must be a string, but it is ${describeType(value)}${typeof value === 'number' ? ` (${excerpt(value)})` : ''}.${hint}`, field);
+  }
+  if (longerThan(value, max)) {
+    throw invalidInput('invalid_field', `The ${label}${at(field)} is ${value.length} characters long; FullStory accepts at most ${max}. Shorten it.`, field);
+  }
+  return value;
+}
+
+/**
+ * Validates a FullStory user id or uid used in a URL path: non-empty string ≤256, no control
+ * characters (the caller encodes it).
+ */
+export function requireUserKey(value: unknown, field: 'id' | 'uid'): string {
+  const label = field === 'id' ? 'FullStory user id' : 'uid';
+  if (value === undefined || value === null || value === '') {
+    const how = field === 'id'
+      ? 'Set msg.payload.id (the id FullStory returned when the user was created), or the node\'s User id.'
+      : 'Set msg.payload.uid (your own id for the user), or the node\'s uid.';
+    throw invalidInput('missing_field', `The ${label} is missing. ${how}`, field);
+  }
+  const text = optionalText(value, field, USER_FIELD_LIMITS[field], label) as string;
+  if (text.trim() === '') {
+    throw invalidInput('invalid_field', `The ${label}${at(field)} is only whitespace. Give the real ${label}.`, field);
+  }
+  if (CONTROL_CHARS_RE.test(text)) {
+    throw invalidInput('invalid_field', `The ${label}${at(field)} contains a control character (such as a line break or tab). Remove it; a trailing newline from a file or template is a common cause.`, field);
+  }
+  return text;
+}
+
+function notAnObject(payload: unknown) {
+  return invalidInput('invalid_payload',
+    `msg.payload must be an object with the user's fields, e.g. {"uid": "user-1", "email": "a@example.com", "properties": {"plan": "pro"}}, but it is ${describeType(payload)}.`);
+}
+
+/** v1 customvars payloads are flat: displayName and/or suffixed custom fields, no `properties`. */
+function looksLikeV1(payload: Record<string, unknown>, keys: readonly string[]): boolean {
+  if (Object.hasOwn(payload, 'properties') && payload.properties !== undefined) return false;
+  if (Object.hasOwn(payload, 'displayName')) return true;
+  for (const key of keys) if (splitV1Suffix(key) !== undefined) return true;
+  return false;
+}
+
+function fromV2(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions): { fields: UserFields; id?: string } {
+  const fields: UserFields = {};
+  let id: string | undefined;
+  for (const key of keys) {
+    const value = payload[key];
+    switch (key) {
+      case 'uid': { const v = optionalText(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; break; }
+      case 'display_name': { const v = optionalText(value, key, USER_FIELD_LIMITS.display_name); if (v !== undefined) fields.display_name = v; break; }
+      case 'email': { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; break; }
+      case 'id': if (value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
+      case 'properties': case 'schema': break; // read below, together
+      default: {
+        const hint = USER_FIELD_HINTS.get(key);
+        const fix = hint !== undefined
+          ? ` Did you mean "${hint}"?`
+          : ` Custom data goes under properties, e.g. msg.payload.properties.${isValidPropertyName(key) ? key : suggestName(key)}.`;
+        throw invalidInput('invalid_field',
+          `msg.payload has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(key)}. User fields are ${V2_FIELDS}.${fix}`, key);
+      }
+    }
+  }
+  const explicit = parseSchemaObject(payload.schema, 'schema');
+  const { properties, schema } = buildProperties(payload.properties, options.declaredTypes, explicit, 'properties');
+  if (properties !== undefined) fields.properties = properties;
+  if (schema !== undefined) fields.schema = schema;
+  return id === undefined ? { fields } : { fields, id };
+}
+
+/** Reads suffixed v1 custom fields into v2 properties and their types (suffix stripped). */
+export function readV1Fields(
+  entries: ReadonlyArray<readonly [string, unknown]>,
+  fieldPrefix: string,
+): { properties: Record<string, unknown>; types: Record<string, PropertyType>; origin: Map<string, string> } {
+  // Null prototype: even a name that slipped past the checks could not reach Object.prototype.
+  const properties = Object.create(null) as Record<string, unknown>;
+  const types: Record<string, PropertyType> = {};
+  const origin = new Map<string, string>();
+  for (const [key, value] of entries) {
+    const field = fieldPrefix === '' ? key : `${fieldPrefix}.${key}`;
+    const split = splitV1Suffix(key);
+    if (split === undefined) {
+      const base = isValidPropertyName(key) ? key : suggestName(key);
+      throw invalidInput('invalid_property_name',
+        `Field ${JSON.stringify(key.slice(0, 40))}${at(field)} has no v1 type suffix. In the v1 format every custom field needs one: ${base}_str, ${base}_int, ${base}_real, ${base}_bool, ${base}_date, or a list form such as ${base}_strs. Or switch to the v2 format and put the value under properties.`, field);
+    }
+    if (!isValidPropertyName(split.name)) throw propertyNameError(split.name, field);
+    const earlier = origin.get(split.name);
+    if (earlier !== undefined) {
+      throw invalidInput('invalid_property_name',
+        `Fields "${earlier}" and "${key}"${at(field)} both become the property "${split.name}" once their v1 suffixes are removed. Keep only one of them.`, field);
+    }
+    origin.set(split.name, key);
+    properties[split.name] = value;
+    types[split.name] = split.type;
+  }
+  return { properties, types, origin };
+}
+
+/**
+ * Runs buildProperties for v1 fields, reporting errors against the field the user wrote
+ * ("totalSpent_real") rather than the v2 property it became ("properties.totalSpent").
+ */
+export function buildV1Properties(
+  v1: { properties: Record<string, unknown>; types: Record<string, PropertyType>; origin: Map<string, string> },
+  declared: Record<string, PropertyType>,
+  fieldPrefix: string,
+  input: unknown = v1.properties,
+): ReturnType<typeof buildProperties> {
+  try {
+    return buildProperties(input, declared, v1.types, 'properties');
+  } catch (err) {
+    const f = (err as { field?: unknown }).field;
+    if (typeof f !== 'string' || !f.startsWith('properties.')) throw err;
+    const rest = f.slice('properties.'.length);
+    const dot = rest.indexOf('.');
+    const name = dot === -1 ? rest : rest.slice(0, dot);
+    const original = v1.origin.get(name);
+    if (original === undefined) throw err;
+    const mapped = (fieldPrefix === '' ? '' : `${fieldPrefix}.`) + original + (dot === -1 ? '' : rest.slice(dot));
+    const e = err as { code: string; message: string };
+    const marker = at(f);
+    const message = e.message.includes(marker)
+      ? e.message.replace(marker, ` (v1 field "${original}", at ${mapped})`)
+      : `${e.message} This is the v1 field "${original}".`;
+    throw invalidInput(e.code as LocalErrorCode, message, mapped);
+  }
+}
+
+function fromV1(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions): { fields: UserFields; id?: string } {
+  const fields: UserFields = {};
+  let id: string | undefined;
+  const custom: Array<[string, unknown]> = [];
+  for (const key of keys) {
+    const value = payload[key];
+    switch (key) {
+      case 'displayName':
+      case 'display_name': {
+        const v = optionalText(value, key, USER_FIELD_LIMITS.display_name, 'display name');
+        if (v === undefined) break;
+        if (fields.display_name !== undefined && fields.display_name !== v) {
+          throw invalidInput('invalid_field', `msg.payload has both displayName and display_name${at(key)} with different values. Keep one of them.`, key);
+        }
+        fields.display_name = v;
+        break;
+      }
+      case 'uid': { const v = optionalText(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; break; }
+      case 'email': { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; break; }
+      case 'id': if (value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
+      default: custom.push([key, value]);
+    }
+  }
+  if (custom.length > 0) {
+    const v1 = readV1Fields(custom, '');
+    const { properties, schema } = buildV1Properties(v1, options.declaredTypes, '');
+    if (properties !== undefined) fields.properties = properties;
+    if (schema !== undefined) fields.schema = schema;
+  }
+  return id === undefined ? { fields } : { fields, id };
+}
+
+/**
+ * payload → UserFields for create/update/batch import. Accepts the v2 shape
+ * {uid, display_name, email, properties, schema} and, when the object looks like v1 (has
+ * displayName or any top-level key ending in a v1 type suffix, and no `properties`), the v1 flat
+ * shape. `id` (the FullStory user id) is allowed in both and returned separately.
+ */
+export function buildUserFields(payload: unknown, options: UserRequestOptions): { fields: UserFields; id?: string } {
+  if (!isPlainObject(payload)) throw notAnObject(payload);
+  const keys = Object.keys(payload);
+  return looksLikeV1(payload, keys) ? fromV1(payload, keys, options) : fromV2(payload, keys, options);
+}

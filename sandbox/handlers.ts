@@ -1,0 +1,33 @@
+// What each endpoint does once the request is routed, authorised and parsed. Synchronous on purpose:
+// a request's side effects happen all at once, which keeps idempotency and fault timing simple.
+
+import { createBatch, jobPage, jobStatus } from './batch-api';
+import { createEventCall } from './events-api';
+import type { Reply } from './http';
+import type { Env } from './env';
+import type { Route } from './router';
+import { createUserCall, deleteUserCall, getUserCall, listUsersCall, updateUserCall } from './users-api';
+
+export interface Call {
+  route: Route;
+  query: URLSearchParams;
+  /** Parsed JSON object for POST routes; undefined otherwise. */
+  body: unknown;
+  idempotencyKey?: string;
+}
+
+export function dispatch(env: Env, call: Call): Reply {
+  switch (call.route.name) {
+    case 'createUser': return createUserCall(env, call);
+    case 'getUser': return getUserCall(env, call);
+    case 'listUsers': return listUsersCall(env, call);
+    case 'updateUser': return updateUserCall(env, call);
+    case 'deleteUser':
+    case 'deleteUserByUid': return deleteUserCall(env, call);
+    case 'createEvent': return createEventCall(env, call);
+    case 'createBatch': return createBatch(env, call);
+    case 'jobStatus': return jobStatus(env, call);
+    case 'jobErrors':
+    case 'jobImports': return jobPage(env, call);
+  }
+}

@@ -1,0 +1,7 @@
+// The sandbox: a FullStory-compatible HTTP server on loopback for tests, the demo and the benchmarks.
+
+export { startSandbox } from './server';
+export type {
+  Fault, FaultAction, JobResource, RecordedRequest, RecordRejection, Sandbox, SandboxCounters, SandboxJob,
+  SandboxJobStatus, SandboxOptions, StoredEvent, StoredUser,
+} from './types';
