@@ -28,6 +28,7 @@ export type LocalErrorCode =
   | 'outcome_unknown'
   | 'buffer_full'
   | 'reset'
+  | 'partial_failure'
   | 'closed';
 
 export interface ErrorDetails {
