@@ -5,12 +5,14 @@ import type { Node, NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import { FullStoryClient, type ClientSettings } from '../shared/client';
 import { FullStoryError } from '../shared/errors';
-import { redact, regionOfKey, resolveBaseUrl, type Region } from '../shared/connection';
+import { DEFAULT_BASE_URL, EU_BASE_URL, redact, regionOfKey, resolveBaseUrl, type Region } from '../shared/connection';
 import { clientLimits } from '../shared/settings';
 import type { ConfigCredentials, ConfigNodeDef } from '../shared/node-settings';
 
 export interface FullStoryConfigNode extends Node<ConfigCredentials> {
   region: Region;
+  /** The host this node sends to, once it passed the host rules. */
+  baseUrl?: string;
   /** The shared client; throws not_configured / insecure_host when the settings cannot work. */
   client(): FullStoryClient;
 }
@@ -18,6 +20,7 @@ export interface FullStoryConfigNode extends Node<ConfigCredentials> {
 type ConnectionResult = 'read_write' | 'write_only' | 'rejected' | 'unreachable' | 'invalid';
 
 const PASSWORD_PLACEHOLDER = '__PWRD__';
+const TRUSTED_HOSTS: ReadonlySet<string> = new Set([DEFAULT_BASE_URL, EU_BASE_URL]);
 
 function resolveApiKey(credentialKey: string | undefined, envName: string | undefined, env: (name: string) => unknown): string | undefined {
   const key = credentialKey?.trim();
@@ -60,6 +63,7 @@ export default function register(RED: NodeAPI): void {
     let problem: FullStoryError | undefined;
     try {
       const baseUrl = resolveBaseUrl(def.baseUrl);
+      node.baseUrl = baseUrl;
       if (!apiKey) {
         problem = new FullStoryError(
           def.apiKeyEnv
@@ -71,7 +75,9 @@ export default function register(RED: NodeAPI): void {
         client = new FullStoryClient({ apiKey, baseUrl, ...clientLimits(def) });
       }
     } catch (err) {
-      problem = err as FullStoryError;
+      // The host rules quote the host; a key pasted there by mistake must not be quoted back.
+      const e = err instanceof FullStoryError ? err : new FullStoryError(String(err), { code: 'insecure_host' });
+      problem = new FullStoryError(redact(e.message, [apiKey]), { code: e.code });
     }
     if (problem) node.warn(problem.message);
 
@@ -126,6 +132,14 @@ export default function register(RED: NodeAPI): void {
       baseUrl = resolveBaseUrl(typeof body.baseUrl === 'string' ? body.baseUrl : '');
     } catch (err) {
       reply('invalid', (err as Error).message);
+      return;
+    }
+    // A key the caller did not type (the stored credential, or an environment variable's value) is
+    // sent only to FullStory's own hosts or to the host this config node runs with. Otherwise anyone
+    // allowed to press "Test connection" could have the runtime send it to a server of their choice.
+    const keyWasTyped = typed !== undefined && typed.trim() !== '';
+    if (!keyWasTyped && !TRUSTED_HOSTS.has(baseUrl) && (RED.nodes.getNode(id) as FullStoryConfigNode | null)?.baseUrl !== baseUrl) {
+      reply('invalid', `The stored key (or one from an environment variable) is sent only to FullStory (${DEFAULT_BASE_URL}, ${EU_BASE_URL}) or to the host this config node was deployed with. To test ${baseUrl}, type the key again, or deploy first.`);
       return;
     }
     testConnection({ apiKey, baseUrl, ...clientLimits({}) })

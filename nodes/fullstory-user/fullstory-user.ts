@@ -8,8 +8,8 @@ import { asFullStoryError, invalidInput } from '../shared/errors';
 import { pathOf } from '../shared/client';
 import { attachController, type DataNodeBehaviour, type SingleCall } from '../shared/data-node';
 import { compileField, FieldSet, type FieldValues } from '../shared/field-reader';
-import { parsePropertyTypes, isPlainObject } from '../shared/properties';
-import { buildUserFields, requireUserKey } from '../shared/user-request';
+import { describeType, excerpt, parsePropertyTypes, isPlainObject } from '../shared/properties';
+import { buildUserFields, optionalText, optionalUserKey, requireUserKey, USER_FIELD_LIMITS } from '../shared/user-request';
 import type { UserNodeDef, UserOperation } from '../shared/node-settings';
 
 const OPERATIONS: ReadonlySet<string> = new Set<UserOperation>(['upsert', 'update', 'get', 'list', 'delete']);
@@ -74,11 +74,12 @@ function planFor(operation: UserOperation, payload: unknown, declaredTypes: Reco
     }
     case 'list': {
       const query: Record<string, string | undefined> = {};
+      // Same rules as the fields themselves: text only, FullStory's lengths, no control characters in a uid.
       for (const key of ['uid', 'email', 'display_name'] as const) {
-        const value = data[key];
-        if (value === undefined || value === null || value === '') continue;
-        if (typeof value !== 'string') throw invalidInput('invalid_field', `${key} must be a string to filter the user list.`, `payload.${key}`);
-        query[key] = value;
+        const value = key === 'uid'
+          ? optionalUserKey(data[key], key, USER_FIELD_LIMITS[key], 'uid to filter the user list by')
+          : optionalText(data[key], key, USER_FIELD_LIMITS[key], `${key} to filter the user list by`);
+        if (value !== undefined) query[key] = value;
       }
       return {
         operation,
@@ -130,8 +131,12 @@ export default function register(RED: NodeAPI): void {
     const operationOf = (msg: NodeMessageInFlow): UserOperation => {
       const requested = (msg as { operation?: unknown }).operation;
       if (requested === undefined || requested === null || requested === '') return def.operation || 'upsert';
-      if (typeof requested !== 'string' || !OPERATIONS.has(requested)) {
-        throw invalidInput('invalid_operation', `msg.operation "${String(requested).slice(0, 40)}" is not one of upsert, update, get, list, delete.`, 'operation');
+      if (typeof requested !== 'string') {
+        // Never String(requested): an object without a prototype cannot be converted and throws.
+        throw invalidInput('invalid_operation', `msg.operation must be text, but it is ${describeType(requested)}. Set it to one of upsert, update, get, list, delete, or remove it to use the node's operation.`, 'operation');
+      }
+      if (!OPERATIONS.has(requested)) {
+        throw invalidInput('invalid_operation', `msg.operation ${excerpt(requested)} is not one of upsert, update, get, list, delete. Set one of those, or remove msg.operation to use the node's operation.`, 'operation');
       }
       return requested as UserOperation;
     };

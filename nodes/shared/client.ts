@@ -11,6 +11,9 @@ import { isRetryableStatus, nextRetryDelay, parseRetryAfter, type RetrySettings 
 
 export const INTEGRATION_SOURCE = 'node-red-contrib-fullstory';
 
+/** FullStory's error codes are snake_case words (README §6). */
+const ERROR_CODE_RE = /^[a-z][a-z0-9_]{0,63}$/;
+
 export interface ClientSettings {
   apiKey: string;
   baseUrl: string;
@@ -210,10 +213,12 @@ export class FullStoryClient {
     let detail = '';
     try {
       const body = JSON.parse(response.data) as { code?: unknown; message?: unknown };
-      if (typeof body.code === 'string' && body.code) code = body.code;
+      // msg.error.code is shown as is (status, logs): take only what looks like a code.
+      if (typeof body.code === 'string' && ERROR_CODE_RE.test(body.code)) code = body.code;
       if (typeof body.message === 'string') detail = body.message;
     } catch {
-      detail = typeof response.data === 'string' ? response.data.slice(0, 200) : '';
+      // Redacted before it is cut: a key straddling the cut would otherwise survive in part.
+      detail = typeof response.data === 'string' ? this.redact(response.data).slice(0, 200) : '';
     }
     let message = `FullStory answered ${status} ${code}${detail ? `: ${detail}` : ''}`;
     if (status === 401 || status === 403) message += this.authHint(status);

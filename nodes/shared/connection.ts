@@ -44,11 +44,20 @@ export function resolveBaseUrl(configured: string | undefined): string {
   return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
-/** Removes every occurrence of the secrets from a text that may reach a msg, a log or the editor. */
+/** A key's data-center prefix (`na1.`, `eu1.`): what is left after it is still the secret. */
+const REGION_PREFIX_RE = /^[A-Za-z]{2}\d\./;
+
+/**
+ * Removes every occurrence of the secrets from a text that may reach a msg, a log or the editor:
+ * the whole key, and the key without its region prefix (a server or proxy may echo either).
+ */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {
   let out = text;
   for (const secret of secrets) {
-    if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
+    if (!secret || secret.length < 4) continue;
+    out = out.split(secret).join('[redacted]');
+    const bare = secret.replace(REGION_PREFIX_RE, '');
+    if (bare !== secret && bare.length >= 8) out = out.split(bare).join('[redacted]');
   }
   return out;
 }

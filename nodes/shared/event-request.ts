@@ -8,7 +8,7 @@ import { invalidInput } from './errors';
 import { at, buildProperties, describeType, isPlainObject, isValidPropertyName, parseSchemaObject, suggestName } from './properties';
 import { toSessionId } from './session-url';
 import { toUtcIso } from './timestamps';
-import { buildV1Properties, optionalText, readV1Fields, USER_FIELD_LIMITS } from './user-request';
+import { buildV1Properties, optionalText, optionalUserKey, readV1Fields, USER_FIELD_LIMITS } from './user-request';
 
 export { toSessionId } from './session-url';
 
@@ -26,6 +26,11 @@ export interface EventDefaults {
 
 /** Client API rule (README §5); the server's own limit is not documented. */
 export const MAX_EVENT_NAME = 250;
+/**
+ * Ours: FullStory documents no limit for context strings, so a runaway value (a whole page, a
+ * file) would otherwise be sent as is; 8192 matches the property value limit.
+ */
+export const MAX_CONTEXT_TEXT = 8192;
 
 const V2_FIELDS = 'name, timestamp, properties, schema, user, session and context';
 const V1_FIELDS = 'event_name, event_data, timestamp, session_url, device_session, use_recent_session and uid';
@@ -104,12 +109,12 @@ function readUser(value: unknown): EventUser | undefined {
   for (const key of Object.keys(value)) {
     switch (key) {
       case 'uid': {
-        const v = optionalText(value[key], 'user.uid', USER_FIELD_LIMITS.uid, 'user uid');
+        const v = optionalUserKey(value[key], 'user.uid', USER_FIELD_LIMITS.uid, 'user uid');
         if (v !== undefined) (out ??= {}).uid = v;
         break;
       }
       case 'id': {
-        const v = optionalText(value[key], 'user.id', USER_FIELD_LIMITS.id, 'FullStory user id');
+        const v = optionalUserKey(value[key], 'user.id', USER_FIELD_LIMITS.id, 'FullStory user id');
         if (v !== undefined) (out ??= {}).id = v;
         break;
       }
@@ -135,7 +140,7 @@ function readSession(value: unknown): EventSession | undefined {
         if (given(v)) (out ??= {}).id = toSessionId(v, 'session.id');
         break;
       case 'uid': {
-        const uid = optionalText(v, 'session.uid', USER_FIELD_LIMITS.uid, 'session uid');
+        const uid = optionalUserKey(v, 'session.uid', USER_FIELD_LIMITS.uid, 'session uid');
         if (uid !== undefined) (out ??= {}).uid = uid;
         break;
       }
@@ -197,6 +202,10 @@ function checkContextValue(kind: ContextKind, v: unknown, field: string): void {
   switch (kind) {
     case 'string':
       if (typeof v !== 'string') need = 'a string';
+      else if (v.length > MAX_CONTEXT_TEXT) {
+        throw invalidInput('invalid_field',
+          `${field}${at(field)} is ${v.length} characters long; this node sends at most ${MAX_CONTEXT_TEXT} characters per context field (a URL or user agent is far shorter). Shorten it, or check that the right value is mapped here.`, field);
+      }
       break;
     case 'int32':
       if (typeof v !== 'number' || !Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) need = 'a whole number (pixels)';
@@ -309,7 +318,7 @@ function readV1Identification(
   prefix: string,
   v1: { uid: unknown; uidField: string; sessionUrl: unknown; deviceSession: unknown; useRecent: unknown },
 ): void {
-  const uid = optionalText(v1.uid, v1.uidField, USER_FIELD_LIMITS.uid, 'uid');
+  const uid = optionalUserKey(v1.uid, v1.uidField, USER_FIELD_LIMITS.uid, 'uid');
   const useRecent = v1.useRecent === true;
   if (v1.useRecent !== undefined && v1.useRecent !== null && typeof v1.useRecent !== 'boolean') {
     const field = `${prefix}use_recent_session`;
@@ -361,7 +370,7 @@ function fromAssociation(a: NonNullable<EventDefaults['association']>): { user?:
       const field = a.kind === 'uid' ? 'user.uid' : 'user.id';
       const label = a.kind === 'uid' ? 'uid' : 'FullStory user id';
       if (!given(a.value)) throw missing(label, field);
-      const value = optionalText(a.value, field, USER_FIELD_LIMITS.uid, label) as string;
+      const value = optionalUserKey(a.value, field, USER_FIELD_LIMITS.uid, label) as string;
       const user: EventUser = a.kind === 'uid' ? { uid: value } : { id: value };
       return a.useMostRecent ? { user, session: { use_most_recent: true } } : { user };
     }

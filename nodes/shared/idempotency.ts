@@ -8,6 +8,9 @@ export function requestDigest(method: string, path: string, body: string | undef
   return createHash('sha256').update(method).update('\n').update(path).update('\n').update(body ?? '').digest('base64url');
 }
 
+/** What a header value may safely be: 1–255 visible ASCII characters (the msg may have been edited). */
+const REUSABLE_KEY_RE = /^[\x21-\x7e]{1,255}$/;
+
 interface PreviousAttempt {
   idempotencyKey?: unknown;
   requestDigest?: unknown;
@@ -21,7 +24,7 @@ interface PreviousAttempt {
  */
 export function idempotencyKeyFor(previous: unknown, digest: string): string {
   const prev = previous as PreviousAttempt | undefined;
-  if (prev && typeof prev.idempotencyKey === 'string' && prev.requestDigest === digest && prev.idempotencyKey.length <= 255) {
+  if (prev && typeof prev.idempotencyKey === 'string' && prev.requestDigest === digest && REUSABLE_KEY_RE.test(prev.idempotencyKey)) {
     return prev.idempotencyKey;
   }
   return randomUUID();

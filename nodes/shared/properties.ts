@@ -194,7 +194,8 @@ function checkSchemaPath(path: string, field: string, what: string): void {
  * Reads `{ "path": "type", … }` into `out`. Dotted paths are the server's form (README §4.3);
  * nested objects (the browser docs' form) are flattened to dotted paths. Nulls are skipped.
  */
-function readTypeMap(src: Record<string, unknown>, out: Record<string, PropertyType>, base: string, field: string, depth: number, what: string): void {
+function readTypeMap(src: Record<string, unknown>, out: Record<string, PropertyType>, base: string, field: string, depth: number, what: string, ancestors: object[] = []): void {
+  ancestors.push(src);
   for (const key of Object.keys(src)) {
     const path = join(base, key);
     const entryField = `${field}.${key}`;
@@ -205,14 +206,18 @@ function readTypeMap(src: Record<string, unknown>, out: Record<string, PropertyT
       if (!PROPERTY_TYPES.has(value as PropertyType)) throw typeNameError(value, path, entryField, what);
       out[path] = value as PropertyType; // path checked above: never "__proto__"
     } else if (isPlainObject(value)) {
+      if (ancestors.includes(value)) {
+        throw invalidInput('invalid_schema', `${what} refers back to an object that contains it${at(entryField)} (a circular reference). Remove that reference; dotted paths such as "location.code" need no nesting.`, entryField);
+      }
       if (depth >= PROPERTY_LIMITS.depth) {
         throw invalidInput('invalid_schema', `${what} is nested more than ${PROPERTY_LIMITS.depth} levels deep${at(entryField)}. Use dotted paths such as "location.code" instead.`, entryField);
       }
-      readTypeMap(value, out, path, entryField, depth + 1, what);
+      readTypeMap(value, out, path, entryField, depth + 1, what, ancestors);
     } else {
       throw typeNameError(value, path, entryField, what);
     }
   }
+  ancestors.pop();
 }
 
 /**

@@ -56,9 +56,25 @@ export function optionalText(value: unknown, field: string, max: number, label =
   return value;
 }
 
+function controlCharError(field: string, label: string) {
+  return invalidInput('invalid_field', `The ${label}${at(field)} contains a control character (such as a line break or tab). Remove it; a trailing newline from a file or template is a common cause.`, field);
+}
+
+/**
+ * An optional uid or user id: optionalText plus no control characters. These values name a user
+ * (in a body, a query or a path), so "abc\n" must not become a second user that a delete by uid,
+ * which refuses control characters, could never reach.
+ */
+export function optionalUserKey(value: unknown, field: string, max: number, label = field): string | undefined {
+  const text = optionalText(value, field, max, label);
+  if (text !== undefined && CONTROL_CHARS_RE.test(text)) throw controlCharError(field, label);
+  return text;
+}
+
 /**
  * Validates a FullStory user id or uid used in a URL path: non-empty string ≤256, no control
- * characters (the caller encodes it).
+ * characters, and (for ids, which become a path segment) not "." or "..", which a URL parser
+ * resolves as path steps even when encoded (the caller encodes everything else).
  */
 export function requireUserKey(value: unknown, field: 'id' | 'uid'): string {
   const label = field === 'id' ? 'FullStory user id' : 'uid';
@@ -72,8 +88,10 @@ export function requireUserKey(value: unknown, field: 'id' | 'uid'): string {
   if (text.trim() === '') {
     throw invalidInput('invalid_field', `The ${label}${at(field)} is only whitespace. Give the real ${label}.`, field);
   }
-  if (CONTROL_CHARS_RE.test(text)) {
-    throw invalidInput('invalid_field', `The ${label}${at(field)} contains a control character (such as a line break or tab). Remove it; a trailing newline from a file or template is a common cause.`, field);
+  if (CONTROL_CHARS_RE.test(text)) throw controlCharError(field, label);
+  if (field === 'id' && (text === '.' || text === '..')) {
+    throw invalidInput('invalid_field',
+      `The ${label}${at(field)} is ${JSON.stringify(text)}, which is not a FullStory user id: in a URL it would be read as a path step and the request would go to another endpoint. Give the id FullStory returned when the user was created.`, field);
   }
   return text;
 }
@@ -97,7 +115,7 @@ function fromV2(payload: Record<string, unknown>, keys: readonly string[], optio
   for (const key of keys) {
     const value = payload[key];
     switch (key) {
-      case 'uid': { const v = optionalText(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; break; }
+      case 'uid': { const v = optionalUserKey(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; break; }
       case 'display_name': { const v = optionalText(value, key, USER_FIELD_LIMITS.display_name); if (v !== undefined) fields.display_name = v; break; }
       case 'email': { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; break; }
       case 'id': if (value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
@@ -196,7 +214,7 @@ function fromV1(payload: Record<string, unknown>, keys: readonly string[], optio
         fields.display_name = v;
         break;
       }
-      case 'uid': { const v = optionalText(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; break; }
+      case 'uid': { const v = optionalUserKey(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; break; }
       case 'email': { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; break; }
       case 'id': if (value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
       default: custom.push([key, value]);
