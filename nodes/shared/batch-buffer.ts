@@ -64,6 +64,12 @@ export class BatchBuffer {
 
   add(records: BufferedRecord[]): void {
     if (records.length === 0) return;
+    if (this.closing.signal.aborted) {
+      // Node-RED delivers msgs until a node's close has finished: straight to FullStory as a final
+      // job (never dropped, done() called), not into a buffer that nobody will empty.
+      this.submitFinal(records);
+      return;
+    }
     if (this.buffer.length === 0 && records.length > 0) this.startTimer();
     for (const record of records) this.buffer.push(record);
     if (this.buffer.length >= this.settings.batchSize) this.dispatch(false);
@@ -100,12 +106,10 @@ export class BatchBuffer {
     this.closeStarted?.();
     const finalRecords = this.buffer;
     this.buffer = [];
-    const finalJobs: Array<Promise<void>> = [];
-    for (let start = 0; start < finalRecords.length; start += this.jobSize()) {
-      finalJobs.push(this.submitFinalJob(finalRecords.slice(start, start + this.jobSize())));
-    }
     this.closing.abort();
-    await Promise.all([...finalJobs, ...this.jobs]);
+    this.submitFinal(finalRecords);
+    // Loop: msgs that arrive while closing add final jobs of their own (see add).
+    while (this.jobs.size > 0) await Promise.all([...this.jobs]);
     if (this.liveJobIds.size > 0) {
       this.observer.warn(
         `Stopped while import job(s) ${[...this.liveJobIds].join(', ')} were still in progress at FullStory; their outcomes will not be reported here. Look them up by id.`,
@@ -157,9 +161,11 @@ export class BatchBuffer {
         this.releaseAll(records);
         return;
       }
-      const failedCreate = report.jobId === undefined ? report.outcomes[0] : undefined;
-      this.observer.jobFinished(!failedCreate || failedCreate.ok, failedCreate && !failedCreate.ok ? failedCreate.error.code : undefined);
       this.settle(records, (i) => report.outcomes[i], report.jobId);
+      // After the msgs (each of which updates the status): the job's own verdict, so a failed record
+      // stays visible as the last error whatever the order of the records in the job.
+      const failed = this.firstFailure(records.length, report.outcomes);
+      this.observer.jobFinished(failed === undefined, failed);
     } finally {
       release();
       this.runningJobs--;
@@ -176,6 +182,11 @@ export class BatchBuffer {
     // Closing won the race: hand the slot back as soon as the semaphore grants it.
     void acquired.then((release) => release());
     return () => undefined;
+  }
+
+  private submitFinal(records: BufferedRecord[]): void {
+    const size = this.jobSize();
+    for (let start = 0; start < records.length; start += size) this.track(this.submitFinalJob(records.slice(start, start + size)));
   }
 
   /** Creates the job for records still buffered at close; its outcome is logged, not routed. */
@@ -196,6 +207,16 @@ export class BatchBuffer {
       this.observer.warn(`Stopped with ${records.length} buffered record(s); the final import job could not be created: ${reason}`);
     }
     this.releaseAll(records);
+  }
+
+  /** Code of the first record of a job that did not succeed (a missing outcome is outcome_unknown). */
+  private firstFailure(count: number, outcomes: readonly (RecordOutcome | undefined)[]): string | undefined {
+    for (let i = 0; i < count; i++) {
+      const outcome = outcomes[i];
+      if (!outcome) return 'outcome_unknown';
+      if (!outcome.ok) return outcome.error.code;
+    }
+    return undefined;
   }
 
   private releaseAll(records: BufferedRecord[]): void {

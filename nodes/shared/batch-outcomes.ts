@@ -9,7 +9,8 @@
 //    differ in some field and so never match each other's error.
 // 2. Every record not claimed by an error succeeded, provided every error was matched (the job's
 //    error count tells us how many to expect). The imports pages then only add FullStory's user
-//    id, matched by uid (or id, or email).
+//    id, matched by uid, else id, else email: an import echoes the user as stored (with the uid it
+//    has), so a record sent with only the FullStory id (or only an email) is found by its own key.
 // 3. If some errors could not be matched (FullStory changed the echoed item), we cannot say which
 //    of the unclaimed records failed: those confirmed by an import succeeded, the rest are
 //    `outcome_unknown` rather than a guess.
@@ -41,20 +42,24 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/** The key an import result is matched by; records compute theirs with the same function. */
-export function importKeyOf(resource: BatchResource, item: unknown): string | undefined {
-  if (item === null || typeof item !== 'object') return undefined;
+/**
+ * The keys an import result can be matched by, most specific first. A record's own key is the
+ * first of uid, id, email it was sent with (see data-node.ts), so it is always among these.
+ */
+export function importKeysOf(resource: BatchResource, item: unknown): string[] {
+  if (item === null || typeof item !== 'object') return [];
   if (resource === 'users') {
     const user = item as { uid?: unknown; id?: unknown; email?: unknown };
-    if (typeof user.uid === 'string') return `uid:${user.uid}`;
-    if (typeof user.id === 'string') return `id:${user.id}`;
-    if (typeof user.email === 'string') return `email:${user.email}`;
-    return undefined;
+    const keys: string[] = [];
+    if (typeof user.uid === 'string') keys.push(`uid:${user.uid}`);
+    if (typeof user.id === 'string') keys.push(`id:${user.id}`);
+    if (typeof user.email === 'string') keys.push(`email:${user.email}`);
+    return keys;
   }
   const event = item as ImportedEvent;
-  if (typeof event.name !== 'string' || typeof event.timestamp !== 'string') return undefined;
+  if (typeof event.name !== 'string' || typeof event.timestamp !== 'string') return [];
   const who = event.user?.uid ?? event.user?.id ?? event.session?.id ?? '';
-  return `${event.name}\u0000${Date.parse(event.timestamp)}\u0000${who}`;
+  return [`${event.name}\u0000${Date.parse(event.timestamp)}\u0000${who}`];
 }
 
 export function matchJobResults(
@@ -92,8 +97,11 @@ export function matchJobResults(
     else byImportKey.set(record.importKey, [index]);
   });
   for (const result of imports) {
-    const key = importKeyOf(resource, result);
-    const index = key === undefined ? undefined : byImportKey.get(key)?.shift();
+    let index: number | undefined;
+    for (const key of importKeysOf(resource, result)) {
+      index = byImportKey.get(key)?.shift();
+      if (index !== undefined) break;
+    }
     if (index === undefined) continue;
     const id = resource === 'users' ? (result as BatchUserImportResponse).id : undefined;
     confirmed.set(index, typeof id === 'string' ? id : undefined);

@@ -132,7 +132,11 @@ export class DataNodeController implements MessageExit {
   }
 
   split(held: HeldMessage, succeeded: Output, failed: Output, firstError: FullStoryError | undefined): void {
-    if (succeeded) delete (succeeded as { error?: unknown }).error;
+    // A msg back from a retry loop still carries the error(s) of its last failure: not on a success.
+    if (succeeded) {
+      delete (succeeded as { error?: unknown }).error;
+      delete (succeeded as { errors?: unknown }).errors;
+    }
     if (failed && firstError) {
       const errors = (failed as { errors?: Array<{ code: string; retryable: boolean }> }).errors ?? [];
       const codes = new Set(errors.map((e) => e.code));
