@@ -87,6 +87,7 @@ export class FullStoryClient {
   private readonly agents: Array<http.Agent>;
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
+  private readonly holds = new Set<Promise<void>>();
 
   constructor(private readonly settings: ClientSettings) {
     this.region = regionOfKey(settings.apiKey);
@@ -120,6 +121,41 @@ export class FullStoryClient {
 
   /** Sends one request, retrying what is worth retrying. Resolves with 2xx (or accepted) answers. */
   async request<T = unknown>(req: ApiRequest): Promise<ApiResponse<T>> {
+    // Counted from the call, not from the first socket write: a close that checks whenIdle() in
+    // the same tick must see a request that has not reached the network yet.
+    this.inFlight++;
+    try {
+      return await this.requestWithRetries<T>(req);
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const wake of waiters) wake();
+      }
+    }
+  }
+
+  /** Closing data nodes register their close here; the config node waits for them before
+   * dropping the sockets (Node-RED closes all nodes of a flow at once, in no set order). */
+  holdOpenUntil(work: Promise<unknown>): void {
+    const held = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.holds.add(held);
+    void held.then(() => this.holds.delete(held));
+  }
+
+  /** Resolves when every registered close has finished and no request is in flight. */
+  async whenIdle(): Promise<void> {
+    // One turn of the event loop lets every node of the stopping flow start its close first.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.holds.size > 0) await Promise.all([...this.holds]);
+    if (this.inFlight > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async requestWithRetries<T>(req: ApiRequest): Promise<ApiResponse<T>> {
     const startedAt = Date.now();
     const payload = req.body === undefined || typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
     const retry = req.budgetMs === undefined ? this.settings.retry : { ...this.settings.retry, budgetMs: req.budgetMs };
@@ -147,12 +183,6 @@ export class FullStoryClient {
     }
   }
 
-  /** Waits until no request is in flight (used by close so a final batch job is not cut off). */
-  whenIdle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
   /** Closes idle keep-alive sockets so the process (or a redeploy) leaves nothing open. */
   destroy(): void {
     for (const agent of this.agents) agent.destroy();
@@ -160,7 +190,6 @@ export class FullStoryClient {
 
   private async attempt(req: ApiRequest, payload: unknown, startedAt: number, budgetMs: number): Promise<AxiosResponse<string>> {
     const release = await this.requestSlots.acquire();
-    this.inFlight++;
     try {
       const wait = this.gate.reserve();
       if (wait > 0) await sleep(wait, req.signal);
@@ -180,13 +209,7 @@ export class FullStoryClient {
         signal: req.signal,
       });
     } finally {
-      this.inFlight--;
       release();
-      if (this.inFlight === 0) {
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const wake of waiters) wake();
-      }
     }
   }
 

@@ -96,6 +96,15 @@ export class DataNodeController implements MessageExit {
     }
   }
 
+  /** Keeps the config node's sockets open until this node's final requests are done. */
+  holdConfigOpen(closing: Promise<void>): void {
+    try {
+      this.config?.client().holdOpenUntil(closing);
+    } catch {
+      // No usable client: nothing to hold open.
+    }
+  }
+
   async close(): Promise<void> {
     this.status.setClosing();
     const pending = [...this.inFlight];
@@ -329,7 +338,9 @@ export function attachController(RED: NodeAPI, node: Node, def: DataNodeDef, beh
   node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => controller.handle(msg, send, done));
   // Two parameters: Node-RED then waits for done() (fn.length is checked).
   node.on('close', (_removed: boolean, done: () => void) => {
-    controller.close().then(
+    const closing = controller.close();
+    controller.holdConfigOpen(closing);
+    closing.then(
       () => done(),
       (err: unknown) => {
         node.error(asFullStoryError(err).message);

@@ -392,11 +392,9 @@ describe('batch mode: buffer, flush triggers, reset, bounds, status, close (sand
       for (const jobId of sandbox.jobs.keys()) assert.ok(warnings.join('\n').includes(jobId), `job ${jobId} is logged`);
     });
 
-    // PENDING until client.ts is fixed: the config node closes in the same tick as the data node and
-    // its `whenIdle()` sees no request in flight (the final job's attempt counts itself only after an
-    // `await`), so it destroys the sockets under the final job's first attempt (ECONNRESET). With the
-    // default attempts a retry hides it (~400 ms); with maxAttempts 1 the buffered records are lost.
-    it.skip('the final job does not depend on a retry: the config node waits for it (maxAttempts 1)', async function () {
+    // The config node closes in the same stop as the data node: it must wait for the final job
+    // instead of dropping the sockets under its first attempt (with maxAttempts 1 that would lose it).
+    it('the final job does not depend on a retry: the config node waits for it (maxAttempts 1)', async function () {
       await loadFlow(userFlow({}, { maxAttempts: 1 }));
       collect();
       const warnings = captureWarnings();
