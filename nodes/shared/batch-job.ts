@@ -128,6 +128,17 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
           }))
         : [];
     if (signal?.aborted) return report(jobStatus, [], true);
+    if (jobStatus === 'FAILED' && errors.length === 0 && imports.length === 0) {
+      // FAILED with nothing imported and no record blamed: the job failed as a whole, so nothing
+      // of it was applied and sending the records again is safe.
+      const error = new FullStoryError(`Import job ${jobId} failed as a whole: FullStory imported none of its records and reported no per-record errors.`, {
+        code: 'job_failed',
+        retryable: true,
+        attempts: 1,
+        jobId,
+      });
+      return report(jobStatus, everyRecord(records.length, error));
+    }
     const expectedErrors = jobStatus === 'FAILED' ? Math.max(status.errors ?? 0, errors.length, 1) : 0;
     return report(jobStatus, matchJobResults(resource, records, errors, imports, expectedErrors, jobId));
   } catch (err) {
