@@ -14,6 +14,7 @@ export interface UserRequestOptions { declaredTypes: Record<string, PropertyType
 /** FullStory's length limits (README §2.0). */
 export const USER_FIELD_LIMITS = { uid: 256, display_name: 256, email: 128, id: 256 } as const;
 
+// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
 const CONTROL_CHARS_RE = /[\u0000-\u001f\u007f-\u009f]/;
 
 const V2_FIELDS = 'uid, display_name, email, properties, schema and id';

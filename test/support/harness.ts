@@ -7,7 +7,7 @@ import configNode from '../../nodes/fullstory-config/fullstory-config';
 import userNode from '../../nodes/fullstory-user/fullstory-user';
 import eventNode from '../../nodes/fullstory-event/fullstory-event';
 
-helper.init(require.resolve('node-red'));
+helper.init(process.env.FULLSTORY_NODE_RED_PATH ?? require.resolve('node-red'));
 
 export { helper };
 export const ADMIN_KEY = 'na1.admin-key';

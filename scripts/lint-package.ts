@@ -1,0 +1,368 @@
+// `npm run lint:package`: an offline stand-in for `node-red-dev validate` (which needs the flow
+// library's catalogue host). Checks the package manifest, the node files and the examples the way
+// the flow library and the Node-RED palette read them, prints PASS/FAIL per check and exits 1 on
+// any failure. Reads the working tree only (no build, no network).
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import semver from 'semver';
+
+const ROOT = path.resolve(__dirname, '..');
+const NODE_PREFIX = 'fullstory-';
+const LOCALES = ['en-US', 'de', 'ja'];
+const MAX_DEPENDENCIES = 6;
+/** Node-RED versions the package must install on: every 4.1.x and every 5.x. */
+const NODE_RED_LINES = ['4.1.x', '5.x'];
+
+interface PackageJson {
+  name?: string;
+  license?: string;
+  repository?: string | { type?: string; url?: string };
+  keywords?: string[];
+  engines?: Record<string, string>;
+  dependencies?: Record<string, string>;
+  files?: string[];
+  'node-red'?: { version?: string; nodes?: Record<string, string> };
+}
+
+interface CheckResult {
+  ok: boolean;
+  /** One line per problem (FAIL) or a short note (PASS). */
+  details: string[];
+}
+
+const results: Array<{ name: string } & CheckResult> = [];
+
+function check(name: string, run: () => string[] | string | void): void {
+  let problems: string[];
+  let note: string[] = [];
+  try {
+    const out = run();
+    if (typeof out === 'string') {
+      problems = [];
+      note = [out];
+    } else {
+      problems = out ?? [];
+    }
+  } catch (err) {
+    problems = [`check crashed: ${err instanceof Error ? err.message : String(err)}`];
+  }
+  results.push({ name, ok: problems.length === 0, details: problems.length ? problems : note });
+}
+
+const exists = (p: string): boolean => fs.existsSync(path.join(ROOT, p));
+const read = (p: string): string => fs.readFileSync(path.join(ROOT, p), 'utf8');
+
+const pkg = JSON.parse(read('package.json')) as PackageJson;
+const nodeRedNodes = pkg['node-red']?.nodes ?? {};
+
+/** Node folders: nodes/<name>/<name>.html, i.e. every folder with an editor file. */
+const nodeDirs = fs
+  .readdirSync(path.join(ROOT, 'nodes'), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && fs.existsSync(path.join(ROOT, 'nodes', d.name, `${d.name}.html`)))
+  .map((d) => d.name)
+  .sort();
+
+interface EditorFile {
+  file: string;
+  /** The text of each <script type="text/javascript"> block. */
+  scripts: string[];
+  /** Every `registerType(` call anywhere in the file, with what its first argument looks like. */
+  registrations: Array<{ literal: string | undefined; inScript: boolean; inline: boolean; config: boolean }>;
+}
+
+const SCRIPT_JS = /<script\s+type\s*=\s*["']text\/javascript["']\s*>([\s\S]*?)<\/script>/gi;
+// The shape the flow library's scanner expects: RED.nodes.registerType('type', { … — a string
+// literal and an object literal written in place, not a variable or a helper call.
+const REGISTER_LITERAL = /RED\.nodes\.registerType\(\s*(['"])([^'"\\]+)\1\s*,\s*\{/g;
+const REGISTER_ANY = /registerType\s*\(/g;
+
+function readEditorFile(name: string): EditorFile {
+  const file = `nodes/${name}/${name}.html`;
+  const text = read(file);
+  const scripts = [...text.matchAll(SCRIPT_JS)].map((m) => m[1]);
+  const registrations: EditorFile['registrations'] = [];
+  const anyCount = [...text.matchAll(REGISTER_ANY)].length;
+  for (const script of scripts) {
+    for (const m of script.matchAll(REGISTER_LITERAL)) {
+      // The object's first ~2000 characters are enough to see its category.
+      const body = script.slice(m.index + m[0].length, m.index + m[0].length + 2000);
+      registrations.push({ literal: m[2], inScript: true, inline: true, config: /\bcategory\s*:\s*['"]config['"]/.test(body) });
+    }
+  }
+  // Calls that are not in the literal form, or sit outside a text/javascript block.
+  for (let i = registrations.length; i < anyCount; i++) registrations.push({ literal: undefined, inScript: false, inline: false, config: false });
+  return { file, scripts, registrations };
+}
+
+const editors = new Map(nodeDirs.map((n) => [n, readEditorFile(n)]));
+const htmlTypes = [...editors.values()].flatMap((e) => e.registrations.map((r) => r.literal).filter((t): t is string => !!t));
+const configTypes = new Set(
+  [...editors.values()].flatMap((e) => e.registrations.filter((r) => r.config && r.literal).map((r) => r.literal as string)),
+);
+
+// ---------------------------------------------------------------------------------------------
+
+check('licence: package.json "license" and a LICENSE file', () => {
+  const problems: string[] = [];
+  if (!pkg.license || typeof pkg.license !== 'string') problems.push('package.json has no "license"');
+  const licenceFile = ['LICENSE', 'LICENSE.md', 'LICENSE.txt', 'LICENCE'].find(exists);
+  if (!licenceFile) problems.push('no LICENSE file at the package root');
+  else if (read(licenceFile).trim().length < 100) problems.push(`${licenceFile} is (almost) empty`);
+  else if (pkg.license && /^[A-Za-z0-9.-]+$/.test(pkg.license) && pkg.license !== 'UNLICENSED') {
+    const head = read(licenceFile).slice(0, 400).toLowerCase();
+    const word = pkg.license.split('-')[0].toLowerCase();
+    if (!head.includes(word)) problems.push(`${licenceFile} does not look like the ${pkg.license} licence named in package.json`);
+  }
+  return problems.length ? problems : `${pkg.license}, ${licenceFile}`;
+});
+
+check('repository is set', () => {
+  const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+  return url && url.trim() ? url : ['package.json has no "repository" (or its "url" is empty)'];
+});
+
+check('keywords include "node-red"', () =>
+  Array.isArray(pkg.keywords) && pkg.keywords.includes('node-red') ? undefined : ['"keywords" must contain "node-red" (the flow library lists only such packages)'],
+);
+
+check(`node-red.version admits Node-RED ${NODE_RED_LINES.join(' and ')}`, () => {
+  const range = pkg['node-red']?.version;
+  if (!range) return ['package.json has no "node-red": { "version": … }'];
+  if (!semver.validRange(range)) return [`"${range}" is not a valid semver range`];
+  const missing = NODE_RED_LINES.filter((line) => !semver.subset(line, range));
+  return missing.length ? [`"${range}" does not admit every ${missing.join(' / ')} release`] : `"${range}"`;
+});
+
+check('engines.node is set', () => {
+  const range = pkg.engines?.node;
+  if (!range) return ['package.json has no "engines": { "node": … }'];
+  if (!semver.validRange(range)) return [`engines.node "${range}" is not a valid semver range`];
+  return `"${range}"`;
+});
+
+check(`every node type is prefixed "${NODE_PREFIX}"`, () => {
+  const types = new Set([...htmlTypes, ...Object.keys(nodeRedNodes)]);
+  const bad = [...types].filter((t) => !t.startsWith(NODE_PREFIX));
+  if (types.size === 0) return ['no node types found (neither in the HTML files nor in package.json node-red.nodes)'];
+  return bad.length ? bad.map((t) => `"${t}" lacks the prefix`) : [...types].sort().join(', ');
+});
+
+check('every registered type matches a package.json node-red.nodes entry', () => {
+  const problems: string[] = [];
+  for (const [name, editor] of editors) {
+    const own = editor.registrations.map((r) => r.literal).filter(Boolean);
+    if (!own.includes(name)) problems.push(`${editor.file} does not register "${name}" (registers: ${own.join(', ') || 'nothing'})`);
+  }
+  for (const key of Object.keys(nodeRedNodes)) {
+    if (!editors.has(key)) problems.push(`node-red.nodes has "${key}" but there is no nodes/${key}/${key}.html`);
+  }
+  for (const name of editors.keys()) {
+    if (!(name in nodeRedNodes)) problems.push(`nodes/${name}/ has an editor file but no node-red.nodes entry "${name}"`);
+  }
+  return problems;
+});
+
+// The examples ---------------------------------------------------------------------------------
+
+interface ExampleFile {
+  file: string;
+  nodes?: Array<Record<string, unknown>>;
+  error?: string;
+}
+
+const exampleFiles: ExampleFile[] = exists('examples')
+  ? fs
+      .readdirSync(path.join(ROOT, 'examples'))
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => {
+        const file = `examples/${f}`;
+        try {
+          const value: unknown = JSON.parse(read(file));
+          if (!Array.isArray(value) || !value.every((n) => n && typeof n === 'object' && typeof n.type === 'string' && typeof n.id === 'string')) {
+            return { file, error: 'not an array of nodes with "id" and "type"' };
+          }
+          return { file, nodes: value as Array<Record<string, unknown>> };
+        } catch (err) {
+          return { file, error: `does not parse: ${(err as Error).message}` };
+        }
+      })
+  : [];
+
+check('every non-config node type appears in an example flow', () => {
+  if (exampleFiles.length === 0) return ['no examples/*.json'];
+  const used = new Set(exampleFiles.flatMap((e) => (e.nodes ?? []).map((n) => n.type as string)));
+  const types = [...new Set([...htmlTypes, ...Object.keys(nodeRedNodes)])].filter((t) => !configTypes.has(t));
+  const unused = types.filter((t) => !used.has(t));
+  return unused.length ? unused.map((t) => `"${t}" is in no examples/*.json`) : `${types.join(', ')} (config: ${[...configTypes].join(', ') || 'none'})`;
+});
+
+// A FullStory API key: a region prefix, a dot, then a long token.
+const KEY_SHAPED = /\b(?:na1|eu1|[a-z]{2}\d)\.[A-Za-z0-9+/=_-]{16,}/;
+const SECRET_KEY = /^(?:api[-_]?key|apikey|password|token|secret)$/i;
+
+function secretsIn(value: unknown, where: string, out: string[]): void {
+  if (Array.isArray(value)) value.forEach((v, i) => secretsIn(v, `${where}[${i}]`, out));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const at = `${where}.${k}`;
+      if (k === 'credentials') out.push(`${at} is present (credentials must never ship in an example)`);
+      else if (SECRET_KEY.test(k) && v !== '' && v !== null && v !== undefined) out.push(`${at} has a value`);
+      else secretsIn(v, at, out);
+    }
+  } else if (typeof value === 'string' && KEY_SHAPED.test(value)) out.push(`${where} holds something shaped like an API key`);
+}
+
+check('every example parses, has a comment node and holds no credentials', () => {
+  if (exampleFiles.length === 0) return ['no examples/*.json'];
+  const problems: string[] = [];
+  for (const e of exampleFiles) {
+    if (e.error || !e.nodes) {
+      problems.push(`${e.file}: ${e.error}`);
+      continue;
+    }
+    if (!e.nodes.some((n) => n.type === 'comment')) problems.push(`${e.file}: no comment node explaining the flow`);
+    const ids = new Set<string>();
+    for (const n of e.nodes) {
+      if (ids.has(n.id as string)) problems.push(`${e.file}: duplicate node id ${String(n.id)}`);
+      ids.add(n.id as string);
+    }
+    const found: string[] = [];
+    e.nodes.forEach((n) => secretsIn(n, `${n.type as string}#${n.id as string}`, found));
+    problems.push(...found.map((f) => `${e.file}: ${f}`));
+  }
+  return problems.length ? problems : `${exampleFiles.length} files`;
+});
+
+check(`at most ${MAX_DEPENDENCIES} runtime dependencies`, () => {
+  const deps = Object.keys(pkg.dependencies ?? {});
+  return deps.length > MAX_DEPENDENCIES ? [`${deps.length} dependencies: ${deps.join(', ')}`] : `${deps.length}: ${deps.join(', ') || 'none'}`;
+});
+
+// The node files --------------------------------------------------------------------------------
+
+check('registerType(\'type\', {…}) is literal and inline in <script type="text/javascript">', () => {
+  const problems: string[] = [];
+  for (const [name, editor] of editors) {
+    if (editor.scripts.length === 0) problems.push(`${editor.file}: no <script type="text/javascript"> block`);
+    const literal = editor.registrations.filter((r) => r.literal);
+    const other = editor.registrations.length - literal.length;
+    if (!literal.some((r) => r.literal === name)) {
+      problems.push(`${editor.file}: no RED.nodes.registerType('${name}', { … }) written literally inside a text/javascript script`);
+    }
+    if (other > 0) problems.push(`${editor.file}: ${other} registerType call(s) not in the literal inline form (or outside a text/javascript script)`);
+  }
+  return problems;
+});
+
+/** Leaf keys of a locale catalogue, dotted. */
+function leafKeys(value: unknown, prefix = ''): string[] {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return [prefix];
+  return Object.entries(value).flatMap(([k, v]) => leafKeys(v, prefix ? `${prefix}.${k}` : k));
+}
+
+check(`every node has ${LOCALES.join(', ')} message catalogues and help`, () => {
+  const problems: string[] = [];
+  for (const name of nodeDirs) {
+    let reference: Set<string> | undefined;
+    for (const lang of LOCALES) {
+      const base = `nodes/${name}/locales/${lang}/${name}`;
+      if (!exists(`${base}.json`)) problems.push(`${base}.json is missing`);
+      else {
+        try {
+          const keys = new Set(leafKeys(JSON.parse(read(`${base}.json`))));
+          if (lang === LOCALES[0]) reference = keys;
+          else if (reference) {
+            const missing = [...reference].filter((k) => !keys.has(k));
+            if (missing.length) problems.push(`${base}.json lacks ${missing.length} key(s) of ${LOCALES[0]}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+          }
+        } catch (err) {
+          problems.push(`${base}.json does not parse: ${(err as Error).message}`);
+        }
+      }
+      if (!exists(`${base}.html`)) problems.push(`${base}.html (help) is missing`);
+      else if (!new RegExp(`data-help-name\\s*=\\s*["']${name}["']`).test(read(`${base}.html`))) {
+        problems.push(`${base}.html has no <script type="text/html" data-help-name="${name}">`);
+      }
+    }
+  }
+  return problems.length ? problems : `${nodeDirs.length} nodes × ${LOCALES.length} languages`;
+});
+
+/** outDir/rootDir of the build, read from tsconfig.json (default: dist/ from the root). */
+function buildDirs(): { outDir: string; rootDir: string } {
+  try {
+    const text = read('tsconfig.json').replace(/^\s*\/\/.*$/gm, '');
+    const options = (JSON.parse(text) as { compilerOptions?: { outDir?: string; rootDir?: string } }).compilerOptions ?? {};
+    return { outDir: path.normalize(options.outDir ?? 'dist'), rootDir: path.normalize(options.rootDir ?? '.') };
+  } catch {
+    return { outDir: 'dist', rootDir: '.' };
+  }
+}
+
+check('every node-red.nodes entry is a built dist/…js whose source exists', () => {
+  const { outDir, rootDir } = buildDirs();
+  const problems: string[] = [];
+  const entries = Object.entries(nodeRedNodes);
+  if (entries.length === 0) return ['package.json has no "node-red": { "nodes": … }'];
+  for (const [type, entry] of entries) {
+    const norm = path.normalize(entry);
+    if (!norm.startsWith(`${outDir}${path.sep}`) || !norm.endsWith('.js')) {
+      problems.push(`${type}: "${entry}" is not a .js file under ${outDir}/ (what the build emits)`);
+      continue;
+    }
+    const source = path.join(rootDir, path.relative(outDir, norm)).replace(/\.js$/, '.ts');
+    if (!exists(source)) problems.push(`${type}: "${entry}" would be built from ${source}, which does not exist`);
+    const html = source.replace(/\.ts$/, '.html');
+    if (!exists(html)) problems.push(`${type}: no ${html} to place next to ${entry}`);
+    if (path.basename(source, '.ts') !== type) problems.push(`${type}: entry file is named ${path.basename(entry)}, not ${type}.js`);
+    const shipped = (pkg.files ?? []).some((f) => {
+      const nf = path.normalize(f.replace(/\/\*\*?$/, ''));
+      return norm === nf || norm.startsWith(`${nf}${path.sep}`);
+    });
+    if (pkg.files && !shipped) problems.push(`${type}: "${entry}" is not covered by package.json "files"`);
+  }
+  return problems.length ? problems : `${entries.length} entries`;
+});
+
+const TEST_PATH = /(^|\/)(test|tests|__tests__|spec)(\/|$)|\.(test|spec)\.[cm]?[jt]s$/;
+
+check('package.json "files" ships no tests', () => {
+  if (!Array.isArray(pkg.files) || pkg.files.length === 0) return ['package.json has no "files" list: everything not in .npmignore would ship, tests included'];
+  const problems: string[] = [];
+  for (const f of pkg.files) {
+    if (TEST_PATH.test(f)) problems.push(`"files" lists "${f}"`);
+    if (/^(\*\*?|\.|\.\/)$/.test(f.trim())) problems.push(`"files" lists "${f}", which ships the whole tree`);
+  }
+  // What npm would actually pack (offline; dist/ counts only when it has been built).
+  let packed: string[] = [];
+  try {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    packed = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
+  } catch (err) {
+    problems.push(`npm pack --dry-run failed: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const tests = packed.filter((p) => TEST_PATH.test(p));
+  if (tests.length) problems.push(`npm pack would ship ${tests.length} test file(s): ${tests.slice(0, 5).join(', ')}`);
+  for (const f of pkg.files) {
+    const plain = f.replace(/\/\*\*?$/, '');
+    if (!/[*?]/.test(plain) && !plain.startsWith('dist') && !exists(plain)) problems.push(`"files" lists "${f}", which does not exist`);
+  }
+  return problems.length ? problems : `${pkg.files.join(', ')} (${packed.length} files packed)`;
+});
+
+// ---------------------------------------------------------------------------------------------
+
+let failed = 0;
+for (const r of results) {
+  if (!r.ok) failed++;
+  const note = r.ok && r.details.length ? `  (${r.details.join('; ')})` : '';
+  console.log(`${r.ok ? 'PASS' : 'FAIL'}  ${r.name}${note}`);
+  if (!r.ok) for (const d of r.details) console.log(`        - ${d}`);
+}
+console.log('');
+// Worded so that CI does not take it for a test runner's closing "N passed, N failed" line.
+console.log(failed ? `lint:package: ${failed} of ${results.length} checks FAILED` : `lint:package: all ${results.length} checks pass`);
+process.exitCode = failed ? 1 : 0;
