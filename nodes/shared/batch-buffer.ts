@@ -62,6 +62,18 @@ export class BatchBuffer {
     return this.queuedCount + count <= this.settings.maxBuffered;
   }
 
+  /** The one-record-per-msg hot path: no array, no copy. */
+  addOne(record: BufferedRecord): void {
+    if (this.closing.signal.aborted) {
+      this.submitFinal([record]);
+      return;
+    }
+    if (this.buffer.length === 0) this.startTimer();
+    this.buffer.push(record);
+    if (this.buffer.length >= this.settings.batchSize) this.dispatch(false);
+    this.observer.queued(this.queuedCount);
+  }
+
   add(records: BufferedRecord[]): void {
     if (records.length === 0) return;
     if (this.closing.signal.aborted) {

@@ -16,7 +16,7 @@
 //    `outcome_unknown` rather than a guess.
 // Everything is hash lookups: linear in the job size, never records × results.
 
-import type { BatchResource, BatchUserImportResponse, ImportedEvent } from './api-types';
+import type { BatchResource, BatchUserImportResponse, CreateEventRequest, ImportedEvent } from './api-types';
 import { FullStoryError } from './errors';
 
 /** One record as it sits in a job: its JSON exactly as sent, and its key for matching imports. */
@@ -42,25 +42,60 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-/**
- * The keys an import result can be matched by, most specific first. A record's own key is the
- * first of uid, id, email it was sent with (see data-node.ts), so it is always among these.
- */
-export function importKeysOf(resource: BatchResource, item: unknown): string[] {
-  if (item === null || typeof item !== 'object') return [];
-  if (resource === 'users') {
-    const user = item as { uid?: unknown; id?: unknown; email?: unknown };
-    const keys: string[] = [];
-    if (typeof user.uid === 'string') keys.push(`uid:${user.uid}`);
-    if (typeof user.id === 'string') keys.push(`id:${user.id}`);
-    if (typeof user.email === 'string') keys.push(`email:${user.email}`);
-    return keys;
-  }
-  const event = item as ImportedEvent;
-  if (typeof event.name !== 'string' || typeof event.timestamp !== 'string') return [];
-  const who = event.user?.uid ?? event.user?.id ?? event.session?.id ?? '';
-  return [`${event.name}\u0000${Date.parse(event.timestamp)}\u0000${who}`];
+// Import keys. A user record is keyed by the first of uid, id, email it was sent with. A uid is
+// used as it is (no copy: the payload's own string); id and email get a control-character prefix,
+// which a uid can never contain (uids with control characters are refused), so keys never collide.
+const ID_KEY = '\u0001';
+const EMAIL_KEY = '\u0002';
+
+/** The key a built user record is matched to its import result by (undefined for events). */
+export function recordImportKey(resource: BatchResource, record: unknown): string | undefined {
+  if (resource !== 'users') return undefined;
+  const user = record as { uid?: string; id?: string; email?: string };
+  if (user.uid !== undefined) return user.uid;
+  if (user.id !== undefined) return ID_KEY + user.id;
+  if (user.email !== undefined) return EMAIL_KEY + user.email;
+  return undefined;
 }
+
+/** An event's identity in an imports page (FullStory fills a missing timestamp, so only events
+ * sent with one can be confirmed this way). */
+function eventKey(event: ImportedEvent | CreateEventRequest): string | undefined {
+  if (typeof event?.name !== 'string' || typeof event.timestamp !== 'string') return undefined;
+  const who = event.user?.uid ?? event.user?.id ?? event.session?.id ?? '';
+  return `${event.name}\u0000${Date.parse(event.timestamp)}\u0000${who}`;
+}
+
+/**
+ * Record indexes by key, in submission order. Nearly every key is unique, so a key holds a plain
+ * index and only becomes a list when a second record shares it (saves an array per record).
+ */
+class IndexQueues {
+  private readonly map = new Map<string, number | number[]>();
+
+  add(key: string, index: number): void {
+    const current = this.map.get(key);
+    if (current === undefined) this.map.set(key, index);
+    else if (typeof current === 'number') this.map.set(key, [current, index]);
+    else current.push(index);
+  }
+
+  /** Takes the first index not yet taken for this key. */
+  take(key: string | undefined): number | undefined {
+    if (key === undefined) return undefined;
+    const current = this.map.get(key);
+    if (current === undefined) return undefined;
+    if (typeof current === 'number') {
+      this.map.delete(key);
+      return current;
+    }
+    const index = current.shift();
+    if (current.length === 0) this.map.delete(key);
+    return index;
+  }
+}
+
+const SUCCESS: RecordOutcome = Object.freeze({ ok: true as const });
 
 export function matchJobResults(
   resource: BatchResource,
@@ -73,39 +108,17 @@ export function matchJobResults(
   const failedWith = new Map<number, ErrorResult>();
   let unmatchedErrors = Math.max(errors.length, expectedErrorCount);
   if (errors.length > 0) {
-    const byContent = new Map<string, number[]>();
-    records.forEach((record, index) => {
-      const key = canonicalJson(JSON.parse(record.json));
-      const list = byContent.get(key);
-      if (list) list.push(index);
-      else byContent.set(key, [index]);
-    });
+    const byContent = new IndexQueues();
+    records.forEach((record, index) => byContent.add(canonicalJson(JSON.parse(record.json)), index));
     for (const error of errors) {
-      const index = byContent.get(canonicalJson(error.item))?.shift();
+      const index = byContent.take(canonicalJson(error.item));
       if (index === undefined) continue;
       failedWith.set(index, error);
       unmatchedErrors--;
     }
   }
 
-  const confirmed = new Map<number, string | undefined>();
-  const byImportKey = new Map<string, number[]>();
-  records.forEach((record, index) => {
-    if (record.importKey === undefined || failedWith.has(index)) return;
-    const list = byImportKey.get(record.importKey);
-    if (list) list.push(index);
-    else byImportKey.set(record.importKey, [index]);
-  });
-  for (const result of imports) {
-    let index: number | undefined;
-    for (const key of importKeysOf(resource, result)) {
-      index = byImportKey.get(key)?.shift();
-      if (index !== undefined) break;
-    }
-    if (index === undefined) continue;
-    const id = resource === 'users' ? (result as BatchUserImportResponse).id : undefined;
-    confirmed.set(index, typeof id === 'string' ? id : undefined);
-  }
+  const confirmed = imports.length > 0 ? confirmByImports(resource, records, imports, failedWith) : new Map<number, string | undefined>();
 
   return records.map((_, index): RecordOutcome => {
     const error = failedWith.get(index);
@@ -121,7 +134,10 @@ export function matchJobResults(
         }),
       };
     }
-    if (confirmed.has(index)) return { ok: true, id: confirmed.get(index) };
+    if (confirmed.has(index)) {
+      const id = confirmed.get(index);
+      return id === undefined ? SUCCESS : { ok: true, id };
+    }
     if (unmatchedErrors > 0) {
       return {
         ok: false,
@@ -131,6 +147,40 @@ export function matchJobResults(
         ),
       };
     }
-    return { ok: true };
+    return SUCCESS;
   });
+}
+
+/** Which records an imports page confirms, and the FullStory user id it gives them. */
+function confirmByImports(
+  resource: BatchResource,
+  records: readonly JobRecord[],
+  imports: readonly unknown[],
+  failedWith: ReadonlyMap<number, ErrorResult>,
+): Map<number, string | undefined> {
+  const confirmed = new Map<number, string | undefined>();
+  const byKey = new IndexQueues();
+  records.forEach((record, index) => {
+    if (failedWith.has(index)) return;
+    // Event records carry no key while buffered (memory); this rare path parses them instead.
+    const key = resource === 'users' ? record.importKey : eventKey(JSON.parse(record.json) as CreateEventRequest);
+    if (key !== undefined) byKey.add(key, index);
+  });
+  for (const result of imports) {
+    if (result === null || typeof result !== 'object') continue;
+    let index: number | undefined;
+    if (resource === 'users') {
+      // A result repeats every identifier the user has; try each way a record may be keyed.
+      const user = result as BatchUserImportResponse;
+      if (typeof user.uid === 'string') index = byKey.take(user.uid);
+      if (index === undefined && typeof user.id === 'string') index = byKey.take(ID_KEY + user.id);
+      if (index === undefined && typeof user.email === 'string') index = byKey.take(EMAIL_KEY + user.email);
+    } else {
+      index = byKey.take(eventKey(result as ImportedEvent));
+    }
+    if (index === undefined) continue;
+    const id = resource === 'users' ? (result as BatchUserImportResponse).id : undefined;
+    confirmed.set(index, typeof id === 'string' ? id : undefined);
+  }
+  return confirmed;
 }

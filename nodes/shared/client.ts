@@ -108,6 +108,9 @@ export class FullStoryClient {
       maxBodyLength: Infinity,
       maxContentLength: Infinity,
       responseType: 'text',
+      // Bodies are JSON text already; axios's default would JSON.parse every string body it sends
+      // just to check it (a throwaway parse of each multi-megabyte batch job).
+      transformRequest: [(data: unknown) => data],
       // We parse ourselves so a malformed body becomes a clear, retryable error.
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,

@@ -7,6 +7,7 @@ import type { BatchResource } from './api-types';
 import { asFullStoryError, FullStoryError } from './errors';
 import type { ApiRequest, FullStoryClient } from './client';
 import { BatchBuffer, type BufferedRecord } from './batch-buffer';
+import { recordImportKey } from './batch-outcomes';
 import { HeldMessage, type Done, type MessageExit, type Send } from './held-message';
 import { idempotencyKeyFor, requestDigest } from './idempotency';
 import { NodeStatusBoard } from './node-status';
@@ -213,13 +214,17 @@ export class DataNodeController implements MessageExit {
       );
       return;
     }
+    if (!items) {
+      this.enqueueOne(held, msg);
+      return;
+    }
     const records: BufferedRecord[] = [];
     const pending: Array<Promise<void>> = [];
     const count = held.size;
     for (let index = 0; index < count; index++) {
       // A bulk item is built as if it were the payload of its own msg, so editor fields that read
       // msg.payload.x apply per record.
-      const view = items ? ({ ...msg, payload: items[index] } as NodeMessageInFlow) : msg;
+      const view = { ...msg, payload: items[index] } as NodeMessageInFlow;
       try {
         const built = this.behaviour.buildRecord(view);
         if (isPromise(built)) {
@@ -239,9 +244,36 @@ export class DataNodeController implements MessageExit {
     else this.track(Promise.all(pending).then(hand));
   }
 
+  /** One record per msg: the hot path of batch mode, kept free of arrays, closures and promises. */
+  private enqueueOne(held: HeldMessage, msg: NodeMessageInFlow): void {
+    const batch = this.batch!;
+    const flush = (msg as { flush?: unknown }).flush !== undefined;
+    let built: unknown;
+    try {
+      built = this.behaviour.buildRecord(msg);
+    } catch (err) {
+      this.rejectRecord(held, 0, err);
+      return;
+    }
+    if (isPromise(built)) {
+      this.track(
+        built.then(
+          (record) => {
+            batch.addOne(this.bufferedRecord(held, 0, record));
+            if (flush) batch.flush();
+          },
+          (err) => this.rejectRecord(held, 0, err),
+        ),
+      );
+      return;
+    }
+    batch.addOne(this.bufferedRecord(held, 0, built));
+    if (flush) batch.flush();
+  }
+
   private bufferedRecord(held: HeldMessage, index: number, record: unknown): BufferedRecord {
     const json = JSON.stringify(record);
-    return { json, importKey: importKeyOfBuilt(this.behaviour.resource, record), held, index };
+    return { json, importKey: recordImportKey(this.behaviour.resource, record), held, index };
   }
 
   /** Invalid records fail at once and never reach a job (so they cannot poison it). */
@@ -291,16 +323,6 @@ export class DataNodeController implements MessageExit {
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
   }
-}
-
-/** Users are matched to import results by uid, id or email (see batch-outcomes.ts). */
-function importKeyOfBuilt(resource: BatchResource, record: unknown): string | undefined {
-  if (resource !== 'users') return undefined;
-  const user = record as { uid?: string; id?: string; email?: string };
-  if (user.uid !== undefined) return `uid:${user.uid}`;
-  if (user.id !== undefined) return `id:${user.id}`;
-  if (user.email !== undefined) return `email:${user.email}`;
-  return undefined;
 }
 
 /** GET list endpoints: follows next_page_token and gathers `results`, capped so a flow never

@@ -18,9 +18,13 @@ export interface MessageExit {
 }
 
 export class HeldMessage {
-  readonly outcomes: Array<RecordOutcome | undefined>;
+  // Batch mode holds one of these per msg (100,000s at a time), so it stays small: a one-record msg
+  // keeps its outcome and job id in plain fields; only bulk msgs get an array and a set.
+  private outcome: RecordOutcome | undefined;
+  private jobId: string | undefined;
+  private readonly outcomes: Array<RecordOutcome | undefined> | undefined;
+  private jobIdSet: Set<string> | undefined;
   private remaining: number;
-  readonly jobIds = new Set<string>();
   released = false;
 
   constructor(
@@ -31,20 +35,25 @@ export class HeldMessage {
     readonly bulkItems: readonly unknown[] | undefined,
     readonly operation: string,
   ) {
-    const size = bulkItems ? bulkItems.length : 1;
-    this.outcomes = new Array(size);
-    this.remaining = size;
+    this.outcomes = bulkItems ? new Array(bulkItems.length) : undefined;
+    this.remaining = bulkItems ? bulkItems.length : 1;
   }
 
   get size(): number {
-    return this.outcomes.length;
+    return this.bulkItems ? this.bulkItems.length : 1;
   }
 
   /** Records one record's outcome; true when it was the last one outstanding. */
   settle(index: number, outcome: RecordOutcome, jobId?: string): boolean {
-    if (this.outcomes[index] !== undefined) return false;
-    this.outcomes[index] = outcome;
-    if (jobId) this.jobIds.add(jobId);
+    if (this.outcomes) {
+      if (this.outcomes[index] !== undefined) return false;
+      this.outcomes[index] = outcome;
+      if (jobId) (this.jobIdSet ??= new Set()).add(jobId);
+    } else {
+      if (this.outcome !== undefined) return false;
+      this.outcome = outcome;
+      this.jobId = jobId;
+    }
     return --this.remaining === 0;
   }
 
@@ -55,13 +64,18 @@ export class HeldMessage {
   /** Sends the msg on its way once every record is settled. */
   deliver(exit: MessageExit): void {
     if (this.released) return;
-    const jobIds = [...this.jobIds];
-    if (!this.bulkItems) {
-      const outcome = this.outcomes[0]!;
-      if (outcome.ok) exit.success(this, { operation: this.operation, mode: 'batch', jobId: jobIds[0], ...(outcome.id ? { id: outcome.id } : {}) });
-      else exit.failure(this, outcome.error, { operation: this.operation, mode: 'batch', jobId: outcome.error.jobId ?? jobIds[0] });
+    if (!this.outcomes) {
+      const outcome = this.outcome!;
+      if (outcome.ok) {
+        const report: Record<string, unknown> = { operation: this.operation, mode: 'batch', jobId: this.jobId };
+        if (outcome.id) report.id = outcome.id;
+        exit.success(this, report);
+      } else {
+        exit.failure(this, outcome.error, { operation: this.operation, mode: 'batch', jobId: outcome.error.jobId ?? this.jobId });
+      }
       return;
     }
+    const jobIds = this.jobIdSet ? [...this.jobIdSet] : [];
     const ok: unknown[] = [];
     const failed: unknown[] = [];
     const errors: Array<MsgError & { index: number }> = [];

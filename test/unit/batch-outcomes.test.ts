@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { canonicalJson, matchJobResults, type JobRecord } from '../../nodes/shared/batch-outcomes';
+import { canonicalJson, matchJobResults, recordImportKey, type JobRecord } from '../../nodes/shared/batch-outcomes';
 
-const user = (u: Record<string, unknown>): JobRecord => ({ json: JSON.stringify(u), importKey: typeof u.uid === 'string' ? `uid:${u.uid}` : undefined });
+const user = (u: Record<string, unknown>): JobRecord => ({ json: JSON.stringify(u), importKey: recordImportKey('users', u) });
 
 describe('matching job results to records', function () {
   it('canonical JSON ignores key order', function () {
@@ -60,5 +60,23 @@ describe('matching job results to records', function () {
     const records = [{ json: JSON.stringify(e1) }, { json: JSON.stringify(e2) }];
     const out = matchJobResults('events', records, [{ code: 'c', message: 'm', item: e2 }], [], 1, 'j');
     assert.deepEqual(out.map((o) => o.ok), [true, false]);
+  });
+
+  it('events: an unmatched error leaves only the records confirmed by an import as successes', function () {
+    const sent = [
+      { name: 'A', timestamp: '2026-01-01T00:00:00.000Z', user: { uid: 'u' } },
+      { name: 'B', timestamp: '2026-01-01T00:00:01.000Z', user: { uid: 'u' } },
+    ];
+    const records = sent.map((e) => ({ json: JSON.stringify(e) }));
+    const imported = [{ name: 'A', timestamp: '2026-01-01T00:00:00Z', user: { uid: 'u', id: '7' } }];
+    const out = matchJobResults('events', records, [{ code: 'c', message: 'm', item: { name: 'changed' } }], imported, 1, 'j');
+    assert.deepEqual(out[0], { ok: true });
+    assert.equal(!out[1].ok && out[1].error.code, 'outcome_unknown');
+  });
+
+  it('a user record keyed by id or email is found although the import also carries a uid', function () {
+    const records = [user({ id: '42', properties: { a: 1 } }), user({ email: 'e@x.io' })];
+    const out = matchJobResults('users', records, [], [{ id: '42', uid: 'has-one' }, { id: '43', uid: 'other', email: 'e@x.io' }], 0, 'j');
+    assert.deepEqual(out, [{ ok: true, id: '42' }, { ok: true, id: '43' }]);
   });
 });
