@@ -250,7 +250,8 @@ async function scrollIntoView(page: Page, selector: string, block: 'start' | 'ce
   }, { selector, block });
 }
 
-/** Saves a screenshot (of the page, or of one element) to .artifacts/screenshots/, and to docs/images/. */
+/** Saves a screenshot (of the page, or of one element) to .artifacts/screenshots/; with
+ * UPDATE_README_IMAGES=1 also to docs/images/ (committed files: a plain test run leaves them alone). */
 async function screenshot(page: Page, name: string, alsoDocs?: string, element?: string): Promise<void> {
   // Let fades, slides and the tray resize end: screenshots of half-drawn dialogs help nobody.
   await page.waitForFunction(() => {
@@ -261,7 +262,7 @@ async function screenshot(page: Page, name: string, alsoDocs?: string, element?:
   const file = path.join(SCREENSHOTS, `${name}.png`);
   if (element) await page.locator(element).screenshot({ path: file });
   else await page.screenshot({ path: file });
-  if (alsoDocs) {
+  if (alsoDocs && process.env.UPDATE_README_IMAGES === '1') {
     const target = path.join(DOCS_IMAGES, alsoDocs);
     fs.copyFileSync(file, target);
     const size = fs.statSync(target).size;
