@@ -1,10 +1,11 @@
 // Batch mode of a data node: records wait in a bounded buffer until a size, an interval or
 // msg.flush turns them into import jobs; job outcomes are handed back to the msgs they came from.
 
+import { setMaxListeners } from 'node:events';
 import type { BatchResource } from './api-types';
 import { FullStoryError } from './errors';
 import type { FullStoryClient } from './client';
-import { runImportJob, MAX_RECORDS_PER_JOB } from './batch-job';
+import { runImportJob, MAX_RECORDS_PER_JOB, type JobReport } from './batch-job';
 import type { JobRecord, RecordOutcome } from './batch-outcomes';
 import type { HeldMessage, MessageExit } from './held-message';
 
@@ -30,6 +31,16 @@ export interface BatchObserver {
   jobs(count: number): void;
   jobFinished(ok: boolean, code?: string): void;
   warn(text: string): void;
+  /** Records that could not be handed to FullStory at all (close during an outage). */
+  error(text: string): void;
+}
+
+/** One abort signal per node, listened to by every request and backoff in flight: many listeners
+ * are normal here, not a leak (Node's default warns past 10). */
+export function newCloseController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
 
 export class BatchBuffer {
@@ -40,7 +51,7 @@ export class BatchBuffer {
   private timer: NodeJS.Timeout | undefined;
   private readonly jobs = new Set<Promise<void>>();
   private readonly liveJobIds = new Set<string>();
-  private readonly closing = new AbortController();
+  private readonly closing = newCloseController();
   private closeStarted: (() => void) | undefined;
   private readonly closeSignal = new Promise<void>((resolve) => (this.closeStarted = resolve));
 
@@ -166,10 +177,18 @@ export class BatchBuffer {
         timeoutMs: this.settings.jobTimeoutMs,
         signal: this.closing.signal,
         createBudgetMs: this.closing.signal.aborted ? this.settings.closeBudgetMs : undefined,
+        lastChance: this.closing.signal.aborted,
         onCreated: (id) => this.liveJobIds.add(id),
       });
       if (report.jobId && !report.abandoned) this.liveJobIds.delete(report.jobId);
       if (report.abandoned) {
+        this.releaseAll(records);
+        return;
+      }
+      if (this.closing.signal.aborted && report.jobId === undefined) {
+        // Created while closing and refused: output 2 leads nowhere any more (Node-RED has stopped
+        // the nodes downstream), so this is said in the log, like a final job.
+        this.finalJobNotCreated(records, report);
         this.releaseAll(records);
         return;
       }
@@ -211,14 +230,23 @@ export class BatchBuffer {
       timeoutMs: this.settings.jobTimeoutMs,
       signal: this.closing.signal,
       createBudgetMs: this.settings.closeBudgetMs,
+      lastChance: true,
       onCreated: (id) => this.liveJobIds.add(id),
     });
-    if (report.jobId === undefined) {
-      const outcome = report.outcomes[0];
-      const reason = outcome && !outcome.ok ? outcome.error.message : 'unknown error';
-      this.observer.warn(`Stopped with ${records.length} buffered record(s); the final import job could not be created: ${reason}`);
-    }
+    if (report.jobId === undefined) this.finalJobNotCreated(records, report);
     this.releaseAll(records);
+  }
+
+  private finalJobNotCreated(records: BufferedRecord[], report: JobReport): void {
+    const outcome = report.outcomes[0];
+    const reason = outcome && !outcome.ok ? outcome.error.message : 'unknown error';
+    if (report.creationMaybeApplied) {
+      this.observer.warn(`Stopped with ${records.length} buffered record(s) whose final import job may or may not exist: ${reason}`);
+    } else {
+      this.observer.error(
+        `Stopped with ${records.length} buffered record(s) that could not be sent: the final import job was refused or FullStory was unreachable within the close timeout (${reason}).`,
+      );
+    }
   }
 
   /** Code of the first record of a job that did not succeed (a missing outcome is outcome_unknown). */

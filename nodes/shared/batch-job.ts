@@ -29,6 +29,8 @@ export interface ImportJobOptions {
   signal?: AbortSignal;
   /** Retry budget for the creation request (shorter while closing). */
   createBudgetMs?: number;
+  /** A closing node's final job: sent even during a 429 pause (see ApiRequest.lastChance). */
+  lastChance?: boolean;
   onCreated?: (jobId: string) => void;
 }
 
@@ -38,6 +40,8 @@ export interface JobReport {
   idempotencyKey: string;
   /** Polling stopped because the node closed: the job is still running at FullStory. */
   abandoned: boolean;
+  /** The creation failed but FullStory may have created the job all the same. */
+  creationMaybeApplied?: boolean;
   outcomes: RecordOutcome[];
 }
 
@@ -55,6 +59,23 @@ export function jobBody(records: readonly JobRecord[]): string {
 
 class JobTimeout extends Error {}
 
+/**
+ * What a failed job creation means for its records. If FullStory may have created the job (a
+ * timeout, a dropped connection, a 5xx), a resend would form a new job with a new key: harmless
+ * for users (an upsert applied twice is the same user) but events would be counted twice. So
+ * events then fail as `outcome_unknown`, not retryable; a creation that certainly did not happen
+ * (429, refused connection) stays retryable.
+ */
+function creationFailure(resource: BatchResource, error: FullStoryError): FullStoryError {
+  if (resource !== 'events' || !error.maybeApplied) return error;
+  const unknown = new FullStoryError(
+    `The batch import job may or may not have been created (${error.message}); resending these events could count them twice. Check FullStory before resending.`,
+    { code: 'outcome_unknown', status: error.status, retryable: false, attempts: error.attempts },
+  );
+  unknown.maybeApplied = true;
+  return unknown;
+}
+
 export async function runImportJob(records: readonly JobRecord[], options: ImportJobOptions): Promise<JobReport> {
   const { client, resource, signal } = options;
   const idempotencyKey = randomUUID();
@@ -68,6 +89,7 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
       idempotencyKey,
       // No abort signal here: a creation cut off mid-flight would leave its records in limbo.
       budgetMs: options.createBudgetMs,
+      lastChance: options.lastChance,
     });
     jobId = created.data?.job?.id;
     if (typeof jobId !== 'string' || jobId === '') {
@@ -80,7 +102,7 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
     }
   } catch (err) {
     const error = err instanceof FullStoryError ? err : new FullStoryError(String(err), { code: 'internal_error' });
-    return { idempotencyKey, abandoned: false, outcomes: everyRecord(records.length, error) };
+    return { idempotencyKey, abandoned: false, creationMaybeApplied: error.maybeApplied, outcomes: everyRecord(records.length, creationFailure(resource, error)) };
   }
   options.onCreated?.(jobId);
 

@@ -40,6 +40,9 @@ export interface ApiRequest {
   budgetMs?: number;
   /** Aborts the request and its retries (node closing). */
   signal?: AbortSignal;
+  /** Last chance (a closing node's final job): send now even while FullStory's 429 pause runs
+   * past the budget; one refused request costs less than records that are never sent. */
+  lastChance?: boolean;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -52,6 +55,16 @@ export interface ApiResponse<T = unknown> {
  * `../x?y` can never change the path or query of the request. */
 export function pathOf(strings: TemplateStringsArray, ...values: string[]): string {
   return strings.reduce((out, part, i) => out + part + (i < values.length ? encodeURIComponent(values[i]) : ''), '');
+}
+
+/** Connection errors that prove the request never reached FullStory. */
+const NEVER_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/** Thrown before a request is sent, when sending it cannot help (see attempt()). */
+class NotSent extends Error {
+  constructor(readonly error: FullStoryError) {
+    super(error.message);
+  }
 }
 
 /** Waits, or stops early when the signal aborts (a closing node must not sit in a backoff). */
@@ -162,26 +175,45 @@ export class FullStoryClient {
     const startedAt = Date.now();
     const payload = req.body === undefined || typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
     const retry = req.budgetMs === undefined ? this.settings.retry : { ...this.settings.retry, budgetMs: req.budgetMs };
+    let maybeApplied = false;
+    const fail = (error: FullStoryError): FullStoryError => {
+      error.maybeApplied = maybeApplied;
+      return error;
+    };
     for (let attempt = 1; ; attempt++) {
-      if (req.signal?.aborted) throw closedError(attempt - 1);
+      if (req.signal?.aborted) throw fail(closedError(attempt - 1));
       let failure: FullStoryError;
       let retryAfterMs: number | undefined;
       try {
-        const response = await this.attempt(req, payload, startedAt, retry.budgetMs);
+        const response = await this.attempt(req, payload, startedAt, retry.budgetMs, attempt);
         const status = response.status;
         if ((status >= 200 && status < 300) || req.acceptStatuses?.includes(status)) {
-          return { status, data: this.parseBody(response, attempt) as T, attempts: attempt };
+          try {
+            return { status, data: this.parseBody(response, attempt) as T, attempts: attempt };
+          } catch (err) {
+            maybeApplied = true;
+            throw err;
+          }
         }
         retryAfterMs = parseRetryAfter(response.headers['retry-after'], Date.now());
         if (status === 429) this.gate.pauseUntil(Date.now() + (retryAfterMs ?? 1000));
         failure = this.httpError(response, attempt);
+        // 500/502/504 and 408: FullStory may have acted before failing (its docs disagree on 5xx).
+        // 503 says the service did not take the request.
+        if ((status >= 500 && status !== 503) || status === 408) maybeApplied = true;
       } catch (err) {
-        if (req.signal?.aborted) throw closedError(attempt);
-        failure = this.transportError(err, attempt);
+        if (err instanceof NotSent) throw fail(err.error);
+        if (req.signal?.aborted) throw fail(closedError(attempt));
+        if (err instanceof FullStoryError && err.code === 'invalid_response') {
+          failure = err;
+        } else {
+          failure = this.transportError(err, attempt);
+          if (!NEVER_SENT_CODES.has((err as { code?: string }).code ?? '')) maybeApplied = true;
+        }
       }
-      if (!failure.retryable) throw failure;
+      if (!failure.retryable) throw fail(failure);
       const delay = nextRetryDelay(attempt + 1, startedAt, Date.now(), retryAfterMs, retry);
-      if (delay === undefined) throw failure;
+      if (delay === undefined) throw fail(failure);
       await sleep(delay, req.signal);
     }
   }
@@ -191,10 +223,21 @@ export class FullStoryClient {
     for (const agent of this.agents) agent.destroy();
   }
 
-  private async attempt(req: ApiRequest, payload: unknown, startedAt: number, budgetMs: number): Promise<AxiosResponse<string>> {
+  private async attempt(req: ApiRequest, payload: unknown, startedAt: number, budgetMs: number, attempt: number): Promise<AxiosResponse<string>> {
     const release = await this.requestSlots.acquire();
     try {
-      const wait = this.gate.reserve();
+      let wait = this.gate.reserve();
+      if (Date.now() + wait - startedAt > budgetMs && req.lastChance) wait = 0;
+      if (Date.now() + wait - startedAt > budgetMs) {
+        // A 429 cool-down (ours or another node's) outlasts this request's budget: waiting it out
+        // would break the promise that a flow hears about an outage within the budget.
+        throw new NotSent(
+          new FullStoryError(
+            `FullStory asked to pause requests for ${Math.ceil(wait / 1000)} s (429 Retry-After), longer than this request's retry budget; it was not sent.`,
+            { code: 'too_many_requests', status: 429, retryable: true, attempts: attempt - 1 },
+          ),
+        );
+      }
       if (wait > 0) await sleep(wait, req.signal);
       // An attempt never runs past the retry budget: the flow hears about an outage on time.
       const remaining = budgetMs - (Date.now() - startedAt);

@@ -6,7 +6,7 @@ import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { BatchResource } from './api-types';
 import { asFullStoryError, FullStoryError } from './errors';
 import type { ApiRequest, FullStoryClient } from './client';
-import { BatchBuffer, type BufferedRecord } from './batch-buffer';
+import { BatchBuffer, newCloseController, type BufferedRecord } from './batch-buffer';
 import { recordImportKey } from './batch-outcomes';
 import { HeldMessage, type Done, type MessageExit, type Send } from './held-message';
 import { idempotencyKeyFor, requestDigest } from './idempotency';
@@ -59,8 +59,10 @@ export class DataNodeController implements MessageExit {
   private readonly status: NodeStatusBoard;
   private readonly batch: BatchBuffer | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly closing = new AbortController();
+  private readonly closing = newCloseController();
   private readonly closeBudgetMs: number;
+  private stopping: { ok: number; failed: number; codes: Set<string> } | undefined;
+  private readonly warn: (text: string) => void;
 
   constructor(
     RED: NodeAPI,
@@ -69,6 +71,7 @@ export class DataNodeController implements MessageExit {
     private readonly config: ClientProvider | null,
     private readonly behaviour: DataNodeBehaviour,
   ) {
+    this.warn = (text) => node.warn(text);
     this.status = new NodeStatusBoard(node, (key, vars) => RED._(`${def.type}.${key}`, vars as Record<string, string | number>));
     const settings = RED.settings as unknown as { nodeMessageBufferMaxLength?: unknown; nodeCloseTimeout?: unknown; fullstory?: { pollIntervalMs?: unknown } };
     const closeTimeout = typeof settings.nodeCloseTimeout === 'number' ? settings.nodeCloseTimeout : 15_000;
@@ -81,6 +84,7 @@ export class DataNodeController implements MessageExit {
         jobs: (n) => this.status.setJobs(n),
         jobFinished: (ok, code) => this.status.recordResult(ok, code),
         warn: (text) => node.warn(text),
+        error: (text) => node.error(text),
       });
     }
   }
@@ -108,6 +112,7 @@ export class DataNodeController implements MessageExit {
 
   async close(): Promise<void> {
     this.status.setClosing();
+    this.stopping = { ok: 0, failed: 0, codes: new Set() };
     const pending = [...this.inFlight];
     if (this.batch) pending.push(this.batch.close());
     // Single requests in flight get part of Node-RED's close timeout, then are cut off (they leave
@@ -119,6 +124,23 @@ export class DataNodeController implements MessageExit {
       clearTimeout(timer);
       this.status.dispose();
     }
+    const { ok, failed, codes } = this.stopping;
+    if (ok + failed > 0) {
+      this.warn(
+        `${ok + failed} msg(s) finished while the flow was stopping (${ok} succeeded, ${failed} failed${codes.size ? `: ${[...codes].join(', ')}` : ''}); Node-RED had already stopped the nodes after this one, so they went nowhere.`,
+      );
+    }
+  }
+
+  /** Counts msgs that leave after close began: Node-RED stops downstream nodes first, so they
+   * cannot reach anything and are reported in the log instead. */
+  private noteExit(ok: boolean, code?: string): void {
+    if (!this.stopping) return;
+    if (ok) this.stopping.ok++;
+    else {
+      this.stopping.failed++;
+      if (code) this.stopping.codes.add(code);
+    }
   }
 
   // ---- MessageExit: the only places a msg leaves ----
@@ -128,6 +150,7 @@ export class DataNodeController implements MessageExit {
     delete msg.error;
     msg.fullstory = fullstory;
     this.status.recordResult(true);
+    this.noteExit(true);
     held.send([msg, null]);
     held.done();
   }
@@ -137,6 +160,7 @@ export class DataNodeController implements MessageExit {
     msg.error = error.toMsgError();
     if (fullstory) msg.fullstory = fullstory;
     this.status.recordResult(false, error.code);
+    this.noteExit(false, error.code);
     held.send([null, msg]);
     this.finish(held, error);
   }
@@ -159,6 +183,7 @@ export class DataNodeController implements MessageExit {
       };
     }
     this.status.recordResult(!failed, firstError?.code);
+    this.noteExit(!failed, firstError?.code);
     held.send([succeeded, failed]);
     this.finish(held, failed ? firstError : undefined);
   }

@@ -60,6 +60,11 @@ export class FullStoryError extends Error {
   attempts: number;
   readonly jobId?: string;
   readonly field?: string;
+  /**
+   * Whether FullStory may have applied the request although we saw no success (a timeout, a
+   * dropped connection, a 5xx). Set by the client; decides whether resending can double-count.
+   */
+  maybeApplied = false;
 
   constructor(message: string, details: ErrorDetails) {
     super(message);
