@@ -3,8 +3,8 @@
 
 import type { Fault, FaultAction } from './types';
 
-/** mulberry32: tiny, fast, good enough to spread faults. */
-function prng(seed: number): () => number {
+/** mulberry32: tiny, fast, good enough to spread faults (the soak's generator uses it too). */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -14,6 +14,7 @@
 // - runtime hook onComplete: every done() of a data node (a msg released at the redeploy is done()
 //   without being sent, as README "Redeploy / stop" says).
 
+import { prng } from '../sandbox/faults';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,16 +89,6 @@ export interface SoakResult {
 
 // ---- deterministic generator ----
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Resource = 'users' | 'events';
 type Mode = 'single' | 'batch';

@@ -13,6 +13,7 @@ import type {
 } from './api-types';
 import { FullStoryError } from './errors';
 import { pathOf, sleep, type FullStoryClient } from './client';
+import { followPages } from './paging';
 import { matchJobResults, type ErrorResult, type JobRecord, type RecordOutcome } from './batch-outcomes';
 
 export const MAX_RECORDS_PER_JOB = 50_000;
@@ -212,35 +213,30 @@ async function collectPages<T>(
   wait: () => Promise<void>,
   signal?: AbortSignal,
 ): Promise<T[]> {
-  const results: T[] = [];
-  let pageToken: string | undefined;
-  const seen = new Set<string>();
-  for (;;) {
-    if (signal?.aborted) return results;
-    const response = await patiently(
-      () =>
-        client.request<Page<T>>({
-          method: 'GET',
-          path: pathOf`/v2/${resource}/batch/${jobId}/${kind}`,
-          query: { page_token: pageToken },
-          acceptStatuses: [202],
-          signal,
-        }),
-      wait,
-    );
-    if (response.status === 202) {
-      await wait();
-      continue;
+  const fetchPage = async (pageToken: string | undefined): Promise<Page<T>> => {
+    for (;;) {
+      if (signal?.aborted) return { results: [] };
+      const response = await patiently(
+        () =>
+          client.request<Page<T>>({
+            method: 'GET',
+            path: pathOf`/v2/${resource}/batch/${jobId}/${kind}`,
+            query: { page_token: pageToken },
+            acceptStatuses: [202],
+            signal,
+          }),
+        wait,
+      );
+      if (response.status === 202) {
+        await wait();
+        continue;
+      }
+      const page = response.data;
+      if (!page || !Array.isArray(page.results)) {
+        throw new FullStoryError(`FullStory's ${kind} page for job ${jobId} has no results list.`, { code: 'invalid_response', jobId });
+      }
+      return page;
     }
-    const page = response.data;
-    if (!page || !Array.isArray(page.results)) {
-      throw new FullStoryError(`FullStory's ${kind} page for job ${jobId} has no results list.`, { code: 'invalid_response', jobId });
-    }
-    for (const item of page.results) results.push(item);
-    const next = page.next_page_token;
-    // Stop on a missing, empty or repeated token (FullStory's SDK does the same: no endless loop).
-    if (!next || seen.has(next)) return results;
-    seen.add(next);
-    pageToken = next;
-  }
+  };
+  return (await followPages(fetchPage)).results;
 }

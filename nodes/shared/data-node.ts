@@ -3,7 +3,8 @@
 // output 2 = failure) with done() called. The user and event nodes only say how to build requests.
 
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { BatchResource } from './api-types';
+import type { BatchResource, Page } from './api-types';
+import { followPages } from './paging';
 import { asFullStoryError, FullStoryError } from './errors';
 import type { ApiRequest, FullStoryClient } from './client';
 import { BatchBuffer, newCloseController, type BufferedRecord } from './batch-buffer';
@@ -350,32 +351,24 @@ export class DataNodeController implements MessageExit {
   }
 }
 
-/** GET list endpoints: follows next_page_token and gathers `results`, capped so a flow never
- * pulls an unbounded user list into memory. */
+/** GET list endpoints: gathers every page's `results`, capped so a flow never pulls an
+ * unbounded user list into memory. */
 async function collectAllPages(
   client: FullStoryClient,
   request: ApiRequest,
   cap: number,
 ): Promise<{ status: number; attempts: number; data: unknown; truncated: boolean }> {
-  const results: unknown[] = [];
   let attempts = 0;
   let status = 200;
-  let last: Record<string, unknown> = {};
-  let pageToken: string | undefined;
-  const seen = new Set<string>();
-  for (;;) {
-    const response = await client.request<Record<string, unknown>>({ ...request, query: { ...request.query, page_token: pageToken } });
+  const paged = await followPages<unknown>(async (pageToken) => {
+    const response = await client.request<Page<unknown>>({ ...request, query: { ...request.query, page_token: pageToken } });
     attempts += response.attempts;
     status = response.status;
-    last = response.data ?? {};
-    const page = Array.isArray(last.results) ? last.results : [];
-    for (const item of page) results.push(item);
-    const next = typeof last.next_page_token === 'string' ? last.next_page_token : '';
-    if (results.length >= cap) return { status, attempts, data: { ...last, results: results.slice(0, cap) }, truncated: true };
-    if (!next || seen.has(next)) return { status, attempts, data: { ...last, results, next_page_token: undefined }, truncated: false };
-    seen.add(next);
-    pageToken = next;
-  }
+    const page = response.data ?? { results: [] };
+    return Array.isArray(page.results) ? page : { ...page, results: [] };
+  }, cap);
+  const data = { ...paged.lastPage, results: paged.results, next_page_token: undefined };
+  return { status, attempts, data, truncated: paged.truncated };
 }
 
 /** Registers the 'input' and 'close' handlers of a data node on its controller. */
