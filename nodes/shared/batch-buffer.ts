@@ -169,17 +169,7 @@ export class BatchBuffer {
     this.observer.jobs(this.runningJobs);
     this.observer.queued(this.queuedCount);
     try {
-      const report = await runImportJob(records, {
-        client: this.client(),
-        resource: this.resource,
-        pollIntervalMs: this.settings.pollIntervalMs,
-        maxPollIntervalMs: this.settings.maxPollIntervalMs,
-        timeoutMs: this.settings.jobTimeoutMs,
-        signal: this.closing.signal,
-        createBudgetMs: this.closing.signal.aborted ? this.settings.closeBudgetMs : undefined,
-        lastChance: this.closing.signal.aborted,
-        onCreated: (id) => this.liveJobIds.add(id),
-      });
+      const report = await this.importJob(records);
       if (report.jobId && !report.abandoned) this.liveJobIds.delete(report.jobId);
       if (report.abandoned) {
         this.releaseAll(records);
@@ -220,19 +210,25 @@ export class BatchBuffer {
     for (let start = 0; start < records.length; start += size) this.track(this.submitFinalJob(records.slice(start, start + size)));
   }
 
-  /** Creates the job for records still buffered at close; its outcome is logged, not routed. */
-  private async submitFinalJob(records: BufferedRecord[]): Promise<void> {
-    const report = await runImportJob(records, {
+  /** Runs one import job; once the node is closing, with the close budget and as a last chance. */
+  private importJob(records: BufferedRecord[]): Promise<JobReport> {
+    const closing = this.closing.signal.aborted;
+    return runImportJob(records, {
       client: this.client(),
       resource: this.resource,
       pollIntervalMs: this.settings.pollIntervalMs,
       maxPollIntervalMs: this.settings.maxPollIntervalMs,
       timeoutMs: this.settings.jobTimeoutMs,
       signal: this.closing.signal,
-      createBudgetMs: this.settings.closeBudgetMs,
-      lastChance: true,
+      createBudgetMs: closing ? this.settings.closeBudgetMs : undefined,
+      lastChance: closing,
       onCreated: (id) => this.liveJobIds.add(id),
     });
+  }
+
+  /** Creates the job for records still buffered at close; its outcome is logged, not routed. */
+  private async submitFinalJob(records: BufferedRecord[]): Promise<void> {
+    const report = await this.importJob(records);
     if (report.jobId === undefined) this.finalJobNotCreated(records, report);
     this.releaseAll(records);
   }

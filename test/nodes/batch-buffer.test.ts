@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
+import { drive, ioSettle, ioUntil } from '../support/io';
 import { hooks } from '@node-red/util';
 import type { Node, NodeMessage } from 'node-red';
 import { startSandbox, type Sandbox } from '../../sandbox';
@@ -51,28 +52,8 @@ function assertDoneOnce(ids: string[]): void {
   for (const id of ids) assert.equal(completions.get(id), 1, `done() called ${completions.get(id)} times for ${id}`);
 }
 
-/** Lets real I/O run (setImmediate is never faked) until `cond` holds. */
-async function ioUntil(cond: () => boolean, what = 'condition', ms = 10_000): Promise<void> {
-  const end = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > end) throw new Error(`${what} not reached`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
-/** Real I/O for a few turns: enough for a loopback request to be answered if one were on its way. */
-async function ioSettle(turns = 200): Promise<void> {
-  for (let i = 0; i < turns; i++) await new Promise((r) => setImmediate(r));
-}
 
-/** With fake timers: advances fake time in steps, letting real I/O run between steps, until `cond`. */
-async function drive(clock: sinon.SinonFakeTimers, cond: () => boolean, stepMs = 20, maxMs = 120_000): Promise<void> {
-  for (let t = 0; !cond(); t += stepMs) {
-    if (t > maxMs) throw new Error('condition not reached in fake time');
-    await ioSettle(20);
-    if (!cond()) await clock.tickAsync(stepMs);
-  }
-}
 
 /** settings.js for the next deploy (the test helper merges them over Node-RED's defaults). */
 const runtimeSettings = (settings: Record<string, unknown>) => helper.settings(settings as Parameters<typeof helper.settings>[0]);

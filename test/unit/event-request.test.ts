@@ -2,27 +2,11 @@
 // v1 event shapes, editor defaults, every identification form, context, names and timestamps.
 
 import assert from 'node:assert/strict';
-import { FullStoryError } from '../../nodes/shared/errors';
+import { expectError } from '../support/expect-error';
 import { buildEventRequest, toSessionId, type EventDefaults } from '../../nodes/shared/event-request';
 import { parsePropertyTypes } from '../../nodes/shared/properties';
 import { toUtcIso } from '../../nodes/shared/timestamps';
 
-function expectError(fn: () => unknown, code: string, field: string | undefined, includes?: string | RegExp): FullStoryError {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  assert.ok(thrown instanceof FullStoryError, `expected a FullStoryError, got ${String(thrown)}`);
-  assert.equal(thrown.code, code, thrown.message);
-  assert.equal(thrown.field, field, thrown.message);
-  assert.ok(thrown.message.length >= 20 && thrown.message.length <= 700, thrown.message);
-  assert.match(thrown.message, /[.?]$/, `not a sentence: ${thrown.message}`);
-  if (typeof includes === 'string') assert.ok(thrown.message.includes(includes), `"${thrown.message}" should include "${includes}"`);
-  else if (includes) assert.match(thrown.message, includes);
-  return thrown;
-}
 
 const plain: EventDefaults = { declaredTypes: {} };
 const build = (payload: unknown, defaults: Partial<EventDefaults> = {}) => buildEventRequest(payload, { ...plain, ...defaults });

@@ -3,35 +3,13 @@
 
 import assert from 'node:assert/strict';
 import vm from 'node:vm';
-import { FullStoryError } from '../../nodes/shared/errors';
+import { expectError } from '../support/expect-error';
 import {
   PROPERTY_TYPES, buildProperties, describeType, isPlainObject, mergeSchema, normalizeProperties,
   parsePropertyTypes, parseSchemaObject, splitV1Suffix,
 } from '../../nodes/shared/properties';
 
-/** Runs fn, expects a FullStoryError with this code and field, and a readable sentence. */
-function expectError(fn: () => unknown, code: string, field: string | undefined, includes?: string | RegExp): FullStoryError {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  assert.ok(thrown instanceof FullStoryError, `expected a FullStoryError, got ${String(thrown)}`);
-  assert.equal(thrown.code, code, thrown.message);
-  assert.equal(thrown.field, field, thrown.message);
-  assertSentence(thrown.message);
-  if (typeof includes === 'string') assert.ok(thrown.message.includes(includes), `"${thrown.message}" should include "${includes}"`);
-  else if (includes) assert.match(thrown.message, includes);
-  return thrown;
-}
 
-function assertSentence(message: string): void {
-  assert.ok(message.length >= 20 && message.length <= 700, `odd message length: ${message}`);
-  assert.match(message, /\s/);
-  assert.match(message, /[.?]$/, `not a sentence: ${message}`);
-  assert.doesNotMatch(message, /\[object Object\]/);
-}
 
 const norm = (input: unknown, declared: Record<string, never> | Record<string, string> = {}) =>
   normalizeProperties(input, declared as never);

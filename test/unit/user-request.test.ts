@@ -2,26 +2,10 @@
 // requireUserKey for ids and uids used in URL paths.
 
 import assert from 'node:assert/strict';
-import { FullStoryError } from '../../nodes/shared/errors';
+import { expectError } from '../support/expect-error';
 import { parsePropertyTypes } from '../../nodes/shared/properties';
 import { buildUserFields, requireUserKey } from '../../nodes/shared/user-request';
 
-function expectError(fn: () => unknown, code: string, field: string | undefined, includes?: string | RegExp): FullStoryError {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  assert.ok(thrown instanceof FullStoryError, `expected a FullStoryError, got ${String(thrown)}`);
-  assert.equal(thrown.code, code, thrown.message);
-  assert.equal(thrown.field, field, thrown.message);
-  assert.ok(thrown.message.length >= 20 && thrown.message.length <= 700, thrown.message);
-  assert.match(thrown.message, /[.?]$/, `not a sentence: ${thrown.message}`);
-  if (typeof includes === 'string') assert.ok(thrown.message.includes(includes), `"${thrown.message}" should include "${includes}"`);
-  else if (includes) assert.match(thrown.message, includes);
-  return thrown;
-}
 
 const none = { declaredTypes: {} };
 const build = (payload: unknown) => buildUserFields(payload, none);
