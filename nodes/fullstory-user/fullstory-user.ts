@@ -54,7 +54,8 @@ function planFor(operation: UserOperation, payload: unknown, declaredTypes: Reco
     case 'update': {
       const { fields, id } = buildUserFields(payload, { declaredTypes });
       const userId = requireUserKey(id, 'id');
-      if (!hasContent(fields)) throw invalidInput('missing_field', 'Nothing to update: give display_name, email or properties.', 'payload');
+      if (!hasContent(fields)) throw invalidInput('missing_field', 'Nothing to update: give display_name, email or properties.', 'payload',
+        { key: 'user.nothingToUpdate' });
       return {
         operation,
         request: { method: 'POST', path: pathOf`/v2/users/${userId}`, body: fields },
@@ -97,6 +98,7 @@ function planFor(operation: UserOperation, payload: unknown, declaredTypes: Reco
           'invalid_identification',
           hasId ? 'Delete takes either a FullStory user id or a uid, not both.' : 'Delete needs the user: set msg.payload.id (FullStory user id) or msg.payload.uid.',
           'payload',
+          { key: hasId ? 'user.deleteBoth' : 'user.deleteMissing' },
         );
       }
       const request = hasId
@@ -133,10 +135,12 @@ export default function register(RED: NodeAPI): void {
       if (requested === undefined || requested === null || requested === '') return def.operation || 'upsert';
       if (typeof requested !== 'string') {
         // Never String(requested): an object without a prototype cannot be converted and throws.
-        throw invalidInput('invalid_operation', `msg.operation must be text, but it is ${describeType(requested)}. Set it to one of upsert, update, get, list, delete, or remove it to use the node's operation.`, 'operation');
+        throw invalidInput('invalid_operation', `msg.operation must be text, but it is ${describeType(requested)}. Set it to one of upsert, update, get, list, delete, or remove it to use the node's operation.`, 'operation',
+          { key: 'user.operationNotText', vars: { type: describeType(requested) } });
       }
       if (!OPERATIONS.has(requested)) {
-        throw invalidInput('invalid_operation', `msg.operation ${excerpt(requested)} is not one of upsert, update, get, list, delete. Set one of those, or remove msg.operation to use the node's operation.`, 'operation');
+        throw invalidInput('invalid_operation', `msg.operation ${excerpt(requested)} is not one of upsert, update, get, list, delete. Set one of those, or remove msg.operation to use the node's operation.`, 'operation',
+          { key: 'user.operationUnknown', vars: { operation: excerpt(requested) } });
       }
       return requested as UserOperation;
     };

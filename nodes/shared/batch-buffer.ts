@@ -113,6 +113,7 @@ export class BatchBuffer {
     const error = new FullStoryError('The batch buffer was emptied by msg.reset before this record was sent.', {
       code: 'reset',
       retryable: true,
+      i18n: { key: 'batch.reset' },
       attempts: 0,
     });
     this.settle(dropped, () => ({ ok: false, error }));
@@ -269,7 +270,7 @@ export class BatchBuffer {
     records.forEach((record, i) => {
       const outcome = outcomeOf(i) ?? {
         ok: false as const,
-        error: new FullStoryError('No outcome was reported for this record.', { code: 'outcome_unknown', jobId }),
+        error: new FullStoryError('No outcome was reported for this record.', { code: 'outcome_unknown', jobId, i18n: { key: 'batch.noOutcome' } }),
       };
       if (record.held.settle(record.index, outcome, jobId)) record.held.deliver(this.exit);
     });

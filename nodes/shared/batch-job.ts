@@ -71,7 +71,7 @@ function creationFailure(resource: BatchResource, error: FullStoryError): FullSt
   if (resource !== 'events' || !error.maybeApplied) return error;
   const unknown = new FullStoryError(
     `The batch import job may or may not have been created (${error.message}); resending these events could count them twice. Check FullStory before resending.`,
-    { code: 'outcome_unknown', status: error.status, retryable: false, attempts: error.attempts },
+    { code: 'outcome_unknown', status: error.status, retryable: false, attempts: error.attempts, i18n: { key: 'batch.creationUnknown', vars: { cause: error.message } } },
   );
   unknown.maybeApplied = true;
   return unknown;
@@ -96,6 +96,7 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
     if (typeof jobId !== 'string' || jobId === '') {
       throw new FullStoryError('FullStory accepted the batch import but returned no job id.', {
         code: 'invalid_response',
+        i18n: { key: 'batch.noJobId' },
         status: created.status,
         retryable: false,
         attempts: created.attempts,
@@ -164,6 +165,7 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
       const error = new FullStoryError(`Import job ${jobId} failed as a whole: FullStory imported none of its records and reported no per-record errors.`, {
         code: 'job_failed',
         retryable: true,
+        i18n: { key: 'batch.jobFailed', vars: { jobId } },
         attempts: 1,
         jobId,
       });
@@ -176,14 +178,14 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
     if (err instanceof JobTimeout) {
       const error = new FullStoryError(
         `Import job ${jobId} did not finish within ${Math.round(options.timeoutMs / 1000)} s; it may still complete at FullStory. Look it up by its id before resending.`,
-        { code: 'job_timeout', retryable: false, attempts: 1, jobId },
+        { code: 'job_timeout', retryable: false, attempts: 1, jobId, i18n: { key: 'batch.jobTimeout', vars: { jobId, seconds: Math.round(options.timeoutMs / 1000) } } },
       );
       return report('PROCESSING', everyRecord(records.length, error));
     }
     const cause = err instanceof FullStoryError ? err : undefined;
     const error = new FullStoryError(
       `Import job ${jobId} was created but its result could not be read (${cause?.message ?? String(err)}); its records may or may not have been imported.`,
-      { code: 'outcome_unknown', status: cause?.status, retryable: false, attempts: cause?.attempts ?? 1, jobId },
+      { code: 'outcome_unknown', status: cause?.status, retryable: false, attempts: cause?.attempts ?? 1, jobId, i18n: { key: 'batch.resultUnreadable', vars: { jobId, cause: cause?.message ?? String(err) } } },
     );
     return report(undefined, everyRecord(records.length, error));
   }

@@ -131,6 +131,8 @@ export function matchJobResults(
           retryable: false,
           attempts: 1,
           jobId,
+          // The same server text the English message carries (it never contains the API key).
+          i18n: { key: 'batch.recordRejected', vars: { jobId, detail: error.message } },
         }),
       };
     }
@@ -143,7 +145,7 @@ export function matchJobResults(
         ok: false,
         error: new FullStoryError(
           `Import job ${jobId} reported failures that could not be matched to records; this record may or may not have been imported. Look the job up by its id.`,
-          { code: 'outcome_unknown', retryable: false, attempts: 1, jobId },
+          { code: 'outcome_unknown', retryable: false, attempts: 1, jobId, i18n: { key: 'batch.unmatchedFailures', vars: { jobId } } },
         ),
       };
     }

@@ -6,6 +6,7 @@ import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { BatchResource, Page } from './api-types';
 import { followPages } from './paging';
 import { asFullStoryError, FullStoryError } from './errors';
+import { localizeError, type Translate } from './error-text';
 import type { ApiRequest, FullStoryClient } from './client';
 import { BatchBuffer, newCloseController, type BufferedRecord } from './batch-buffer';
 import { recordImportKey } from './batch-outcomes';
@@ -64,6 +65,7 @@ export class DataNodeController implements MessageExit {
   private readonly closeBudgetMs: number;
   private stopping: { ok: number; failed: number; codes: Set<string> } | undefined;
   private readonly warn: (text: string) => void;
+  private readonly translate: Translate;
 
   constructor(
     RED: NodeAPI,
@@ -73,6 +75,7 @@ export class DataNodeController implements MessageExit {
     private readonly behaviour: DataNodeBehaviour,
   ) {
     this.warn = (text) => node.warn(text);
+    this.translate = (key, vars) => RED._(key, vars);
     this.status = new NodeStatusBoard(node, (key, vars) => RED._(`${def.type}.${key}`, vars as Record<string, string | number>));
     const settings = RED.settings as unknown as { nodeMessageBufferMaxLength?: unknown; nodeCloseTimeout?: unknown; fullstory?: { pollIntervalMs?: unknown } };
     const closeTimeout = typeof settings.nodeCloseTimeout === 'number' ? settings.nodeCloseTimeout : 15_000;
@@ -94,7 +97,7 @@ export class DataNodeController implements MessageExit {
   handle(msg: NodeMessageInFlow, send: Send, done: Done): void {
     try {
       if (this.handleControl(msg, send, done)) return;
-      if (!this.config) throw new FullStoryError('No FullStory config node is selected on this node.', { code: 'not_configured' });
+      if (!this.config) throw new FullStoryError('No FullStory config node is selected on this node.', { code: 'not_configured', i18n: { key: 'node.notConfigured' } });
       if (this.batch && this.behaviour.goesToBatch(msg)) this.enqueue(msg, send, done);
       else this.track(this.sendSingle(msg, send, done));
     } catch (err) {
@@ -159,6 +162,7 @@ export class DataNodeController implements MessageExit {
   failure(held: HeldMessage, error: FullStoryError, fullstory?: Record<string, unknown>): void {
     const msg = held.msg as NodeMessageInFlow & { fullstory?: unknown; error?: unknown };
     msg.error = error.toMsgError();
+    (msg.error as { message: string }).message = this.errorText(error);
     if (fullstory) msg.fullstory = fullstory;
     this.status.recordResult(false, error.code);
     this.noteExit(false, error.code);
@@ -176,7 +180,7 @@ export class DataNodeController implements MessageExit {
       const errors = (failed as { errors?: Array<{ code: string; retryable: boolean }> }).errors ?? [];
       const codes = new Set(errors.map((e) => e.code));
       (failed as { error?: unknown }).error = {
-        message: `${errors.length} of ${held.size} records failed${codes.size === 1 ? ` (${firstError.code})` : ''}: ${firstError.message}`,
+        message: this.summaryText(errors.length, held.size, codes.size === 1 ? firstError.code : undefined, this.errorText(firstError)),
         code: codes.size === 1 ? firstError.code : 'partial_failure',
         retryable: errors.some((e) => e.retryable),
         attempts: firstError.attempts,
@@ -191,6 +195,21 @@ export class DataNodeController implements MessageExit {
 
   release(held: HeldMessage): void {
     held.done();
+  }
+
+  errorText(error: FullStoryError): string {
+    return localizeError(this.translate, error);
+  }
+
+  private summaryText(failed: number, records: number, code: string | undefined, first: string): string {
+    const english = `${failed} of ${records} records failed${code !== undefined ? ` (${code})` : ''}: ${first}`;
+    const summary = new FullStoryError(english, {
+      code: 'partial_failure',
+      i18n: code !== undefined
+        ? { key: 'batch.partialFailureCode', vars: { failed, records, code, first } }
+        : { key: 'batch.partialFailure', vars: { failed, records, first } },
+    });
+    return localizeError(this.translate, summary);
   }
 
   private finish(held: HeldMessage, error: FullStoryError | undefined): void {
@@ -236,6 +255,7 @@ export class DataNodeController implements MessageExit {
         new FullStoryError(`The batch buffer is full (${batch.queuedCount} records waiting); this msg was not accepted. Slow the input down or raise the buffer limit.`, {
           code: 'buffer_full',
           retryable: true,
+          i18n: { key: 'batch.bufferFull', vars: { queued: batch.queuedCount } },
         }),
       );
       return;

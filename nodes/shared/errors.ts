@@ -40,6 +40,17 @@ export interface ErrorDetails {
   jobId?: string;
   /** Which field of the input is at fault (validation errors), e.g. `properties.plan-name`. */
   field?: string;
+  /** Catalog key (under `errors.` of the fullstory-config catalog) and its vars, for localized text. */
+  i18n?: ErrorI18n;
+}
+
+/** A message-catalog key for an error's text; `message` stays the English fallback. */
+export interface ErrorI18n {
+  key: string;
+  /** Placeholder values; never secrets (validation values and limits only). */
+  vars?: Record<string, string | number>;
+  /** Vars that are catalog texts themselves (translated first; any one missing means English). */
+  parts?: Record<string, { key: string; vars?: Record<string, string | number> }>;
 }
 
 /** What lands in `msg.error`: plain data, safe to JSON-serialise, no secrets. */
@@ -60,6 +71,7 @@ export class FullStoryError extends Error {
   attempts: number;
   readonly jobId?: string;
   readonly field?: string;
+  readonly i18n?: ErrorI18n;
   /**
    * Whether FullStory may have applied the request although we saw no success (a timeout, a
    * dropped connection, a 5xx). Set by the client; decides whether resending can double-count.
@@ -75,6 +87,7 @@ export class FullStoryError extends Error {
     this.attempts = details.attempts ?? 0;
     this.jobId = details.jobId;
     this.field = details.field;
+    this.i18n = details.i18n;
   }
 
   toMsgError(): MsgError {
@@ -92,8 +105,8 @@ export class FullStoryError extends Error {
 }
 
 /** A validation failure: the input can never succeed as it is, so it is not retryable. */
-export function invalidInput(code: LocalErrorCode, message: string, field?: string): FullStoryError {
-  return new FullStoryError(message, { code, retryable: false, attempts: 0, field });
+export function invalidInput(code: LocalErrorCode, message: string, field?: string, i18n?: ErrorI18n): FullStoryError {
+  return new FullStoryError(message, { code, retryable: false, attempts: 0, field, i18n });
 }
 
 /** Turns anything thrown into a FullStoryError (unexpected bugs become `internal_error`). */

@@ -5,7 +5,7 @@
 
 import type { Context, CreateEventRequest, EventSession, EventUser, PropertyType } from './api-types';
 import { invalidInput } from './errors';
-import { at, buildProperties, describeType, isPlainObject, isValidPropertyName, parseSchemaObject, suggestName } from './properties';
+import { at, atField, buildProperties, describeType, isPlainObject, isValidPropertyName, parseSchemaObject, suggestName } from './properties';
 import { toSessionId } from './session-url';
 import { toUtcIso } from './timestamps';
 import { buildV1Properties, optionalText, optionalUserKey, readV1Fields, USER_FIELD_LIMITS } from './user-request';
@@ -93,7 +93,11 @@ function unknownField(key: string, field: string, allowed: string, hint: string 
   const fix = hint !== undefined
     ? ` Did you mean ${hint.includes(' ') ? hint : `"${hint}"`}?`
     : ` Custom data goes under properties, e.g. msg.payload.properties.${isValidPropertyName(key) ? key : suggestName(key)}.`;
-  return invalidInput('invalid_field', `${what} has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(field)}. Its fields are ${allowed}.${fix}`, field);
+  const vars = { what, name: JSON.stringify(key.slice(0, 40)), at: atField(field), allowed };
+  return invalidInput('invalid_field', `${what} has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(field)}. Its fields are ${allowed}.${fix}`, field,
+    hint !== undefined
+      ? { key: 'event.unknownFieldHint', vars: { ...vars, hint: hint.includes(' ') ? hint : `"${hint}"` } }
+      : { key: 'event.unknownFieldCustom', vars: { ...vars, suggestion: isValidPropertyName(key) ? key : suggestName(key) } });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -103,7 +107,10 @@ function readUser(value: unknown): EventUser | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) {
     const hint = typeof value === 'string' ? ` If ${JSON.stringify(value.slice(0, 40))} is your own id for the user, send "user": {"uid": …}.` : '';
-    throw invalidInput('invalid_field', `user${at('user')} must be an object such as {"uid": "user-1"}, but it is ${describeType(value)}.${hint}`, 'user');
+    throw invalidInput('invalid_field', `user${at('user')} must be an object such as {"uid": "user-1"}, but it is ${describeType(value)}.${hint}`, 'user',
+      typeof value === 'string'
+        ? { key: 'event.userNotObjectText', vars: { at: atField('user'), type: describeType(value), value: JSON.stringify(value.slice(0, 40)) } }
+        : { key: 'event.userNotObject', vars: { at: atField('user'), type: describeType(value) } });
   }
   let out: EventUser | undefined;
   for (const key of Object.keys(value)) {
@@ -120,7 +127,8 @@ function readUser(value: unknown): EventUser | undefined {
       }
       default:
         throw invalidInput('invalid_field',
-          `user has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(`user.${key}`)}. An event names its user only by uid (your own id) or id (FullStory's id); set user details with the FullStory User node.`, `user.${key}`);
+          `user has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(`user.${key}`)}. An event names its user only by uid (your own id) or id (FullStory's id); set user details with the FullStory User node.`, `user.${key}`,
+          { key: 'event.userUnknownField', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(`user.${key}`) } });
     }
   }
   return out;
@@ -130,7 +138,8 @@ function readSession(value: unknown): EventSession | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) {
     const hint = typeof value === 'string' ? ' If it is a session URL or id, send "session": {"id": …}.' : '';
-    throw invalidInput('invalid_field', `session${at('session')} must be an object such as {"id": "123:456"}, but it is ${describeType(value)}.${hint}`, 'session');
+    throw invalidInput('invalid_field', `session${at('session')} must be an object such as {"id": "123:456"}, but it is ${describeType(value)}.${hint}`, 'session',
+      { key: hint ? 'event.sessionNotObjectText' : 'event.sessionNotObject', vars: { at: atField('session'), type: describeType(value) } });
   }
   let out: EventSession | undefined;
   for (const key of Object.keys(value)) {
@@ -148,13 +157,15 @@ function readSession(value: unknown): EventSession | undefined {
         if (v === undefined || v === null || v === false) break; // false is omitted (README §2.4)
         if (v !== true) {
           throw invalidInput('invalid_field',
-            `session.use_most_recent${at('session.use_most_recent')} must be true or false, but it is ${describeType(v)}${typeof v === 'string' ? ` (${JSON.stringify(v.slice(0, 20))})` : ''}. Send the boolean true, without quotes.`, 'session.use_most_recent');
+            `session.use_most_recent${at('session.use_most_recent')} must be true or false, but it is ${describeType(v)}${typeof v === 'string' ? ` (${JSON.stringify(v.slice(0, 20))})` : ''}. Send the boolean true, without quotes.`, 'session.use_most_recent',
+            { key: 'event.useMostRecentNotBool', vars: { at: atField('session.use_most_recent'), type: describeType(v), value: typeof v === 'string' ? ` (${JSON.stringify(v.slice(0, 20))})` : '' } });
         }
         (out ??= {}).use_most_recent = true;
         break;
       default:
         throw invalidInput('invalid_field',
-          `session has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(`session.${key}`)}. Its fields are id, use_most_recent and uid.`, `session.${key}`);
+          `session has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(`session.${key}`)}. Its fields are id, use_most_recent and uid.`, `session.${key}`,
+          { key: 'event.sessionUnknownField', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(`session.${key}`) } });
     }
   }
   return out;
@@ -163,7 +174,8 @@ function readSession(value: unknown): EventSession | undefined {
 function readContext(value: unknown): Context | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) {
-    throw invalidInput('invalid_field', `context${at('context')} must be an object such as {"browser": {"url": "https://…"}}, but it is ${describeType(value)}.`, 'context');
+    throw invalidInput('invalid_field', `context${at('context')} must be an object such as {"browser": {"url": "https://…"}}, but it is ${describeType(value)}.`, 'context',
+      { key: 'event.contextNotObject', vars: { at: atField('context'), type: describeType(value) } });
   }
   let out: Record<string, Record<string, unknown>> | undefined;
   for (const part of Object.keys(value)) {
@@ -172,12 +184,16 @@ function readContext(value: unknown): Context | undefined {
     if (spec === undefined) {
       const hint = CONTEXT_HINTS.get(part);
       throw invalidInput('invalid_field',
-        `context has an unknown field ${JSON.stringify(part.slice(0, 40))}${at(partField)}. Its fields are browser, mobile, device and location.${hint ? ` Did you mean "${hint}"?` : ''}`, partField);
+        `context has an unknown field ${JSON.stringify(part.slice(0, 40))}${at(partField)}. Its fields are browser, mobile, device and location.${hint ? ` Did you mean "${hint}"?` : ''}`, partField,
+        hint
+          ? { key: 'event.contextUnknownPartHint', vars: { name: JSON.stringify(part.slice(0, 40)), at: atField(partField), hint } }
+          : { key: 'event.contextUnknownPart', vars: { name: JSON.stringify(part.slice(0, 40)), at: atField(partField) } });
     }
     const sub = value[part];
     if (sub === undefined || sub === null) continue;
     if (!isPlainObject(sub)) {
-      throw invalidInput('invalid_field', `${partField}${at(partField)} must be an object, but it is ${describeType(sub)}.`, partField);
+      throw invalidInput('invalid_field', `${partField}${at(partField)} must be an object, but it is ${describeType(sub)}.`, partField,
+        { key: 'event.contextPartNotObject', vars: { part: partField, at: atField(partField), type: describeType(sub) } });
     }
     let clean: Record<string, unknown> | undefined;
     for (const key of Object.keys(sub)) {
@@ -185,7 +201,8 @@ function readContext(value: unknown): Context | undefined {
       const field = `${partField}.${key}`;
       if (kind === undefined) {
         throw invalidInput('invalid_field',
-          `${partField} has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(field)}. Its fields are ${[...spec.keys()].join(', ')}.`, field);
+          `${partField} has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(field)}. Its fields are ${[...spec.keys()].join(', ')}.`, field,
+          { key: 'event.contextUnknownField', vars: { part: partField, name: JSON.stringify(key.slice(0, 40)), at: atField(field), allowed: [...spec.keys()].join(', ') } });
       }
       const v = sub[key];
       if (v === undefined || v === null || v === '') continue;
@@ -199,28 +216,34 @@ function readContext(value: unknown): Context | undefined {
 
 function checkContextValue(kind: ContextKind, v: unknown, field: string): void {
   let need: string | undefined;
+  let needKey = '';
   switch (kind) {
     case 'string':
-      if (typeof v !== 'string') need = 'a string';
+      if (typeof v !== 'string') { need = 'a string'; needKey = 'needString'; }
       else if (v.length > MAX_CONTEXT_TEXT) {
         throw invalidInput('invalid_field',
-          `${field}${at(field)} is ${v.length} characters long; this node sends at most ${MAX_CONTEXT_TEXT} characters per context field (a URL or user agent is far shorter). Shorten it, or check that the right value is mapped here.`, field);
+          `${field}${at(field)} is ${v.length} characters long; this node sends at most ${MAX_CONTEXT_TEXT} characters per context field (a URL or user agent is far shorter). Shorten it, or check that the right value is mapped here.`, field,
+          { key: 'event.contextTooLong', vars: { field, at: atField(field), length: v.length, max: MAX_CONTEXT_TEXT } });
       }
       break;
     case 'int32':
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) need = 'a whole number (pixels)';
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) { need = 'a whole number (pixels)'; needKey = 'needPixels'; }
       break;
     case 'latitude':
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < -90 || v > 90) need = 'a number from -90 to 90';
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < -90 || v > 90) { need = 'a number from -90 to 90'; needKey = 'needLatitude'; }
       break;
     case 'longitude':
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < -180 || v > 180) need = 'a number from -180 to 180';
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < -180 || v > 180) { need = 'a number from -180 to 180'; needKey = 'needLongitude'; }
       break;
   }
   if (need === undefined) return;
   const shown = typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v === 'number' ? String(v) : describeType(v);
   const hint = typeof v === 'string' && kind !== 'string' ? ' Convert the text to a number first.' : '';
-  throw invalidInput('invalid_field', `${field}${at(field)} must be ${need}, but it is ${shown}.${hint}`, field);
+  throw invalidInput('invalid_field', `${field}${at(field)} must be ${need}, but it is ${shown}.${hint}`, field, {
+    key: hint ? 'event.contextWrongValueConvert' : 'event.contextWrongValue',
+    vars: { field, at: atField(field), shown },
+    parts: { need: { key: `event.${needKey}` } },
+  });
 }
 
 /**
@@ -289,20 +312,23 @@ function readV1(src: Record<string, unknown>, skipIdentification: boolean): Part
       case 'use_recent_session': useRecent = value; break;
       case 'uid':
         if (given(uid) && given(value) && uid !== value) {
-          throw invalidInput('invalid_identification', `msg.payload has two different uids (msg.payload.uid and ${prefix}uid)${at(`${prefix}uid`)}. Keep one.`, `${prefix}uid`);
+          throw invalidInput('invalid_identification', `msg.payload has two different uids (msg.payload.uid and ${prefix}uid)${at(`${prefix}uid`)}. Keep one.`, `${prefix}uid`,
+            { key: 'event.twoUids', vars: { field: `${prefix}uid`, at: atField(`${prefix}uid`) } });
         }
         if (given(value)) { uid = value; uidField = `${prefix}uid`; }
         break;
       default:
         throw invalidInput('invalid_field',
-          `The v1 event has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(prefix + key)}. v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${isValidPropertyName(key) ? key : suggestName(key)}_str.`, prefix + key);
+          `The v1 event has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(prefix + key)}. v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${isValidPropertyName(key) ? key : suggestName(key)}_str.`, prefix + key,
+          { key: 'v1.eventUnknownField', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(prefix + key), fields: V1_FIELDS, suggestion: isValidPropertyName(key) ? key : suggestName(key) } });
     }
   }
 
   if (data !== undefined && data !== null) {
     const dataField = `${prefix}event_data`;
     if (!isPlainObject(data)) {
-      throw invalidInput('invalid_payload', `event_data${at(dataField)} must be an object of suffixed fields such as {"plan_str": "pro"}, but it is ${describeType(data)}.`, dataField);
+      throw invalidInput('invalid_payload', `event_data${at(dataField)} must be an object of suffixed fields such as {"plan_str": "pro"}, but it is ${describeType(data)}.`, dataField,
+        { key: 'v1.eventDataNotObject', vars: { at: atField(dataField), type: describeType(data) } });
     }
     const entries = Object.keys(data).map((k) => [k, data[k]] as const);
     parts.v1 = readV1Fields(entries, dataField);
@@ -322,7 +348,8 @@ function readV1Identification(
   const useRecent = v1.useRecent === true;
   if (v1.useRecent !== undefined && v1.useRecent !== null && typeof v1.useRecent !== 'boolean') {
     const field = `${prefix}use_recent_session`;
-    throw invalidInput('invalid_field', `use_recent_session${at(field)} must be true or false, but it is ${describeType(v1.useRecent)}. Send the boolean true, without quotes.`, field);
+    throw invalidInput('invalid_field', `use_recent_session${at(field)} must be true or false, but it is ${describeType(v1.useRecent)}. Send the boolean true, without quotes.`, field,
+      { key: 'v1.useRecentNotBool', vars: { at: atField(field), type: describeType(v1.useRecent) } });
   }
   const chosen: string[] = [];
   if (given(v1.sessionUrl)) chosen.push('session_url');
@@ -336,7 +363,8 @@ function readV1Identification(
     const field = prefix + chosen[0];
     if (uid !== undefined) {
       throw invalidInput('invalid_identification',
-        `The v1 event gives both uid and ${chosen[0]}${at(field)}, but FullStory v2 accepts a session id only on its own: the session already names its user. Remove uid, or replace ${chosen[0]} with use_recent_session: true.`, field);
+        `The v1 event gives both uid and ${chosen[0]}${at(field)}, but FullStory v2 accepts a session id only on its own: the session already names its user. Remove uid, or replace ${chosen[0]} with use_recent_session: true.`, field,
+        { key: 'v1.uidWithSession', vars: { session: chosen[0], at: atField(field) } });
     }
     parts.session = { id: toSessionId(chosen[0] === 'session_url' ? v1.sessionUrl : v1.deviceSession, field) };
     return;
@@ -344,7 +372,8 @@ function readV1Identification(
   if (useRecent && uid === undefined) {
     const field = `${prefix}use_recent_session`;
     throw invalidInput('invalid_identification',
-      `use_recent_session: true${at(field)} needs the user it applies to: add uid (your own id for the user).`, field);
+      `use_recent_session: true${at(field)} needs the user it applies to: add uid (your own id for the user).`, field,
+      { key: 'v1.useRecentNeedsUid', vars: { at: atField(field) } });
   }
   if (uid !== undefined) parts.user = { uid };
   if (useRecent) parts.session = { use_most_recent: true };
@@ -356,7 +385,8 @@ function readV1Identification(
 function checkName(value: unknown, field: string): string {
   if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
     const state = typeof value === 'string' ? ' (it is empty)' : '';
-    throw invalidInput('missing_field', `The event has no name${state}: set msg.payload.name or the node's Event name.`, field);
+    throw invalidInput('missing_field', `The event has no name${state}: set msg.payload.name or the node's Event name.`, field,
+      { key: state ? 'event.nameEmpty' : 'event.nameMissing' });
   }
   return optionalText(value, field, MAX_EVENT_NAME, 'event name') as string;
 }
@@ -380,7 +410,8 @@ function fromAssociation(a: NonNullable<EventDefaults['association']>): { user?:
     case 'anonymous':
       return {};
     default:
-      throw invalidInput('invalid_identification', `Unknown association ${JSON.stringify(String(a.kind).slice(0, 20))}: use uid, userId, sessionId or anonymous.`, 'association');
+      throw invalidInput('invalid_identification', `Unknown association ${JSON.stringify(String(a.kind).slice(0, 20))}: use uid, userId, sessionId or anonymous.`, 'association',
+        { key: 'event.unknownAssociation', vars: { association: JSON.stringify(String(a.kind).slice(0, 20)) } });
   }
 }
 
@@ -401,7 +432,8 @@ function checkIdentification(user: EventUser | undefined, session: EventSession 
   else if (session?.uid !== undefined && found.length > 1) field = 'session.uid';
   else if (useMostRecent && userCount === 0) {
     throw invalidInput('invalid_identification',
-      `session.use_most_recent: true${at('session.use_most_recent')} needs the user it applies to: add user.uid or user.id (exactly one). ${ALLOWED_FORMS}`, 'session.use_most_recent');
+      `session.use_most_recent: true${at('session.use_most_recent')} needs the user it applies to: add user.uid or user.id (exactly one). ${ALLOWED_FORMS}`, 'session.use_most_recent',
+      { key: 'event.useMostRecentNeedsUser', vars: { at: atField('session.use_most_recent') }, parts: { forms: { key: 'event.allowedForms' } } });
   }
   if (field !== undefined) {
     throw invalidInput('invalid_identification',
@@ -420,14 +452,16 @@ export function buildEventRequest(payload: unknown, defaults: EventDefaults): Cr
   if (payload === undefined || payload === null) {
     if (editorName === undefined) {
       throw invalidInput('invalid_payload',
-        `msg.payload is ${payload === null ? 'null' : 'empty'}, so there is no event to send. Set msg.payload to an object such as {"name": "Order Placed", "properties": {"total": 42}}, or set the node's Event name.`);
+        `msg.payload is ${payload === null ? 'null' : 'empty'}, so there is no event to send. Set msg.payload to an object such as {"name": "Order Placed", "properties": {"total": 42}}, or set the node's Event name.`,
+        undefined, { key: payload === null ? 'event.payloadNull' : 'event.payloadEmpty' });
     }
     parts = { nameField: 'name', timestampField: 'timestamp', propertiesField: 'properties' };
   } else if (isPlainObject(payload)) {
     parts = isV1(payload) ? readV1(payload, skipIdentification) : readV2(payload, skipIdentification, editorName !== undefined);
   } else {
     throw invalidInput('invalid_payload',
-      `msg.payload must be an object describing the event, e.g. {"name": "Order Placed", "properties": {"total": 42}}, but it is ${describeType(payload)}.`);
+      `msg.payload must be an object describing the event, e.g. {"name": "Order Placed", "properties": {"total": 42}}, but it is ${describeType(payload)}.`,
+      undefined, { key: 'event.payloadNotObject', vars: { type: describeType(payload) } });
   }
 
   const name = editorName !== undefined ? checkName(editorName, 'name') : checkName(parts.name, parts.nameField);
@@ -440,12 +474,14 @@ export function buildEventRequest(payload: unknown, defaults: EventDefaults): Cr
   if (given(defaults.properties)) {
     const editor = defaults.properties;
     if (!isPlainObject(editor)) {
-      throw invalidInput('invalid_payload', `The node's Properties setting must give an object such as {"plan": "pro"}, but it gives ${describeType(editor)}.`, 'properties');
+      throw invalidInput('invalid_payload', `The node's Properties setting must give an object such as {"plan": "pro"}, but it gives ${describeType(editor)}.`, 'properties',
+        { key: 'event.editorPropertiesNotObject', vars: { type: describeType(editor) } });
     }
     const editorKeys = Object.keys(editor);
     if (editorKeys.length > 0) {
       if (input !== undefined && input !== null && !isPlainObject(input)) {
-        throw invalidInput('invalid_payload', `The properties${at(parts.propertiesField)} must be an object of name/value pairs, but they are ${describeType(input)}.`, parts.propertiesField);
+        throw invalidInput('invalid_payload', `The properties${at(parts.propertiesField)} must be an object of name/value pairs, but they are ${describeType(input)}.`, parts.propertiesField,
+          { key: 'event.propertiesNotObject', vars: { at: atField(parts.propertiesField), type: describeType(input) } });
       }
       // Null prototype: a "__proto__" key is then an ordinary entry, refused later by the name rule.
       const merged = Object.create(null) as Record<string, unknown>;

@@ -15,6 +15,8 @@ export interface MessageExit {
   split(held: HeldMessage, succeeded: NodeMessage | null, failed: NodeMessage | null, firstError: FullStoryError | undefined): void;
   /** Node closing: the msg's records were handed to FullStory but no outcome will be reported. */
   release(held: HeldMessage): void;
+  /** The text an error shows in msg.error / msg.errors (localized when the catalog has it). */
+  errorText?(error: FullStoryError): string;
 }
 
 export class HeldMessage {
@@ -88,7 +90,10 @@ export class HeldMessage {
       } else {
         failed.push(item);
         firstError ??= outcome!.error;
-        errors.push({ ...outcome!.error.toMsgError(), index });
+        const error = outcome!.error;
+        const msgError = error.toMsgError();
+        if (exit.errorText) msgError.message = exit.errorText(error);
+        errors.push({ ...msgError, index });
       }
     });
     const summary = { operation: this.operation, mode: 'batch', jobIds, records: this.size, succeeded: ok.length, failed: failed.length };

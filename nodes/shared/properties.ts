@@ -114,6 +114,11 @@ function shorten(text: string, max = 80): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** The field path as `at` shows it, for the `at` var of a catalog key ('' when there is none). */
+export function atField(field: string | undefined): string {
+  return field ? shorten(field, 120) : '';
+}
+
 /** " (at properties.a.b)": the location marker every property message uses. */
 export function at(field: string | undefined): string {
   return field ? ` (at ${shorten(field, 120)})` : '';
@@ -138,19 +143,23 @@ export function isValidPropertyName(name: string): boolean {
 export function propertyNameError(name: string, field: string | undefined): FullStoryError {
   if (name === '__proto__') {
     return invalidInput('invalid_property_name',
-      `Property name "__proto__"${at(field)} is not allowed: names start with a letter (FullStory rule), and "__proto__" is reserved by JavaScript. Remove it.`, field);
+      `Property name "__proto__"${at(field)} is not allowed: names start with a letter (FullStory rule), and "__proto__" is reserved by JavaScript. Remove it.`, field,
+      { key: 'property.protoName', vars: { at: atField(field), proto: '__proto__' } });
   }
   if (name === '') {
     return invalidInput('invalid_property_name',
-      `A property has an empty name${at(field)}: names use letters, digits and _ and start with a letter (FullStory rule). Give it a name.`, field);
+      `A property has an empty name${at(field)}: names use letters, digits and _ and start with a letter (FullStory rule). Give it a name.`, field,
+      { key: 'property.emptyName', vars: { at: atField(field) } });
   }
   return invalidInput('invalid_property_name',
-    `Property name ${JSON.stringify(shorten(name, 40))}${at(field)} is not allowed: names use letters, digits and _ and start with a letter (FullStory rule). Rename it, e.g. "${suggestName(name)}".`, field);
+    `Property name ${JSON.stringify(shorten(name, 40))}${at(field)} is not allowed: names use letters, digits and _ and start with a letter (FullStory rule). Rename it, e.g. "${suggestName(name)}".`, field,
+    { key: 'property.badName', vars: { name: JSON.stringify(shorten(name, 40)), at: atField(field), suggestion: suggestName(name) } });
 }
 
 function pathTooLong(path: string, field: string, code: 'invalid_property_name' | 'invalid_schema'): FullStoryError {
   return invalidInput(code,
-    `Property path "${shorten(path, 40)}"${at(field)} is ${path.length} characters long; FullStory allows at most ${PROPERTY_LIMITS.nameLength}, counting the dotted path of nested objects. Use shorter names or less nesting.`, field);
+    `Property path "${shorten(path, 40)}"${at(field)} is ${path.length} characters long; FullStory allows at most ${PROPERTY_LIMITS.nameLength}, counting the dotted path of nested objects. Use shorter names or less nesting.`, field,
+    { key: 'property.pathTooLong', vars: { path: shorten(path, 40), at: atField(field), length: path.length, max: PROPERTY_LIMITS.nameLength } });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -319,41 +328,66 @@ function fieldOf(st: WalkState, rel: string): string {
   return st.prefix === '' ? rel : rel === '' ? st.prefix : `${st.prefix}.${rel}`;
 }
 
-function valueError(code: 'invalid_property_value' | 'property_value_too_large' | 'invalid_payload', st: WalkState, rel: string, problem: string): FullStoryError {
+/** The catalog key (under `property.problem.`) of a value problem, and of its hint (under `property.hint.`). */
+interface ProblemKey {
+  key: string;
+  vars?: Record<string, string | number>;
+  hint?: string;
+}
+
+function valueError(code: 'invalid_property_value' | 'property_value_too_large' | 'invalid_payload', st: WalkState, rel: string, problem: string, p?: ProblemKey): FullStoryError {
   const field = fieldOf(st, rel);
-  return invalidInput(code, `Property "${shorten(rel, 60)}"${at(field)} ${problem}`, field);
+  const i18n = p && {
+    key: p.hint ? 'property.valueWithHint' : 'property.value',
+    vars: { name: shorten(rel, 60), at: atField(field) },
+    parts: {
+      problem: { key: `property.problem.${p.key}`, vars: p.vars },
+      ...(p.hint ? { hint: { key: `property.hint.${p.hint}` } } : {}),
+    },
+  };
+  return invalidInput(code, `Property "${shorten(rel, 60)}"${at(field)} ${problem}`, field, i18n);
 }
 
 function countLeaf(st: WalkState): void {
   if (++st.leaves > PROPERTY_LIMITS.count) {
     const field = st.prefix === '' ? undefined : st.prefix;
     throw invalidInput('too_many_properties',
-      `There are more than ${PROPERTY_LIMITS.count} properties${at(field)}, counting each value inside nested objects as one. FullStory accepts at most ${PROPERTY_LIMITS.count}: remove some, or send rarely used ones in a separate record.`, field);
+      `There are more than ${PROPERTY_LIMITS.count} properties${at(field)}, counting each value inside nested objects as one. FullStory accepts at most ${PROPERTY_LIMITS.count}: remove some, or send rarely used ones in a separate record.`, field,
+      { key: 'property.tooMany', vars: { max: PROPERTY_LIMITS.count, at: atField(field) } });
   }
 }
 
-function unsupportedHint(value: unknown): string {
-  if (typeof value === 'bigint') return ' Convert it with Number(…) if it fits, or with String(…).';
-  if (typeof value === 'function' || typeof value === 'symbol') return ' Remove it.';
-  if (Buffer.isBuffer(value) || ArrayBuffer.isView(value) || utilTypes.isAnyArrayBuffer(value)) return ' Convert it to a string first, e.g. buffer.toString("base64").';
-  if (utilTypes.isMap(value)) return ' Convert it to an object first with Object.fromEntries(…).';
-  if (utilTypes.isSet(value)) return ' Convert it to a list first with Array.from(…).';
-  return ' Copy the fields you need into a plain object.';
+/** The fix for a value FullStory cannot store: its text and its catalog key (under `property.hint.`). */
+function unsupportedHintOf(value: unknown): [string, string] {
+  if (typeof value === 'bigint') return [' Convert it with Number(…) if it fits, or with String(…).', 'bigint'];
+  if (typeof value === 'function' || typeof value === 'symbol') return [' Remove it.', 'remove'];
+  if (Buffer.isBuffer(value) || ArrayBuffer.isView(value) || utilTypes.isAnyArrayBuffer(value)) return [' Convert it to a string first, e.g. buffer.toString("base64").', 'buffer'];
+  if (utilTypes.isMap(value)) return [' Convert it to an object first with Object.fromEntries(…).', 'map'];
+  if (utilTypes.isSet(value)) return [' Convert it to a list first with Array.from(…).', 'set'];
+  return [' Copy the fields you need into a plain object.', 'plain'];
 }
 
 function unsupported(st: WalkState, rel: string, value: unknown): FullStoryError {
+  const [hint, hintKey] = unsupportedHintOf(value);
   return valueError('invalid_property_value', st, rel,
-    `holds ${describeType(value)}, which FullStory cannot store: values are strings, numbers, booleans, Dates, lists of those, or nested objects.${unsupportedHint(value)}`);
+    `holds ${describeType(value)}, which FullStory cannot store: values are strings, numbers, booleans, Dates, lists of those, or nested objects.${hint}`,
+    { key: 'unsupported', vars: { type: describeType(value) }, hint: hintKey });
 }
 
-function notFinite(st: WalkState, rel: string, value: number, where = ''): FullStoryError {
+/** `position`: the value is the list item at that position. */
+function notFinite(st: WalkState, rel: string, value: number, position?: number): FullStoryError {
+  const where = position === undefined ? '' : `has at position ${position} a value that `;
+  const nan = Number.isNaN(value);
   return valueError('invalid_property_value', st, rel,
-    `${where}is ${Number.isNaN(value) ? 'NaN (not a number)' : String(value)}; FullStory accepts finite numbers only. Fix the calculation that produced it, or leave the property out.`);
+    `${where}is ${nan ? 'NaN (not a number)' : String(value)}; FullStory accepts finite numbers only. Fix the calculation that produced it, or leave the property out.`,
+    { key: `notFinite${nan ? 'NaN' : ''}${position === undefined ? '' : 'Item'}`, vars: { value: String(value), i: position ?? '' } });
 }
 
-function dateToIso(st: WalkState, rel: string, value: Date, where = ''): string {
+function dateToIso(st: WalkState, rel: string, value: Date, position?: number): string {
   if (Number.isNaN(value.getTime())) {
-    throw valueError('invalid_property_value', st, rel, `${where}is an invalid Date (its time is NaN). Check how the date was created, or leave the property out.`);
+    const where = position === undefined ? '' : `has at position ${position} a value that `;
+    throw valueError('invalid_property_value', st, rel, `${where}is an invalid Date (its time is NaN). Check how the date was created, or leave the property out.`,
+      { key: position === undefined ? 'invalidDate' : 'invalidDateItem', vars: { i: position ?? '' } });
   }
   return value.toISOString();
 }
@@ -364,7 +398,8 @@ function checkStringSize(st: WalkState, rel: string, value: string): void {
   if (bytes > PROPERTY_LIMITS.valueBytes) {
     const size = value.length > PROPERTY_LIMITS.valueBytes ? `at least ${bytes}` : `${bytes}`;
     throw valueError('property_value_too_large', st, rel,
-      `is ${size} bytes long; FullStory accepts at most ${PROPERTY_LIMITS.valueBytes} bytes (UTF-8) per value. Shorten it.`);
+      `is ${size} bytes long; FullStory accepts at most ${PROPERTY_LIMITS.valueBytes} bytes (UTF-8) per value. Shorten it.`,
+      { key: value.length > PROPERTY_LIMITS.valueBytes ? 'stringTooLargeAtLeast' : 'stringTooLarge', vars: { bytes, max: PROPERTY_LIMITS.valueBytes } });
   }
 }
 
@@ -374,6 +409,13 @@ const KIND_TEXT = 1;
 const KIND_NUMBER = 2;
 const KIND_BOOLEAN = 3;
 const KIND_NAMES = ['', 'strings', 'numbers', 'booleans'];
+
+function listHolding(st: WalkState, rel: string, item: unknown, i: number): FullStoryError {
+  const [hint, hintKey] = unsupportedHintOf(item);
+  return valueError('invalid_property_value', st, rel,
+    `is a list holding ${describeType(item)} at position ${i}; FullStory lists hold only strings, numbers or booleans.${hint}`,
+    { key: 'listHolding', vars: { type: describeType(item), i }, hint: hintKey });
+}
 
 /** A list: primitives (and Dates, sent as ISO text) of one kind, ≤ 8192 bytes as JSON. */
 function walkArray(st: WalkState, rel: string, src: readonly unknown[]): unknown[] {
@@ -386,7 +428,6 @@ function walkArray(st: WalkState, rel: string, src: readonly unknown[]): unknown
   let bound = n + 1;
   for (let i = 0; i < n; i++) {
     const item = src[i];
-    const where = `has at position ${i} a value that `;
     let itemKind: number;
     switch (typeof item) {
       case 'string':
@@ -396,7 +437,7 @@ function walkArray(st: WalkState, rel: string, src: readonly unknown[]): unknown
         out[i] = item;
         break;
       case 'number':
-        if (!Number.isFinite(item)) throw notFinite(st, rel, item, where);
+        if (!Number.isFinite(item)) throw notFinite(st, rel, item, i);
         itemKind = KIND_NUMBER;
         allDates = false;
         bound += 24;
@@ -412,29 +453,34 @@ function walkArray(st: WalkState, rel: string, src: readonly unknown[]): unknown
         if (item !== null && utilTypes.isDate(item)) {
           itemKind = KIND_TEXT;
           bound += 26;
-          out[i] = dateToIso(st, rel, item, where);
+          out[i] = dateToIso(st, rel, item, i);
           break;
         }
         if (item === null) {
-          throw valueError('invalid_property_value', st, rel, `is a list with an empty entry (null) at position ${i}. Remove the empty entries.`);
+          throw valueError('invalid_property_value', st, rel, `is a list with an empty entry (null) at position ${i}. Remove the empty entries.`,
+            { key: 'listNull', vars: { i } });
         }
         if (Array.isArray(item)) {
-          throw valueError('invalid_property_value', st, rel, `is a list holding another list at position ${i}; FullStory does not support lists of lists. Flatten it into one list, or into separate properties.`);
+          throw valueError('invalid_property_value', st, rel, `is a list holding another list at position ${i}; FullStory does not support lists of lists. Flatten it into one list, or into separate properties.`,
+            { key: 'listOfLists', vars: { i } });
         }
         if (isPlainObject(item)) {
-          throw valueError('invalid_property_value', st, rel, `is a list holding an object at position ${i}; FullStory lists hold only strings, numbers or booleans. Flatten it, e.g. into separate properties such as items_count and item_names (a list of strings), or send one event per item.`);
+          throw valueError('invalid_property_value', st, rel, `is a list holding an object at position ${i}; FullStory lists hold only strings, numbers or booleans. Flatten it, e.g. into separate properties such as items_count and item_names (a list of strings), or send one event per item.`,
+            { key: 'listOfObjects', vars: { i } });
         }
-        throw valueError('invalid_property_value', st, rel, `is a list holding ${describeType(item)} at position ${i}; FullStory lists hold only strings, numbers or booleans.${unsupportedHint(item)}`);
+        throw listHolding(st, rel, item, i);
       case 'undefined':
-        throw valueError('invalid_property_value', st, rel, `is a list with an empty entry (undefined) at position ${i}. Remove the empty entries.`);
+        throw valueError('invalid_property_value', st, rel, `is a list with an empty entry (undefined) at position ${i}. Remove the empty entries.`,
+          { key: 'listUndefined', vars: { i } });
       default:
-        throw valueError('invalid_property_value', st, rel, `is a list holding ${describeType(item)} at position ${i}; FullStory lists hold only strings, numbers or booleans.${unsupportedHint(item)}`);
+        throw listHolding(st, rel, item, i);
     }
     if (kind === KIND_NONE) {
       kind = itemKind;
     } else if (kind !== itemKind) {
       throw valueError('invalid_property_value', st, rel,
-        `is a list that mixes ${KIND_NAMES[kind]} and ${KIND_NAMES[itemKind]} (at position ${i}); a FullStory list holds values of one type. Convert them to one type.`);
+        `is a list that mixes ${KIND_NAMES[kind]} and ${KIND_NAMES[itemKind]} (at position ${i}); a FullStory list holds values of one type. Convert them to one type.`,
+        { key: 'listMixed', vars: { a: KIND_NAMES[kind], b: KIND_NAMES[itemKind], i } });
     }
   }
   if (bound > PROPERTY_LIMITS.valueBytes) {
@@ -442,7 +488,8 @@ function walkArray(st: WalkState, rel: string, src: readonly unknown[]): unknown
     const bytes = Buffer.byteLength(JSON.stringify(out), 'utf8');
     if (bytes > PROPERTY_LIMITS.valueBytes) {
       throw valueError('property_value_too_large', st, rel,
-        `is a list of ${bytes} bytes as JSON; FullStory accepts at most ${PROPERTY_LIMITS.valueBytes} bytes per value. Send fewer or shorter items.`);
+        `is a list of ${bytes} bytes as JSON; FullStory accepts at most ${PROPERTY_LIMITS.valueBytes} bytes per value. Send fewer or shorter items.`,
+        { key: 'listTooLarge', vars: { bytes, max: PROPERTY_LIMITS.valueBytes } });
     }
   }
   if (allDates) (st.dates ??= []).push([rel, 'dates']);
@@ -498,11 +545,13 @@ function walkObject(st: WalkState, src: Record<string, unknown>, rel: string, de
         // Checked before the depth limit, so that a cycle is named as such.
         if (st.ancestors.includes(value)) {
           throw valueError('invalid_payload', st, path,
-            'refers back to an object that contains it (a circular reference), so it cannot be sent. Remove that reference, or copy only the fields you need.');
+            'refers back to an object that contains it (a circular reference), so it cannot be sent. Remove that reference, or copy only the fields you need.',
+            { key: 'circular' });
         }
         if (depth >= PROPERTY_LIMITS.depth) {
           throw valueError('invalid_property_value', st, path,
-            `is nested more than ${PROPERTY_LIMITS.depth} levels deep. FullStory stores nested objects as dotted names: flatten the deeper levels into fewer objects.`);
+            `is nested more than ${PROPERTY_LIMITS.depth} levels deep. FullStory stores nested objects as dotted names: flatten the deeper levels into fewer objects.`,
+            { key: 'tooDeep', vars: { max: PROPERTY_LIMITS.depth } });
         }
         const nested = walkObject(st, value, path, depth + 1);
         if (nested === undefined) continue; // an empty object carries no property
@@ -543,24 +592,32 @@ function matchesScalar(type: PropertyType, value: unknown): boolean {
 function checkType(rule: TypeRule, value: unknown, prefix: string): void {
   const isList = rule.type.endsWith('s');
   let problem: string | undefined;
+  let problemKey: { key: string; vars?: Record<string, string | number> } | undefined;
   if (isList) {
     if (!Array.isArray(value)) {
       problem = `holds ${excerpt(value)}`;
+      problemKey = { key: 'holds', vars: { value: excerpt(value) } };
     } else {
       for (let i = 0; i < value.length; i++) {
         if (!matchesScalar(rule.type, value[i])) {
           problem = `holds a list whose item at position ${i} is ${excerpt(value[i])}`;
+          problemKey = { key: 'holdsItem', vars: { i, value: excerpt(value[i]) } };
           break;
         }
       }
     }
   } else if (!matchesScalar(rule.type, value)) {
     problem = `holds ${Array.isArray(value) ? 'a list' : excerpt(value)}`;
+    problemKey = Array.isArray(value) ? { key: 'holdsList' } : { key: 'holds', vars: { value: excerpt(value) } };
   }
-  if (problem === undefined) return;
+  if (problem === undefined || problemKey === undefined) return;
   const field = prefix === '' ? rule.path : `${prefix}.${rule.path}`;
   throw invalidInput('invalid_schema',
-    `Property "${shorten(rule.path, 60)}"${at(field)} is declared as "${rule.type}" but ${problem}; "${rule.type}" needs ${TYPE_NEEDS[rule.type]}. Send a matching value, or change the type.`, field);
+    `Property "${shorten(rule.path, 60)}"${at(field)} is declared as "${rule.type}" but ${problem}; "${rule.type}" needs ${TYPE_NEEDS[rule.type]}. Send a matching value, or change the type.`, field, {
+      key: 'property.declared.mismatch',
+      vars: { name: shorten(rule.path, 60), at: atField(field), type: rule.type },
+      parts: { problem: { key: `property.declared.${problemKey.key}`, vars: problemKey.vars }, need: { key: `property.need.${rule.type}` } },
+    });
 }
 
 function normalizeWithRules(input: unknown, rules: readonly TypeRule[], prefix: string): { properties?: Properties; schema: Record<string, PropertyType> } {
@@ -569,7 +626,8 @@ function normalizeWithRules(input: unknown, rules: readonly TypeRule[], prefix: 
   if (!isPlainObject(input)) {
     const field = prefix === '' ? undefined : prefix;
     throw invalidInput('invalid_payload',
-      `The properties${at(field)} must be an object of name/value pairs such as {"plan": "pro", "seats": 5}, but they are ${describeType(input)}.`, field);
+      `The properties${at(field)} must be an object of name/value pairs such as {"plan": "pro", "seats": 5}, but they are ${describeType(input)}.`, field,
+      { key: 'property.notObject', vars: { at: atField(field), type: describeType(input) } });
   }
   const st: WalkState = { prefix, leaves: 0, dates: undefined, ancestors: [] };
   const properties = walkObject(st, input, '', 0);

@@ -14,8 +14,12 @@ const FORMS =
   'Use the session URL FullStory shows (…/session/DEVICE%3ASESSION) or the id itself, ' +
   'e.g. "5650771745456128:6755328389070848" (FS.getCurrentSession() in the browser).';
 
-function sessionError(field: string, problem: string) {
-  return invalidInput('invalid_identification', `The session id (at ${field}) ${problem}. ${FORMS}`, field);
+function sessionError(field: string, problem: string, key: string, vars?: Record<string, string | number>) {
+  return invalidInput('invalid_identification', `The session id (at ${field}) ${problem}. ${FORMS}`, field, {
+    key: 'session.invalid',
+    vars: { field },
+    parts: { problem: { key: `session.${key}`, vars }, forms: { key: 'session.forms' } },
+  });
 }
 
 function quote(text: string): string {
@@ -29,10 +33,11 @@ function quote(text: string): string {
  */
 export function toSessionId(value: unknown, field = 'session.id'): string {
   if (typeof value !== 'string') {
-    throw sessionError(field, `must be text, but it is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`}`);
+    const type = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+    throw sessionError(field, `must be text, but it is ${type}`, 'notText', { type });
   }
   let id = value.trim();
-  if (id === '') throw sessionError(field, 'is empty');
+  if (id === '') throw sessionError(field, 'is empty', 'empty');
   const at = id.lastIndexOf(SESSION_MARKER);
   if (at !== -1) {
     let segment = id.slice(at + SESSION_MARKER.length);
@@ -40,17 +45,17 @@ export function toSessionId(value: unknown, field = 'session.id'): string {
     if (end !== -1) segment = segment.slice(0, end);
     id = segment;
   } else if (id.includes('://')) {
-    throw sessionError(field, `${quote(value)} is a URL but not a FullStory session URL (it has no /session/ part)`);
+    throw sessionError(field, `${quote(value)} is a URL but not a FullStory session URL (it has no /session/ part)`, 'notSessionUrl', { value: quote(value) });
   }
   if (ENCODED_COLON_RE.test(id)) {
     try {
       id = decodeURIComponent(id);
     } catch {
-      throw sessionError(field, `${quote(value)} is not correctly URL-encoded`);
+      throw sessionError(field, `${quote(value)} is not correctly URL-encoded`, 'badEncoding', { value: quote(value) });
     }
   }
   if (!SESSION_ID_RE.test(id)) {
-    throw sessionError(field, `${quote(value)} is not a session id of the form DEVICE:SESSION`);
+    throw sessionError(field, `${quote(value)} is not a session id of the form DEVICE:SESSION`, 'badForm', { value: quote(value) });
   }
   return id;
 }

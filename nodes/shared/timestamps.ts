@@ -85,8 +85,12 @@ function kindOf(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-function timestampError(field: string, problem: string) {
-  return invalidInput('invalid_timestamp', `The timestamp (at ${field}) ${problem}. ${ACCEPTED_FORMS}`, field);
+function timestampError(field: string, problem: string, key: string, vars?: Record<string, string | number>) {
+  return invalidInput('invalid_timestamp', `The timestamp (at ${field}) ${problem}. ${ACCEPTED_FORMS}`, field, {
+    key: 'timestamp.invalid',
+    vars: { field },
+    parts: { problem: { key: `timestamp.${key}`, vars }, forms: { key: 'timestamp.forms' } },
+  });
 }
 
 /**
@@ -99,21 +103,23 @@ export function toUtcIso(value: unknown, field: string): string {
     const r = parseIso(text);
     if (typeof r === 'number') return new Date(r).toISOString();
     if (r === 'no_zone') {
-      throw timestampError(field, `${quote(text)} has no timezone, so the moment it names is ambiguous: add "Z" for UTC or an offset such as "+02:00"`);
+      throw timestampError(field, `${quote(text)} has no timezone, so the moment it names is ambiguous: add "Z" for UTC or an offset such as "+02:00"`, 'noZone', { value: quote(text) });
     }
     if (r === 'date_only') {
-      throw timestampError(field, `${quote(text)} is a date without a time: add a time and timezone, e.g. "${text}T00:00:00Z"`);
+      throw timestampError(field, `${quote(text)} is a date without a time: add a time and timezone, e.g. "${text}T00:00:00Z"`, 'dateOnly', { value: quote(text), text });
     }
-    throw timestampError(field, text === '' ? 'is an empty string' : `${quote(text)} is not an ISO 8601 date-time`);
+    throw text === ''
+      ? timestampError(field, 'is an empty string', 'empty')
+      : timestampError(field, `${quote(text)} is not an ISO 8601 date-time`, 'notIso', { value: quote(text) });
   }
   if (typeof value === 'number') {
     if (Number.isFinite(value) && Math.abs(value) <= MAX_DATE_MS) return new Date(value).toISOString();
-    throw timestampError(field, `is ${String(value)}, which is not a usable number of milliseconds`);
+    throw timestampError(field, `is ${String(value)}, which is not a usable number of milliseconds`, 'badNumber', { value: String(value) });
   }
   if (utilTypes.isDate(value)) {
     const t = value.getTime();
-    if (Number.isNaN(t)) throw timestampError(field, 'is an invalid Date (its time is NaN)');
+    if (Number.isNaN(t)) throw timestampError(field, 'is an invalid Date (its time is NaN)', 'invalidDate');
     return value.toISOString();
   }
-  throw timestampError(field, `is ${kindOf(value)}`);
+  throw timestampError(field, `is ${kindOf(value)}`, 'wrongType', { type: kindOf(value) });
 }

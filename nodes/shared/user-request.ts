@@ -5,7 +5,7 @@
 import type { PropertyType, UserFields } from './api-types';
 import { invalidInput, type LocalErrorCode } from './errors';
 import {
-  at, buildProperties, describeType, excerpt, isPlainObject, isValidPropertyName, parseSchemaObject,
+  at, atField, buildProperties, describeType, excerpt, isPlainObject, isValidPropertyName, parseSchemaObject,
   propertyNameError, splitV1Suffix, suggestName,
 } from './properties';
 
@@ -49,16 +49,20 @@ export function optionalText(value: unknown, field: string, max: number, label =
     const hint = typeof value === 'number' || typeof value === 'bigint'
       ? ` Convert it to text first, e.g. String(…) in a Function node or a Change node, because FullStory compares ${label} values as text.`
       : '';
-    throw invalidInput('invalid_field', `The ${label}${at(field)} must be a string, but it is ${describeType(value)}${typeof value === 'number' ? ` (${excerpt(value)})` : ''}.${hint}`, field);
+    const shown = typeof value === 'number' ? ` (${excerpt(value)})` : '';
+    throw invalidInput('invalid_field', `The ${label}${at(field)} must be a string, but it is ${describeType(value)}${shown}.${hint}`, field,
+      { key: hint ? 'field.notStringConvert' : 'field.notString', vars: { label, at: atField(field), type: describeType(value), value: shown } });
   }
   if (longerThan(value, max)) {
-    throw invalidInput('invalid_field', `The ${label}${at(field)} is ${value.length} characters long; FullStory accepts at most ${max}. Shorten it.`, field);
+    throw invalidInput('invalid_field', `The ${label}${at(field)} is ${value.length} characters long; FullStory accepts at most ${max}. Shorten it.`, field,
+      { key: 'field.tooLong', vars: { label, at: atField(field), length: value.length, max } });
   }
   return value;
 }
 
 function controlCharError(field: string, label: string) {
-  return invalidInput('invalid_field', `The ${label}${at(field)} contains a control character (such as a line break or tab). Remove it; a trailing newline from a file or template is a common cause.`, field);
+  return invalidInput('invalid_field', `The ${label}${at(field)} contains a control character (such as a line break or tab). Remove it; a trailing newline from a file or template is a common cause.`, field,
+    { key: 'field.controlChar', vars: { label, at: atField(field) } });
 }
 
 /**
@@ -83,23 +87,27 @@ export function requireUserKey(value: unknown, field: 'id' | 'uid'): string {
     const how = field === 'id'
       ? 'Set msg.payload.id (the id FullStory returned when the user was created), or the node\'s User id.'
       : 'Set msg.payload.uid (your own id for the user), or the node\'s uid.';
-    throw invalidInput('missing_field', `The ${label} is missing. ${how}`, field);
+    throw invalidInput('missing_field', `The ${label} is missing. ${how}`, field,
+      { key: field === 'id' ? 'user.missingId' : 'user.missingUid' });
   }
   const text = optionalText(value, field, USER_FIELD_LIMITS[field], label) as string;
   if (text.trim() === '') {
-    throw invalidInput('invalid_field', `The ${label}${at(field)} is only whitespace. Give the real ${label}.`, field);
+    throw invalidInput('invalid_field', `The ${label}${at(field)} is only whitespace. Give the real ${label}.`, field,
+      { key: 'field.whitespace', vars: { label, at: atField(field) } });
   }
   if (CONTROL_CHARS_RE.test(text)) throw controlCharError(field, label);
   if (field === 'id' && (text === '.' || text === '..')) {
     throw invalidInput('invalid_field',
-      `The ${label}${at(field)} is ${JSON.stringify(text)}, which is not a FullStory user id: in a URL it would be read as a path step and the request would go to another endpoint. Give the id FullStory returned when the user was created.`, field);
+      `The ${label}${at(field)} is ${JSON.stringify(text)}, which is not a FullStory user id: in a URL it would be read as a path step and the request would go to another endpoint. Give the id FullStory returned when the user was created.`, field,
+      { key: 'user.dotId', vars: { label, at: atField(field), value: JSON.stringify(text) } });
   }
   return text;
 }
 
 function notAnObject(payload: unknown) {
   return invalidInput('invalid_payload',
-    `msg.payload must be an object with the user's fields, e.g. {"uid": "user-1", "email": "a@example.com", "properties": {"plan": "pro"}}, but it is ${describeType(payload)}.`);
+    `msg.payload must be an object with the user's fields, e.g. {"uid": "user-1", "email": "a@example.com", "properties": {"plan": "pro"}}, but it is ${describeType(payload)}.`,
+    undefined, { key: 'user.payloadNotObject', vars: { type: describeType(payload) } });
 }
 
 /** v1 customvars payloads are flat: displayName and/or suffixed custom fields, no `properties`. */
@@ -127,7 +135,10 @@ function fromV2(payload: Record<string, unknown>, keys: readonly string[], optio
           ? ` Did you mean "${hint}"?`
           : ` Custom data goes under properties, e.g. msg.payload.properties.${isValidPropertyName(key) ? key : suggestName(key)}.`;
         throw invalidInput('invalid_field',
-          `msg.payload has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(key)}. User fields are ${V2_FIELDS}.${fix}`, key);
+          `msg.payload has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(key)}. User fields are ${V2_FIELDS}.${fix}`, key,
+          hint !== undefined
+            ? { key: 'user.unknownFieldHint', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(key), fields: V2_FIELDS, hint } }
+            : { key: 'user.unknownFieldCustom', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(key), fields: V2_FIELDS, suggestion: isValidPropertyName(key) ? key : suggestName(key) } });
       }
     }
   }
@@ -153,13 +164,15 @@ export function readV1Fields(
     if (split === undefined) {
       const base = isValidPropertyName(key) ? key : suggestName(key);
       throw invalidInput('invalid_property_name',
-        `Field ${JSON.stringify(key.slice(0, 40))}${at(field)} has no v1 type suffix. In the v1 format every custom field needs one: ${base}_str, ${base}_int, ${base}_real, ${base}_bool, ${base}_date, or a list form such as ${base}_strs. Or switch to the v2 format and put the value under properties.`, field);
+        `Field ${JSON.stringify(key.slice(0, 40))}${at(field)} has no v1 type suffix. In the v1 format every custom field needs one: ${base}_str, ${base}_int, ${base}_real, ${base}_bool, ${base}_date, or a list form such as ${base}_strs. Or switch to the v2 format and put the value under properties.`, field,
+        { key: 'v1.noSuffix', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(field), base } });
     }
     if (!isValidPropertyName(split.name)) throw propertyNameError(split.name, field);
     const earlier = origin.get(split.name);
     if (earlier !== undefined) {
       throw invalidInput('invalid_property_name',
-        `Fields "${earlier}" and "${key}"${at(field)} both become the property "${split.name}" once their v1 suffixes are removed. Keep only one of them.`, field);
+        `Fields "${earlier}" and "${key}"${at(field)} both become the property "${split.name}" once their v1 suffixes are removed. Keep only one of them.`, field,
+        { key: 'v1.sameProperty', vars: { earlier, key, at: atField(field), name: split.name } });
     }
     origin.set(split.name, key);
     properties[split.name] = value;
@@ -210,7 +223,8 @@ function fromV1(payload: Record<string, unknown>, keys: readonly string[], optio
         const v = optionalText(value, key, USER_FIELD_LIMITS.display_name, 'display name');
         if (v === undefined) break;
         if (fields.display_name !== undefined && fields.display_name !== v) {
-          throw invalidInput('invalid_field', `msg.payload has both displayName and display_name${at(key)} with different values. Keep one of them.`, key);
+          throw invalidInput('invalid_field', `msg.payload has both displayName and display_name${at(key)} with different values. Keep one of them.`, key,
+            { key: 'user.twoDisplayNames', vars: { at: atField(key) } });
         }
         fields.display_name = v;
         break;
