@@ -6,51 +6,16 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { drive, ioSettle, ioUntil } from '../support/io';
-import { hooks } from '@node-red/util';
-import type { Node, NodeMessage } from 'node-red';
+import type { Node } from 'node-red';
 import { startSandbox, type Sandbox } from '../../sandbox';
-import { collect, dataFlow, exitCounts, helper, loadFlow, type Collected } from '../support/harness';
+import { assertDoneOnce, assertEachOnce, send, trackDone, untrackDone, type Out } from '../support/exits';
+import { collect, dataFlow, helper, loadFlow, type Collected } from '../support/harness';
 
-type MsgError = { code: string; message: string; retryable: boolean; attempts: number; status?: number; jobId?: string; index?: number; field?: string };
-type Out = NodeMessage & { _msgid: string; error?: MsgError; errors?: MsgError[]; fullstory?: Record<string, unknown> };
 
 // ---- done() bookkeeping: Node-RED runs the onComplete hook each time a node calls done(msg) ----
-const completions = new Map<string, number>();
-function trackDone(): void {
-  completions.clear();
-  hooks.add('onComplete.batchtest', (event: { msg: { _msgid: string }; node: { id: string } }) => {
-    if (event.node.id !== 'n1' && event.node.id !== 'n2') return;
-    completions.set(event.msg._msgid, (completions.get(event.msg._msgid) ?? 0) + 1);
-  });
-}
 
-/** Sends a msg into a node; returns its _msgid. */
-function send(msg: Record<string, unknown>, node: string | Node = 'n1'): string {
-  const m = { ...msg } as NodeMessage;
-  (typeof node === 'string' ? (helper.getNode(node) as Node) : node).receive(m);
-  return m._msgid as string;
-}
 
-/**
- * Each msg left exactly once (across both outputs; a partly failed bulk msg leaves twice: on output 1
- * with the successes and on output 2 with the failures) and had done() called exactly once; nothing else left.
- */
-function assertEachOnce(out: Collected, ids: string[], splitBulk: string[] = []): void {
-  const counts = exitCounts(out);
-  const all = [...ids, ...splitBulk];
-  assert.deepEqual([...counts.keys()].sort(), [...all].sort(), 'the msgs that left are exactly the msgs sent');
-  for (const id of ids) assert.equal(counts.get(id), 1, `msg ${id} left ${counts.get(id)} times`);
-  for (const id of splitBulk) {
-    assert.equal(out.ok.filter((m) => m._msgid === id).length, 1, `bulk msg ${id} on output 1`);
-    assert.equal(out.fail.filter((m) => m._msgid === id).length, 1, `bulk msg ${id} on output 2`);
-  }
-  assertDoneOnce(all);
-}
 
-function assertDoneOnce(ids: string[]): void {
-  assert.deepEqual([...completions.keys()].sort(), [...ids].sort(), 'done() was called for exactly these msgs');
-  for (const id of ids) assert.equal(completions.get(id), 1, `done() called ${completions.get(id)} times for ${id}`);
-}
 
 
 
@@ -80,7 +45,7 @@ describe('batch mode: buffer, flush triggers, reset, bounds, status, close (sand
     clock?.restore();
     clock = undefined;
     await helper.unload();
-    hooks.remove('*.batchtest');
+    untrackDone();
     await new Promise<void>((r) => helper.stopServer(() => r()));
   });
 

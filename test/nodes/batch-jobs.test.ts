@@ -5,37 +5,14 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { drive, ioSettle, ioUntil } from '../support/io';
-import { hooks } from '@node-red/util';
-import type { Node, NodeMessage } from 'node-red';
+import type { Node } from 'node-red';
 import { startSandbox, type RecordedRequest, type Sandbox } from '../../sandbox';
-import { collect, dataFlow, exitCounts, helper, loadFlow, type Collected } from '../support/harness';
+import { assertEachOnce, send, trackDone, untrackDone, type Out } from '../support/exits';
+import { collect, dataFlow, helper, loadFlow, type Collected } from '../support/harness';
 
-type MsgError = { code: string; message: string; retryable: boolean; attempts: number; status?: number; jobId?: string; index?: number };
-type Out = NodeMessage & { _msgid: string; error?: MsgError; errors?: MsgError[]; fullstory?: Record<string, unknown> };
 
-const completions = new Map<string, number>();
-function trackDone(): void {
-  completions.clear();
-  hooks.add('onComplete.batchtest', (event: { msg: { _msgid: string }; node: { id: string } }) => {
-    if (event.node.id !== 'n1') return;
-    completions.set(event.msg._msgid, (completions.get(event.msg._msgid) ?? 0) + 1);
-  });
-}
 
-function send(msg: Record<string, unknown>, nodeId = 'n1'): string {
-  const m = { ...msg } as NodeMessage;
-  (helper.getNode(nodeId) as Node).receive(m);
-  return m._msgid as string;
-}
 
-/** Each msg left exactly once and had done() called exactly once; nothing else left. */
-function assertEachOnce(out: Collected, ids: string[]): void {
-  const counts = exitCounts(out);
-  assert.deepEqual([...counts.keys()].sort(), [...ids].sort(), 'the msgs that left are exactly the msgs sent');
-  for (const id of ids) assert.equal(counts.get(id), 1, `msg ${id} left ${counts.get(id)} times`);
-  assert.deepEqual([...completions.keys()].sort(), [...ids].sort(), 'done() was called for exactly these msgs');
-  for (const id of ids) assert.equal(completions.get(id), 1, `done() called ${completions.get(id)} times for ${id}`);
-}
 
 
 
@@ -73,7 +50,7 @@ describe('batch mode: import jobs (create, poll, page) against the sandbox', fun
     clock?.restore();
     clock = undefined;
     await helper.unload();
-    hooks.remove('*.batchtest');
+    untrackDone();
     await new Promise<void>((r) => helper.stopServer(() => r()));
   });
 

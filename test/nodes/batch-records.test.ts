@@ -4,44 +4,15 @@
 // over real HTTP.
 
 import assert from 'node:assert/strict';
-import { hooks } from '@node-red/util';
-import type { Node, NodeMessage } from 'node-red';
+import type { Node } from 'node-red';
 import { startSandbox, type Sandbox, type SandboxJob } from '../../sandbox';
-import { collect, configFor, dataFlow, exitCounts, helper, loadFlow, type Collected, type FlowNode } from '../support/harness';
+import { assertEachOnce, completions, send, trackDone, untrackDone, type Out } from '../support/exits';
+import { collect, configFor, dataFlow, helper, loadFlow, type Collected, type FlowNode } from '../support/harness';
 
-type MsgError = { code: string; message: string; retryable: boolean; attempts: number; status?: number; jobId?: string; index?: number };
-type Out = NodeMessage & { _msgid: string; topic?: string; error?: MsgError; errors?: MsgError[]; fullstory?: Record<string, unknown> };
 type User = { uid: string; id?: string; properties?: Record<string, unknown> };
 
-const completions = new Map<string, number>();
-function trackDone(): void {
-  completions.clear();
-  hooks.add('onComplete.batchtest', (event: { msg: { _msgid: string }; node: { id: string } }) => {
-    if (event.node.id !== 'n1' && event.node.id !== 'n2') return;
-    completions.set(event.msg._msgid, (completions.get(event.msg._msgid) ?? 0) + 1);
-  });
-}
 
-function send(msg: Record<string, unknown>, nodeId = 'n1'): string {
-  const m = { ...msg } as NodeMessage;
-  (helper.getNode(nodeId) as Node).receive(m);
-  return m._msgid as string;
-}
 
-/** Each msg left exactly once (a partly failed bulk msg: once per output) and had done() called exactly once. */
-function assertEachOnce(outs: Collected[], ids: string[], splitBulk: string[] = []): void {
-  const counts = new Map<string, number>();
-  for (const out of outs) for (const [id, n] of exitCounts(out)) counts.set(id, (counts.get(id) ?? 0) + n);
-  const all = [...ids, ...splitBulk];
-  assert.deepEqual([...counts.keys()].sort(), [...all].sort(), 'the msgs that left are exactly the msgs sent');
-  for (const id of ids) assert.equal(counts.get(id), 1, `msg ${id} left ${counts.get(id)} times`);
-  for (const id of splitBulk) {
-    assert.equal(outs.flatMap((o) => o.ok).filter((m) => m._msgid === id).length, 1, `bulk msg ${id} once on output 1`);
-    assert.equal(outs.flatMap((o) => o.fail).filter((m) => m._msgid === id).length, 1, `bulk msg ${id} once on output 2`);
-  }
-  assert.deepEqual([...completions.keys()].sort(), [...all].sort(), 'done() was called for exactly these msgs');
-  for (const id of all) assert.equal(completions.get(id), 1, `done() called ${completions.get(id)} times for ${id}`);
-}
 
 const runtimeSettings = (settings: Record<string, unknown>) => helper.settings(settings as Parameters<typeof helper.settings>[0]);
 
@@ -69,7 +40,7 @@ describe('batch mode: records, bulk msgs, job splitting and the job limit (sandb
   });
   afterEach(async function () {
     await helper.unload();
-    hooks.remove('*.batchtest');
+    untrackDone();
     await new Promise<void>((r) => helper.stopServer(() => r()));
   });
 
