@@ -3,11 +3,9 @@
 // job; sending, retries, batching and routing are the shared controller's.
 
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import type { PropertyType } from '../shared/api-types';
-import { asFullStoryError } from '../shared/errors';
 import { attachController, type DataNodeBehaviour } from '../shared/data-node';
-import { compileField, FieldSet, type FieldValues } from '../shared/field-reader';
-import { parsePropertyTypes } from '../shared/properties';
+import { readEditorSettings } from '../shared/editor-settings';
+import type { FieldValues } from '../shared/field-reader';
 import { buildEventRequest, type EventDefaults } from '../shared/event-request';
 import type { EventNodeDef } from '../shared/node-settings';
 
@@ -17,21 +15,12 @@ export default function register(RED: NodeAPI): void {
   function FullStoryEvent(this: Node, def: EventNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    let declaredTypes: Record<string, PropertyType> = {};
-    let fields = new FieldSet<EventField>({} as never);
-    let setupError: Error | undefined;
-    try {
-      declaredTypes = parsePropertyTypes(def.propertyTypes ?? '');
-      fields = new FieldSet<EventField>({
-        eventName: compileField(RED, node, def.eventName, def.eventNameType),
-        timestamp: compileField(RED, node, def.timestamp, def.timestampType),
-        properties: compileField(RED, node, def.properties, def.propertiesType),
-        associationValue: compileField(RED, node, def.associationValue, def.associationValueType),
-      });
-    } catch (err) {
-      setupError = asFullStoryError(err);
-      node.error(`Invalid node settings: ${setupError.message}`);
-    }
+    const { declaredTypes, fields, check } = readEditorSettings<EventField>(RED, node, def.propertyTypes, {
+      eventName: [def.eventName, def.eventNameType],
+      timestamp: [def.timestamp, def.timestampType],
+      properties: [def.properties, def.propertiesType],
+      associationValue: [def.associationValue, def.associationValueType],
+    });
     const association = def.association && def.association !== 'payload' ? def.association : undefined;
 
     const defaultsFor = (values: FieldValues<EventField>): EventDefaults => ({
@@ -45,7 +34,7 @@ export default function register(RED: NodeAPI): void {
     });
 
     const build = (msg: NodeMessageInFlow) => {
-      if (setupError) throw setupError;
+      check();
       return fields.apply(msg, (values) => buildEventRequest(msg.payload, defaultsFor(values)));
     };
 

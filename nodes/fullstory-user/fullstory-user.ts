@@ -4,11 +4,12 @@
 
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import type { PropertyType, UserFields } from '../shared/api-types';
-import { asFullStoryError, invalidInput } from '../shared/errors';
+import { invalidInput } from '../shared/errors';
 import { pathOf } from '../shared/client';
 import { attachController, type DataNodeBehaviour, type SingleCall } from '../shared/data-node';
-import { compileField, FieldSet, type FieldValues } from '../shared/field-reader';
-import { describeType, excerpt, parsePropertyTypes, isPlainObject } from '../shared/properties';
+import { readEditorSettings } from '../shared/editor-settings';
+import type { FieldValues } from '../shared/field-reader';
+import { describeType, excerpt, isPlainObject } from '../shared/properties';
 import { buildUserFields, optionalText, optionalUserKey, requireUserKey, USER_FIELD_LIMITS } from '../shared/user-request';
 import type { UserNodeDef, UserOperation } from '../shared/node-settings';
 
@@ -113,22 +114,13 @@ export default function register(RED: NodeAPI): void {
   function FullStoryUser(this: Node, def: UserNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    let declaredTypes: Record<string, PropertyType> = {};
-    let fields = new FieldSet<UserField>({} as never);
-    let setupError: Error | undefined;
-    try {
-      declaredTypes = parsePropertyTypes(def.propertyTypes ?? '');
-      fields = new FieldSet<UserField>({
-        uid: compileField(RED, node, def.uid, def.uidType),
-        userId: compileField(RED, node, def.userId, def.userIdType),
-        email: compileField(RED, node, def.email, def.emailType),
-        displayName: compileField(RED, node, def.displayName, def.displayNameType),
-        properties: compileField(RED, node, def.properties, def.propertiesType),
-      });
-    } catch (err) {
-      setupError = asFullStoryError(err);
-      node.error(`Invalid node settings: ${setupError.message}`);
-    }
+    const { declaredTypes, fields, check } = readEditorSettings<UserField>(RED, node, def.propertyTypes, {
+      uid: [def.uid, def.uidType],
+      userId: [def.userId, def.userIdType],
+      email: [def.email, def.emailType],
+      displayName: [def.displayName, def.displayNameType],
+      properties: [def.properties, def.propertiesType],
+    });
 
     const operationOf = (msg: NodeMessageInFlow): UserOperation => {
       const requested = (msg as { operation?: unknown }).operation;
@@ -150,14 +142,14 @@ export default function register(RED: NodeAPI): void {
       batchOperation: 'upsert',
       goesToBatch: (msg) => operationOf(msg) === 'upsert',
       buildRecord: (msg) => {
-        if (setupError) throw setupError;
+        check();
         return fields.apply(msg, (values) => {
           const { fields: user, id } = buildUserFields(withEditorFields(msg.payload, values), { declaredTypes });
           return id === undefined ? user : { ...user, id };
         });
       },
       planSingle: (msg) => {
-        if (setupError) throw setupError;
+        check();
         const operation = operationOf(msg);
         return fields.apply(msg, (values) => planFor(operation, withEditorFields(msg.payload, values), declaredTypes));
       },

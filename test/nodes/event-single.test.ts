@@ -111,6 +111,18 @@ describe('fullstory-event, single requests (sandbox over HTTP)', function () {
     assert.deepEqual((sandbox.requests[0].body as { schema: unknown }).schema, { properties: { items: 'int' } });
   });
 
+  it('unusable settings are reported once at deploy, then fail every msg without sending', async function () {
+    await loadFlow(eventFlow({ propertyTypes: '{"items":"integer"}' }));
+    const out = collect();
+    const node = helper.getNode('n1') as unknown as { error: { args: unknown[][] } };
+    assert.equal(node.error.args.filter((a) => /Invalid node settings/.test(String(a[0]))).length, 1);
+    inject({ payload: { name: 'A' } });
+    inject({ payload: { name: 'B' } });
+    await out.waitFor(2);
+    assert.deepEqual(out.fail.map((m) => (m as Out).error!.code), ['invalid_schema', 'invalid_schema']);
+    assert.equal(sandbox.requests.length, 0);
+  });
+
   it('a missing name fails with missing_field', async function () {
     await loadFlow(eventFlow());
     const out = collect();

@@ -1,0 +1,42 @@
+// The per-node settings both data nodes read once at deploy: declared property types and the
+// typedInput fields. A setting that cannot work is reported once (node.error) and then fails
+// every msg with the same clear error, instead of crashing the deploy.
+
+import type { Node, NodeAPI } from 'node-red';
+import type { PropertyType } from './api-types';
+import { asFullStoryError } from './errors';
+import { compileField, FieldSet, type FieldReader } from './field-reader';
+import { parsePropertyTypes } from './properties';
+import type { FieldType } from './node-settings';
+
+export interface EditorSettings<K extends string> {
+  declaredTypes: Record<string, PropertyType>;
+  fields: FieldSet<K>;
+  /** Throws the deploy-time settings error, if there is one (called per msg). */
+  check(): void;
+}
+
+export function readEditorSettings<K extends string>(
+  RED: NodeAPI,
+  node: Node,
+  propertyTypes: string | undefined,
+  fields: Record<K, readonly [value: string | undefined, type: FieldType | undefined]>,
+): EditorSettings<K> {
+  try {
+    const readers = {} as Record<K, FieldReader>;
+    for (const [key, [value, type]] of Object.entries(fields) as Array<[K, readonly [string | undefined, FieldType | undefined]]>) {
+      readers[key] = compileField(RED, node, value, type);
+    }
+    return { declaredTypes: parsePropertyTypes(propertyTypes ?? ''), fields: new FieldSet<K>(readers), check: () => undefined };
+  } catch (err) {
+    const error = asFullStoryError(err);
+    node.error(`Invalid node settings: ${error.message}`);
+    return {
+      declaredTypes: {},
+      fields: new FieldSet<K>({} as never),
+      check: () => {
+        throw error;
+      },
+    };
+  }
+}
