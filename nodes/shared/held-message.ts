@@ -59,10 +59,6 @@ export class HeldMessage {
     return --this.remaining === 0;
   }
 
-  get isSettled(): boolean {
-    return this.remaining === 0;
-  }
-
   /** Sends the msg on its way once every record is settled. */
   deliver(exit: MessageExit): void {
     if (this.released) return;

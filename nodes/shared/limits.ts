@@ -6,7 +6,7 @@ export class Semaphore {
   private active = 0;
   private readonly waiters: Array<() => void> = [];
 
-  constructor(private capacity: number) {}
+  constructor(private readonly capacity: number) {}
 
   get inUse(): number {
     return this.active;
@@ -14,11 +14,6 @@ export class Semaphore {
 
   get waiting(): number {
     return this.waiters.length;
-  }
-
-  setCapacity(capacity: number): void {
-    this.capacity = capacity;
-    this.wakeWaiters();
   }
 
   /** Resolves with a release function once a slot is free. Call release exactly once. */

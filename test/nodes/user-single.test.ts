@@ -134,6 +134,22 @@ describe('fullstory-user, single requests (sandbox over HTTP)', function () {
     assert.doesNotMatch(JSON.stringify(out.fail[0]), /not-a-real-key/);
   });
 
+  it('status tells the truth: ok after a success, the error code after a failure (debounced)', async function () {
+    await loadFlow(userFlow());
+    const out = collect();
+    const node = helper.getNode('n1') as unknown as { status: { args: Array<[{ text?: string; fill?: string }]> } };
+    inject({ payload: { uid: 'fine' } });
+    await out.waitFor(1);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.deepEqual(node.status.args.at(-1)![0], { fill: 'green', shape: 'dot', text: 'fullstory-user.status.ok' });
+    inject({ payload: 'not a user' });
+    await out.waitFor(2);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(node.status.args.at(-1)![0].fill, 'red');
+    assert.equal(node.status.args.at(-1)![0].text, 'fullstory-user.status.error');
+    assert.ok(node.status.args.length <= 4, `status updates are debounced: ${node.status.args.length}`);
+  });
+
   it('with no API key every msg fails with not_configured', async function () {
     await loadFlow(userFlow(), null);
     const out = collect();
