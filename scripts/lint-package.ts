@@ -263,6 +263,32 @@ function leafKeys(value: unknown, prefix = ''): string[] {
   return Object.entries(value).flatMap(([k, v]) => leafKeys(v, prefix ? `${prefix}.${k}` : k));
 }
 
+/** i18next (v21+, Node-RED 4 and 5) plural suffixes: `key_one`, `key_other`, … */
+const PLURAL_KEY_RE = /^(.*)_(zero|one|two|few|many|other)$/;
+
+/**
+ * Checks one language's catalogue against en-US: the same keys, except that a plural key has
+ * exactly the forms the language needs (Intl.PluralRules: en/de one+other, ja other only).
+ */
+function catalogueProblems(base: string, lang: string, keys: Set<string>, reference: Set<string>): string[] {
+  const problems: string[] = [];
+  const categories = new Set<string>(new Intl.PluralRules(lang).resolvedOptions().pluralCategories);
+  const plural = (key: string) => PLURAL_KEY_RE.exec(key)?.[1];
+  const referencePlurals = new Set([...reference].map(plural).filter((k): k is string => k !== undefined));
+  const missing = [...reference].filter((k) => plural(k) === undefined && !keys.has(k));
+  if (missing.length) problems.push(`${base}.json lacks ${missing.length} key(s) of ${LOCALES[0]}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+  for (const key of referencePlurals) {
+    const forms = [...keys].filter((k) => plural(k) === key).map((k) => PLURAL_KEY_RE.exec(k)![2]);
+    const lacking = [...categories].filter((c) => !forms.includes(c));
+    const extra = forms.filter((f) => !categories.has(f));
+    if (lacking.length || extra.length) {
+      problems.push(`${base}.json: plural ${key} needs the forms ${[...categories].join('/')} in ${lang}${lacking.length ? `; lacks ${lacking.join(', ')}` : ''}${extra.length ? `; has ${extra.join(', ')} it never uses` : ''}`);
+    }
+    if (keys.has(key)) problems.push(`${base}.json: ${key} is a plural key; the bare key is never used with a count`);
+  }
+  return problems;
+}
+
 check(`every node has ${LOCALES.join(', ')} message catalogues and help`, () => {
   const problems: string[] = [];
   for (const name of nodeDirs) {
@@ -274,10 +300,7 @@ check(`every node has ${LOCALES.join(', ')} message catalogues and help`, () => 
         try {
           const keys = new Set(leafKeys(JSON.parse(read(`${base}.json`))));
           if (lang === LOCALES[0]) reference = keys;
-          else if (reference) {
-            const missing = [...reference].filter((k) => !keys.has(k));
-            if (missing.length) problems.push(`${base}.json lacks ${missing.length} key(s) of ${LOCALES[0]}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
-          }
+          problems.push(...catalogueProblems(base, lang, keys, reference ?? keys));
         } catch (err) {
           problems.push(`${base}.json does not parse: ${(err as Error).message}`);
         }

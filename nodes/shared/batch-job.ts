@@ -12,7 +12,7 @@ import type {
   Page,
 } from './api-types';
 import { FullStoryError } from './errors';
-import { pathOf, sleep, type FullStoryClient } from './client';
+import { pathOf, sleep, type ApiRequest, type FullStoryClient } from './client';
 import { followPages } from './paging';
 import { matchJobResults, type ErrorResult, type JobRecord, type RecordOutcome } from './batch-outcomes';
 
@@ -33,6 +33,8 @@ export interface ImportJobOptions {
   /** A closing node's final job: sent even during a 429 pause (see ApiRequest.lastChance). */
   lastChance?: boolean;
   onCreated?: (jobId: string) => void;
+  /** After each HTTP attempt (see ApiRequest.onAttempt): lets the node show an outage at once. */
+  onAttempt?: (failure: FullStoryError | undefined) => void;
 }
 
 export interface JobReport {
@@ -91,6 +93,7 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
       // No abort signal here: a creation cut off mid-flight would leave its records in limbo.
       budgetMs: options.createBudgetMs,
       lastChance: options.lastChance,
+      onAttempt: options.onAttempt,
     });
     jobId = created.data?.job?.id;
     if (typeof jobId !== 'string' || jobId === '') {
@@ -126,6 +129,10 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
     if (Date.now() >= deadline) throw new JobTimeout();
   };
 
+  // Reading the job never runs past its deadline (a request's own retries included), so when
+  // FullStory cannot be reached its records leave at the job timeout, not a retry budget later.
+  const reading: ReadOptions = { signal, deadline, onAttempt: options.onAttempt };
+
   // Created while the node was closing (final job): FullStory has the records, stop here.
   if (signal?.aborted) return report('PROCESSING', [], true);
   try {
@@ -134,7 +141,7 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
       await wait();
       if (signal?.aborted) return report('PROCESSING', [], true);
       status = (
-        await patiently(() => client.request<JobStatusResponse>({ method: 'GET', path: pathOf`/v2/${resource}/batch/${jobId}`, signal }), wait)
+        await patiently(() => client.request<JobStatusResponse>({ method: 'GET', path: pathOf`/v2/${resource}/batch/${jobId}`, ...reading }), wait)
       ).data;
       if (status?.job?.status !== 'PROCESSING') break;
     }
@@ -149,10 +156,10 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
     // import carries nothing we report, so a COMPLETED events job (every record imported) skips
     // them; a FAILED one reads them to confirm records when an error cannot be matched.
     const imports =
-      resource === 'users' || jobStatus === 'FAILED' ? await collectPages<unknown>(client, resource, jobId, 'imports', wait, signal) : [];
+      resource === 'users' || jobStatus === 'FAILED' ? await collectPages<unknown>(client, resource, jobId, 'imports', wait, reading) : [];
     const errors: ErrorResult[] =
       jobStatus === 'FAILED'
-        ? (await collectPages<FailedUserImport | FailedEventImport>(client, resource, jobId, 'errors', wait, signal)).map((e) => ({
+        ? (await collectPages<FailedUserImport | FailedEventImport>(client, resource, jobId, 'errors', wait, reading)).map((e) => ({
             code: e.code,
             message: e.message,
             item: 'user' in e ? e.user : e.event,
@@ -207,14 +214,18 @@ async function patiently<T>(call: () => Promise<T>, wait: () => Promise<void>): 
 }
 
 /** Follows next_page_token to the end; a 202 means "not ready yet": wait and ask again. */
+/** What every request that reads a job carries. */
+type ReadOptions = Pick<ApiRequest, 'signal' | 'deadline' | 'onAttempt'>;
+
 async function collectPages<T>(
   client: FullStoryClient,
   resource: BatchResource,
   jobId: string,
   kind: 'imports' | 'errors',
   wait: () => Promise<void>,
-  signal?: AbortSignal,
+  reading: ReadOptions,
 ): Promise<T[]> {
+  const { signal } = reading;
   const fetchPage = async (pageToken: string | undefined): Promise<Page<T>> => {
     for (;;) {
       if (signal?.aborted) return { results: [] };
@@ -225,7 +236,7 @@ async function collectPages<T>(
             path: pathOf`/v2/${resource}/batch/${jobId}/${kind}`,
             query: { page_token: pageToken },
             acceptStatuses: [202],
-            signal,
+            ...reading,
           }),
         wait,
       );

@@ -7,6 +7,7 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { FullStoryError } from './errors';
 import { redact, regionOfKey, type Region } from './connection';
 import { RequestGate, Semaphore } from './limits';
+import { configProblemOf, type ConfigProblem } from './config-problems';
 import { isRetryableStatus, nextRetryDelay, parseRetryAfter, type RetrySettings } from './retry-policy';
 
 export const INTEGRATION_SOURCE = 'node-red-contrib-fullstory';
@@ -22,6 +23,8 @@ export interface ClientSettings {
   maxConcurrency: number;
   maxJobs: number;
   requestsPerSecond: number;
+  /** Told when a request fails because of the config itself (key, rights, host); see config-problems.ts. */
+  onConfigProblem?: (problem: ConfigProblem, error: FullStoryError, transportCode: string | undefined) => void;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
@@ -43,6 +46,10 @@ export interface ApiRequest {
   /** Last chance (a closing node's final job): send now even while FullStory's 429 pause runs
    * past the budget; one refused request costs less than records that are never sent. */
   lastChance?: boolean;
+  /** No retry starts and no attempt waits past this time (epoch ms), e.g. a batch job's deadline. */
+  deadline?: number;
+  /** Told after each attempt: undefined when FullStory answered, else the attempt's failure. */
+  onAttempt?: (failure: FullStoryError | undefined) => void;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -59,6 +66,21 @@ export function pathOf(strings: TemplateStringsArray, ...values: string[]): stri
 
 /** Connection errors that prove the request never reached FullStory. */
 const NEVER_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/** The error code of a failed connection (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED, …), when it looks like one. */
+function transportCodeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(code) ? code : undefined;
+}
+
+/** Tells the caller how an attempt went; a caller's observer never changes the request. */
+function notify(req: ApiRequest, failure: FullStoryError | undefined): void {
+  try {
+    req.onAttempt?.(failure);
+  } catch {
+    // ignore
+  }
+}
 
 /** Thrown before a request is sent, when sending it cannot help (see attempt()). */
 class NotSent extends Error {
@@ -174,10 +196,13 @@ export class FullStoryClient {
   private async requestWithRetries<T>(req: ApiRequest): Promise<ApiResponse<T>> {
     const startedAt = Date.now();
     const payload = req.body === undefined || typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-    const retry = req.budgetMs === undefined ? this.settings.retry : { ...this.settings.retry, budgetMs: req.budgetMs };
+    let retry = req.budgetMs === undefined ? this.settings.retry : { ...this.settings.retry, budgetMs: req.budgetMs };
+    if (req.deadline !== undefined) retry = { ...retry, budgetMs: Math.max(0, Math.min(retry.budgetMs, req.deadline - startedAt)) };
     let maybeApplied = false;
+    let transportCode: string | undefined;
     const fail = (error: FullStoryError): FullStoryError => {
       error.maybeApplied = maybeApplied;
+      this.reportConfigProblem(error, transportCode);
       return error;
     };
     for (let attempt = 1; ; attempt++) {
@@ -188,6 +213,7 @@ export class FullStoryClient {
         const response = await this.attempt(req, payload, startedAt, retry.budgetMs, attempt);
         const status = response.status;
         if ((status >= 200 && status < 300) || req.acceptStatuses?.includes(status)) {
+          notify(req, undefined);
           try {
             return { status, data: this.parseBody(response, attempt) as T, attempts: attempt };
           } catch (err) {
@@ -198,6 +224,8 @@ export class FullStoryClient {
         retryAfterMs = parseRetryAfter(response.headers['retry-after'], Date.now());
         if (status === 429) this.gate.pauseUntil(Date.now() + (retryAfterMs ?? 1000));
         failure = this.httpError(response, attempt);
+        transportCode = undefined;
+        notify(req, failure);
         // 500/502/504 and 408: FullStory may have acted before failing (its docs disagree on 5xx).
         // 503 says the service did not take the request.
         if ((status >= 500 && status !== 503) || status === 408) maybeApplied = true;
@@ -208,13 +236,27 @@ export class FullStoryClient {
           failure = err;
         } else {
           failure = this.transportError(err, attempt);
-          if (!NEVER_SENT_CODES.has((err as { code?: string }).code ?? '')) maybeApplied = true;
+          transportCode = transportCodeOf(err);
+          if (!NEVER_SENT_CODES.has(transportCode ?? '')) maybeApplied = true;
+          notify(req, failure);
         }
       }
       if (!failure.retryable) throw fail(failure);
       const delay = nextRetryDelay(attempt + 1, startedAt, Date.now(), retryAfterMs, retry);
       if (delay === undefined) throw fail(failure);
       await sleep(delay, req.signal);
+    }
+  }
+
+  private reportConfigProblem(error: FullStoryError, transportCode: string | undefined): void {
+    const report = this.settings.onConfigProblem;
+    if (!report || error.code === 'closed') return;
+    const problem = configProblemOf(error, transportCode);
+    if (!problem) return;
+    try {
+      report(problem, error, transportCode);
+    } catch {
+      // A log line must never change the outcome of a request.
     }
   }
 
@@ -290,7 +332,7 @@ export class FullStoryClient {
       detail = typeof response.data === 'string' ? this.redact(response.data).slice(0, 200) : '';
     }
     let message = `FullStory answered ${status} ${code}${detail ? `: ${detail}` : ''}`;
-    if (status === 401 || status === 403) message += this.authHint(status);
+    if (status === 401 || status === 403) message += this.authHint(status, detail);
     return new FullStoryError(this.redact(message), {
       code,
       status,
@@ -299,16 +341,16 @@ export class FullStoryClient {
     });
   }
 
-  private authHint(status: number): string {
-    const base =
-      status === 401
-        ? ' (check the API key in the FullStory config node'
-        : ' (this key may lack the permission: reading and deleting users needs an Admin or Architect key';
-    const regionHint =
-      this.region === 'eu1' && !/eu1\./.test(this.settings.baseUrl)
-        ? `; the key is for the EU data center, try the host https://api.eu1.fullstory.com`
-        : '';
-    return `${base}${regionHint}).`;
+  /** What to check after a 401/403, leaving out what FullStory's own text already says. */
+  private authHint(status: number, detail: string): string {
+    const hints: string[] = [];
+    if (status === 401) hints.push('check the API key in the FullStory config node');
+    // The sandbox (and perhaps FullStory) already names the key types a 403 needs: say it once.
+    else if (!/\b(admin|architect)\b/i.test(detail)) hints.push('this key may lack the permission: reading and deleting users needs an Admin or Architect key');
+    if (this.region === 'eu1' && !/eu1\./.test(this.settings.baseUrl)) {
+      hints.push('the key is for the EU data center, try the host https://api.eu1.fullstory.com');
+    }
+    return hints.length > 0 ? ` (${hints.join('; ')}).` : '';
   }
 
   private transportError(err: unknown, attempt: number): FullStoryError {

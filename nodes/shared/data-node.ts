@@ -82,11 +82,13 @@ export class DataNodeController implements MessageExit {
     const batch = batchSettings(def, settings.nodeMessageBufferMaxLength, closeTimeout, settings.fullstory ?? {});
     this.closeBudgetMs = batch.closeBudgetMs;
     if (!config) this.status.notConfigured();
+    else this.status.start();
     if (def.mode === 'batch' && config) {
       this.batch = new BatchBuffer(behaviour.resource, batch, () => config.client(), this, {
         queued: (n) => this.status.setQueued(n),
         jobs: (n) => this.status.setJobs(n),
         jobFinished: (ok, code) => this.status.recordResult(ok, code),
+        attempt: this.onAttempt,
         warn: (text) => node.warn(text),
         error: (text) => node.error(text),
       });
@@ -114,8 +116,13 @@ export class DataNodeController implements MessageExit {
     }
   }
 
+  /** After each HTTP attempt of this node: the status shows at once when FullStory cannot be reached. */
+  private readonly onAttempt = (failure: FullStoryError | undefined): void => {
+    this.status.setUnreachable(unreachableCode(failure));
+  };
+
   async close(): Promise<void> {
-    this.status.setClosing();
+    this.status.setClosing({ records: this.batch?.queuedCount ?? 0, requests: this.inFlight.size });
     this.stopping = { ok: 0, failed: 0, codes: new Set() };
     const pending = [...this.inFlight];
     if (this.batch) pending.push(this.batch.close());
@@ -179,10 +186,12 @@ export class DataNodeController implements MessageExit {
     if (failed && firstError) {
       const errors = (failed as { errors?: Array<{ code: string; retryable: boolean }> }).errors ?? [];
       const codes = new Set(errors.map((e) => e.code));
+      const shared = codes.size === 1 ? [...codes][0] : undefined;
       (failed as { error?: unknown }).error = {
-        message: this.summaryText(errors.length, held.size, codes.size === 1 ? firstError.code : undefined, this.errorText(firstError)),
-        code: codes.size === 1 ? firstError.code : 'partial_failure',
-        retryable: errors.some((e) => e.retryable),
+        message: this.summaryText(errors.length, held.size, shared, this.errorText(firstError)),
+        code: shared ?? 'partial_failure',
+        // The summary covers every failed record: resending them all is safe only if each one is.
+        retryable: errors.length > 0 && errors.every((e) => e.retryable === true),
         attempts: firstError.attempts,
         ...(firstError.jobId ? { jobId: firstError.jobId } : {}),
       };
@@ -345,7 +354,13 @@ export class DataNodeController implements MessageExit {
       }
       this.status.requestStarted();
       try {
-        const request: ApiRequest = { ...call.request, body, idempotencyKey: report.idempotencyKey as string | undefined, signal: this.closing.signal };
+        const request: ApiRequest = {
+          ...call.request,
+          body,
+          idempotencyKey: report.idempotencyKey as string | undefined,
+          signal: this.closing.signal,
+          onAttempt: this.onAttempt,
+        };
         const client = this.config!.client();
         const response = call.collectPagesUpTo ? await collectAllPages(client, request, call.collectPagesUpTo) : await client.request(request);
         const { id, payload } = call.interpret(response.data);
@@ -369,6 +384,15 @@ export class DataNodeController implements MessageExit {
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
   }
+}
+
+/** The code to show as "FullStory unreachable" for a failed attempt; undefined when FullStory answered. */
+function unreachableCode(failure: FullStoryError | undefined): string | undefined {
+  if (!failure) return undefined;
+  if (failure.code === 'network_error' || failure.code === 'timeout') return failure.code;
+  // A gateway in front of FullStory answered for it: FullStory itself was not reached.
+  if (failure.status === 502 || failure.status === 503 || failure.status === 504) return failure.code;
+  return undefined;
 }
 
 /** GET list endpoints: gathers every page's `results`, capped so a flow never pulls an
