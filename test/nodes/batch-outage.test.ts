@@ -115,6 +115,22 @@ describe('batch mode while FullStory is unreachable', function () {
     }
   });
 
+  it('single mode too: the ring shows while the client retries, the error code once the msg has failed', async function () {
+    const t = fakeTime();
+    // Port 1 on loopback: every connection is refused at once.
+    await load(dataFlow('http://127.0.0.1:1', { type: 'fullstory-user', operation: 'upsert', mode: 'single' }, { maxAttempts: 3 }));
+    const out = collect();
+    const id = send({ payload: { uid: 's1' } });
+    // The first attempt failed; the retry waits for (fake) time that does not pass.
+    await ioUntil(() => statuses().some((s) => s.fill === 'yellow'), 'unreachable shown');
+    assert.deepEqual(statuses().at(-1), UNREACHABLE);
+    assert.equal(out.fail.length, 0, 'still retrying');
+    await drive(t, () => out.fail.length === 1, 100);
+    await t.tickAsync(500);
+    assert.deepEqual(statuses().at(-1), { fill: 'red', shape: 'ring', text: 'error: network_error' });
+    assertEachOnce(out, [id]);
+  });
+
   it('the unreachable status clears when a poll gets an answer again', async function () {
     const t = fakeTime();
     await load(dataFlow(sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1, flushInterval: 60 }, { maxAttempts: 1 }));

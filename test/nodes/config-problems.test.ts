@@ -147,6 +147,15 @@ describe('config problems in the log (once per kind and config node, rate-limite
     assert.match(lines[0], /^Diese FullStory-Konfigurations-Node ist nicht verwendbar: .*http:\/\/example\.com.*\. Jede Nachricht, die sie nutzt, geht mit dem Code insecure_host an Ausgang 2\.$/);
   });
 
+  it('a key pasted into the host field is not quoted back in the line', async function () {
+    const key = 'na1.pasted-into-the-host-field';
+    await load(userFlow(key), key);
+    const lines = configLines();
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /^This FullStory config node cannot be used: /);
+    assert.ok(!lines[0].includes('pasted-into-the-host-field'), lines[0]);
+  });
+
   it('no key at all: one line naming the missing environment variable', async function () {
     delete process.env.FS_MISSING_KEY;
     await load(userFlow(sandbox.url, {}, { apiKeyEnv: 'FS_MISSING_KEY' }), '');
