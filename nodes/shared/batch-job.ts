@@ -213,10 +213,10 @@ async function patiently<T>(call: () => Promise<T>, wait: () => Promise<void>): 
   }
 }
 
-/** Follows next_page_token to the end; a 202 means "not ready yet": wait and ask again. */
 /** What every request that reads a job carries. */
 type ReadOptions = Pick<ApiRequest, 'signal' | 'deadline' | 'onAttempt'>;
 
+/** Follows next_page_token to the end; a 202 means "not ready yet": wait and ask again. */
 async function collectPages<T>(
   client: FullStoryClient,
   resource: BatchResource,
