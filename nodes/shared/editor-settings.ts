@@ -25,7 +25,7 @@ export function readEditorSettings<K extends string>(
   try {
     const readers = {} as Record<K, FieldReader>;
     for (const [key, [value, type]] of Object.entries(fields) as Array<[K, readonly [string | undefined, FieldType | undefined]]>) {
-      readers[key] = compileField(RED, node, value, type);
+      readers[key] = compileField(RED, node, key, value, type);
     }
     return { declaredTypes: parsePropertyTypes(propertyTypes ?? ''), fields: new FieldSet<K>(readers), check: () => undefined };
   } catch (err) {

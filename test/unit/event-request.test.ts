@@ -122,8 +122,8 @@ describe('event-request', function () {
       expectError(() => build(undefined), 'invalid_payload', undefined, "the node's Event name");
       expectError(() => build(null), 'invalid_payload', undefined, 'null');
     });
-    it('reads only the event fields of the payload when the editor supplies the name', function () {
-      assert.deepEqual(build({ customerId: 'c-9', order: { total: 1 }, timestamp: 0 }, { name: 'Order', properties: { total: 1 } }), {
+    it('reads only the event fields of a source payload (the node sets fields: payload-role.ts)', function () {
+      assert.deepEqual(build({ customerId: 'c-9', order: { total: 1 }, timestamp: 0 }, { name: 'Order', properties: { total: 1 }, payloadRole: 'source' }), {
         name: 'Order', timestamp: '1970-01-01T00:00:00.000Z', properties: { total: 1 },
       });
     });
