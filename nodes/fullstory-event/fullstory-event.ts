@@ -12,8 +12,9 @@ import type { EventAssociation, EventNodeDef } from '../shared/node-settings';
 
 type EventField = 'eventName' | 'timestamp' | 'properties' | 'associationValue';
 
-/** Associations that read a value (the editor shows the value field only for these). */
-const WITH_VALUE: ReadonlySet<EventAssociation> = new Set<EventAssociation>(['uid', 'userId', 'sessionId']);
+/** Associations that read a value: the editor's WITH_VALUE (fullstory-event.html; a test keeps
+ * the two equal), the only ones for which it shows the value field. */
+export const WITH_VALUE: readonly EventAssociation[] = ['uid', 'userId', 'sessionId'];
 
 export default function register(RED: NodeAPI): void {
   function FullStoryEvent(this: Node, def: EventNodeDef): void {
@@ -26,7 +27,7 @@ export default function register(RED: NodeAPI): void {
       properties: [def.properties, def.propertiesType],
       // Kept in the flow whatever the association, but read only when the association takes a
       // value: with "as msg.payload says" the editor saves it as an empty msg path.
-      associationValue: association && WITH_VALUE.has(association) ? [def.associationValue, def.associationValueType] : [undefined, 'none'],
+      associationValue: association && WITH_VALUE.includes(association) ? [def.associationValue, def.associationValueType] : [undefined, 'none'],
     });
     // The association replaces the payload's user/session: it is one of the fields the node sets.
     const role = payloadRole(association ? [...fields.keys, 'association'] : fields.keys);

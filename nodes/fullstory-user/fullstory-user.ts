@@ -151,7 +151,7 @@ export default function register(RED: NodeAPI): void {
       email: [def.email, def.emailType],
       displayName: [def.displayName, def.displayNameType],
       properties: [def.properties, def.propertiesType],
-    });
+    }, FIELDS_BY_OPERATION[OPERATIONS.has(def.operation) ? def.operation : 'upsert']);
     // Per operation (msg.operation may change it): the fields it reads, and what msg.payload is.
     const byOperation = new Map<UserOperation, { fields: FieldSet<UserField>; role: PayloadRole }>();
     for (const operation of OPERATIONS as ReadonlySet<UserOperation>) {

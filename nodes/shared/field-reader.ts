@@ -17,6 +17,8 @@ export interface FieldReader {
   readonly isAsync: boolean;
   /** True when the field is not set: the payload's own value applies. */
   readonly isUnset: boolean;
+  /** Set when the setting cannot be compiled (a syntax error): every read throws it. */
+  readonly problem?: FullStoryError;
   readSync(msg: NodeMessage): unknown;
   read(msg: NodeMessage): Promise<unknown>;
 }
@@ -33,6 +35,19 @@ const VALUELESS: ReadonlySet<string> = new Set(['date']);
 
 /** Longest part of an expression's own error text quoted in ours. */
 const MAX_DETAIL = 300;
+
+/** A setting that cannot work: reported at deploy by the caller, and every read fails with it. */
+function broken(problem: FullStoryError): FieldReader {
+  return {
+    isAsync: false,
+    isUnset: false,
+    problem,
+    readSync: () => {
+      throw problem;
+    },
+    read: () => Promise.reject(problem),
+  };
+}
 
 function constant(value: unknown): FieldReader {
   return { isAsync: false, isUnset: false, readSync: () => value, read: () => Promise.resolve(value) };
@@ -63,9 +78,18 @@ export function expressionError(setting: string, type: string, err: unknown): Fu
 
 /**
  * Compiles one typedInput field. `setting` is the name the node stores it under (`properties`,
- * `associationValue`…): errors name it in msg.error.field.
+ * `associationValue`…): errors name it in msg.error.field. Never throws: a setting that cannot
+ * be compiled gives a reader whose `problem` says why.
  */
 export function compileField(RED: NodeAPI, node: Node, setting: string, value: string | undefined, type: FieldType | undefined): FieldReader {
+  try {
+    return compile(RED, node, setting, value, type);
+  } catch (err) {
+    return broken(expressionError(setting, type ?? 'none', err));
+  }
+}
+
+function compile(RED: NodeAPI, node: Node, setting: string, value: string | undefined, type: FieldType | undefined): FieldReader {
   const kind: string = type ?? 'none';
   const text = value ?? '';
   if (kind === 'none') return UNSET;

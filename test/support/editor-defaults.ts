@@ -77,3 +77,14 @@ export function editorNode<T extends Record<string, unknown>>(type: string, chan
   }
   return { ...defaults, type, ...changes };
 }
+
+/**
+ * A top-level `var NAME = <literal>;` of a node's editor script (a table the runtime mirrors),
+ * evaluated on its own. Throws when the editor no longer declares it.
+ */
+export function editorConstant(type: string, name: string): unknown {
+  const html = fs.readFileSync(path.join(NODES_DIR, type, `${type}.html`), 'utf8');
+  const match = new RegExp(`\\bvar ${name} = ([\\[{][\\s\\S]*?[\\]}]);\\n`).exec(html);
+  if (!match) throw new Error(`${type}.html declares no var ${name}`);
+  return JSON.parse(JSON.stringify(vm.runInNewContext(`(${match[1]})`)));
+}
