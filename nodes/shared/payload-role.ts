@@ -35,7 +35,8 @@ export function ignoresUnknownFields(role: PayloadRole | undefined): boolean {
   return role === 'source';
 }
 
-/** A setting's value for this msg: undefined, null and "" mean "nothing: the payload's applies". */
+/** A value that says something: undefined, null and "" mean nothing (for a setting's value for
+ * one msg: "the payload's field applies"). */
 export function isGiven(value: unknown): boolean {
   return value !== undefined && value !== null && value !== '';
 }
