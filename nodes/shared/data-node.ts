@@ -26,6 +26,11 @@ export interface SingleCall {
   collectPagesUpTo?: number;
   /** What the answer means: FullStory user id, and the new msg.payload (get / list). */
   interpret(data: unknown): { id?: string; payload?: unknown };
+  /**
+   * A failure that still means the user's goal is met (a delete of a user that is already
+   * gone): what to add to msg.fullstory on output 1, or undefined for a real failure.
+   */
+  goalMet?(error: FullStoryError): Record<string, unknown> | undefined;
 }
 
 type MaybePromise<T> = T | Promise<T>;
@@ -376,7 +381,9 @@ export class DataNodeController implements MessageExit {
       const error = asFullStoryError(err);
       if (error.attempts) report.attempts = error.attempts;
       if (error.status) report.status = error.status;
-      this.failure(held, error, report);
+      const met = call?.goalMet?.(error);
+      if (met) this.success(held, Object.assign(report, met));
+      else this.failure(held, error, report);
     }
   }
 

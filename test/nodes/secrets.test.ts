@@ -13,7 +13,7 @@ import type { Node, NodeMessage } from 'node-red';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { FullStoryClient } from '../../nodes/shared/client';
 import type { FullStoryConfigNode } from '../../nodes/fullstory-config/fullstory-config';
-import { configFor, helper, loadFlow, type FlowNode } from '../support/harness';
+import { configFor, dataNode, helper, loadFlow, type FlowNode } from '../support/harness';
 
 const SECRET = 'na1.SECRET-abc123-do-not-leak';
 const STANDARD_SECRET = 'na1.SECRET-std456-do-not-leak';
@@ -104,10 +104,10 @@ describe('secrets: the API key never leaks', function () {
     return [
       { id: 'f1', type: 'tab', label: 'secrets' },
       configFor(url, { maxAttempts: 2, retryBudget: 1, timeout: 1, ...config }),
-      { id: 'user', z: 'f1', type: 'fullstory-user', server: 'cfg', operation: 'upsert', wires },
-      { id: 'event', z: 'f1', type: 'fullstory-event', server: 'cfg', wires },
-      { id: 'userBatch', z: 'f1', type: 'fullstory-user', server: 'cfg', operation: 'upsert', mode: 'batch', batchSize: 100, flushInterval: 60, wires },
-      { id: 'eventBatch', z: 'f1', type: 'fullstory-event', server: 'cfg', mode: 'batch', batchSize: 100, flushInterval: 60, wires },
+      dataNode({ id: 'user', z: 'f1', type: 'fullstory-user', operation: 'upsert', wires }),
+      dataNode({ id: 'event', z: 'f1', type: 'fullstory-event', wires }),
+      dataNode({ id: 'userBatch', z: 'f1', type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 100, flushInterval: 60, wires }),
+      dataNode({ id: 'eventBatch', z: 'f1', type: 'fullstory-event', mode: 'batch', batchSize: 100, flushInterval: 60, wires }),
       { id: 'ok', z: 'f1', type: 'helper' },
       { id: 'fail', z: 'f1', type: 'helper' },
     ];
