@@ -5,7 +5,7 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import type { PropertyType, UserFields } from '../shared/api-types';
 import { invalidInput } from '../shared/errors';
-import { pathOf } from '../shared/client';
+import * as api from '../shared/fullstory-api';
 import { attachController, type DataNodeBehaviour, type SingleCall } from '../shared/data-node';
 import { readEditorSettings } from '../shared/editor-settings';
 import type { FieldValues } from '../shared/field-reader';
@@ -40,56 +40,39 @@ function hasContent(fields: UserFields): boolean {
   return Object.values(fields).some((v) => v !== undefined);
 }
 
+/** Ties a call to how its checked answer is read, so both sides share the answer's type. */
+function single<T>(operation: UserOperation, call: api.ApiCall<T>, interpret: (data: T) => { id?: string; payload?: unknown }, collectPagesUpTo?: number): SingleCall<T> {
+  return { operation, call, interpret, collectPagesUpTo };
+}
+
 function planFor(operation: UserOperation, payload: unknown, declaredTypes: Record<string, PropertyType>): SingleCall {
   const data = isPlainObject(payload) ? payload : {};
   switch (operation) {
     case 'upsert': {
       const { fields } = buildUserFields(payload, { declaredTypes });
-      return {
-        operation,
-        request: { method: 'POST', path: '/v2/users', body: fields },
-        idempotent: true,
-        interpret: (res) => ({ id: (res as { id?: string }).id }),
-      };
+      return single(operation, api.createUser(fields), (res) => ({ id: res.id }));
     }
     case 'update': {
       const { fields, id } = buildUserFields(payload, { declaredTypes });
       const userId = requireUserKey(id, 'id');
       if (!hasContent(fields)) throw invalidInput('missing_field', 'Nothing to update: give display_name, email or properties.', 'payload',
         { key: 'user.nothingToUpdate' });
-      return {
-        operation,
-        request: { method: 'POST', path: pathOf`/v2/users/${userId}`, body: fields },
-        // The spec lists no Idempotency-Key for updates; an update is idempotent by nature.
-        idempotent: false,
-        interpret: (res) => ({ id: (res as { id?: string }).id ?? userId }),
-      };
+      return single(operation, api.updateUser(userId, fields), (res) => ({ id: res.id ?? userId }));
     }
     case 'get': {
       const userId = requireUserKey(data.id, 'id');
-      return {
-        operation,
-        request: { method: 'GET', path: pathOf`/v2/users/${userId}` },
-        idempotent: false,
-        interpret: (res) => ({ id: (res as { id?: string }).id, payload: res }),
-      };
+      return single(operation, api.getUser(userId), (res) => ({ id: res.id, payload: res }));
     }
     case 'list': {
-      const query: Record<string, string | undefined> = {};
+      const filter: api.UserFilter = {};
       // Same rules as the fields themselves: text only, FullStory's lengths, no control characters in a uid.
       for (const key of ['uid', 'email', 'display_name'] as const) {
         const value = key === 'uid'
           ? optionalUserKey(data[key], key, USER_FIELD_LIMITS[key], 'uid to filter the user list by')
           : optionalText(data[key], key, USER_FIELD_LIMITS[key], `${key} to filter the user list by`);
-        if (value !== undefined) query[key] = value;
+        if (value !== undefined) filter[key] = value;
       }
-      return {
-        operation,
-        request: { method: 'GET', path: '/v2/users', query },
-        idempotent: false,
-        collectPagesUpTo: LIST_CAP,
-        interpret: (res) => ({ payload: (res as { results?: unknown[] }).results ?? [] }),
-      };
+      return single(operation, api.listUsers(filter), (res) => ({ payload: res.results }), LIST_CAP);
     }
     case 'delete': {
       const hasId = data.id !== undefined && data.id !== null && data.id !== '';
@@ -102,10 +85,9 @@ function planFor(operation: UserOperation, payload: unknown, declaredTypes: Reco
           { key: hasId ? 'user.deleteBoth' : 'user.deleteMissing' },
         );
       }
-      const request = hasId
-        ? { method: 'DELETE' as const, path: pathOf`/v2/users/${requireUserKey(data.id, 'id')}` }
-        : { method: 'DELETE' as const, path: '/v2/users', query: { uid: requireUserKey(data.uid, 'uid') } };
-      return { operation, request, idempotent: false, interpret: () => ({ id: hasId ? (data.id as string) : undefined }) };
+      if (!hasId) return single(operation, api.deleteUserByUid(requireUserKey(data.uid, 'uid')), () => ({}));
+      const userId = requireUserKey(data.id, 'id');
+      return single(operation, api.deleteUser(userId), () => ({ id: userId }));
     }
   }
 }
