@@ -17,13 +17,15 @@ export default function register(RED: NodeAPI): void {
   function FullStoryEvent(this: Node, def: EventNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    const association = def.association && def.association !== 'payload' ? def.association : undefined;
     const { declaredTypes, fields, check } = readEditorSettings<EventField>(RED, node, def.propertyTypes, {
       eventName: [def.eventName, def.eventNameType],
       timestamp: [def.timestamp, def.timestampType],
       properties: [def.properties, def.propertiesType],
-      associationValue: [def.associationValue, def.associationValueType],
+      // Read only when an association uses it: the editor saves '' as a msg property by default,
+      // and reading msg[''] would fail every msg of a node that takes the association from the payload.
+      associationValue: association ? [def.associationValue, def.associationValueType] : [undefined, 'none'],
     });
-    const association = def.association && def.association !== 'payload' ? def.association : undefined;
 
     const defaultsFor = (values: FieldValues<EventField>): EventDefaults => ({
       name: values.eventName,

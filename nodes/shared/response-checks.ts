@@ -35,6 +35,8 @@ const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 /** A lone surrogate cannot be percent-encoded (encodeURIComponent throws). */
 const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 export const JOB_STATUSES: readonly string[] = ['PROCESSING', 'COMPLETED', 'FAILED'];
+/** Counts (a job's imports and errors) are int32 in the spec. */
+const MAX_COUNT = 2_147_483_647;
 
 /** What a field should have been (catalog: errors.response.expected.<kind>). */
 export type Expected = 'object' | 'list' | 'text' | 'id' | 'pageToken' | 'jobStatus' | 'count' | 'boolean';
@@ -49,7 +51,7 @@ const EXPECTED_TEXT: Record<Expected, string> = {
   id: `a plain id (1 to ${SERVER_ID_MAX_LENGTH} letters, digits, +, /, =, _ or -)`,
   pageToken: `a page token (text of at most ${PAGE_TOKEN_MAX_LENGTH} characters, without control characters)`,
   jobStatus: 'one of PROCESSING, COMPLETED, FAILED',
-  count: 'a whole number of at least 0',
+  count: `a whole number from 0 to ${MAX_COUNT}`,
   boolean: 'true or false',
 };
 
@@ -72,6 +74,7 @@ function actualText(actual: Actual, length: number | undefined): string {
 /** Limits quoted in the `expected` texts, as catalog vars. */
 export const EXPECTED_VARS: Partial<Record<Expected, Record<string, number>>> = {
   id: { max: SERVER_ID_MAX_LENGTH },
+  count: { max: MAX_COUNT },
   pageToken: { max: PAGE_TOKEN_MAX_LENGTH },
 };
 
@@ -158,7 +161,7 @@ function optionalCount(o: Obj, key: string, field: string): void {
   const value = fieldOf(o, key);
   if (absent(value)) return;
   if (typeof value !== 'number') mismatch(`${field}.${key}`, 'count', value);
-  if (!Number.isSafeInteger(value) || value < 0) throw new ShapeMismatch(`${field}.${key}`, 'count', 'otherValue');
+  if (!Number.isInteger(value) || value < 0 || value > MAX_COUNT) throw new ShapeMismatch(`${field}.${key}`, 'count', 'otherValue');
 }
 
 /** Whether a value is an id from FullStory that may go into a URL path (see SERVER_ID_RE). */
