@@ -367,13 +367,14 @@ describe('what the server answers: wrong shapes, null bodies, endless paging, od
       await loadFlow(flow({ mode: 'batch', batchSize: 2 }));
       const out = collect();
       const ids: string[] = [];
+      const id = fc.oneof(fc.constantFrom('1', '2', 'a/b'), fc.constantFrom('..', '.', '%2e%2e', 'a b', '', 'x'.repeat(300)), fc.string(), fc.jsonValue());
       const item = fc.oneof(
-        fc.record({ id: fc.oneof(fc.constantFrom('1', '2', '..', 'a/b'), fc.string(), fc.jsonValue()), uid: fc.constantFrom('a', 'b', 'c') }, { requiredKeys: ['uid'] }),
-        fc.jsonValue(),
+        { arbitrary: fc.record({ id, uid: fc.constantFrom('a', 'b', 'c') }, { requiredKeys: ['uid'] }), weight: 4 },
+        { arbitrary: fc.jsonValue(), weight: 1 },
       );
       const page = fc.oneof(
-        fc.record({ results: fc.array(item, { maxLength: 3 }), next_page_token: fc.option(fc.constantFrom('', 'x'), { nil: undefined }) }, { requiredKeys: ['results'] }),
-        fc.jsonValue(),
+        { arbitrary: fc.record({ results: fc.array(item, { minLength: 1, maxLength: 3 }), next_page_token: fc.option(fc.constantFrom('', 'x'), { nil: undefined }) }, { requiredKeys: ['results'] }), weight: 4 },
+        { arbitrary: fc.jsonValue(), weight: 1 },
       );
       let jobs = 0;
       await fc.assert(
