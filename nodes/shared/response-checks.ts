@@ -149,7 +149,9 @@ function optionalText(o: Obj, key: string, field: string): void {
 
 function optionalObject(o: Obj, key: string, field: string): Obj | undefined {
   const value = fieldOf(o, key);
-  return absent(value) ? undefined : asObject(value, `${field}.${key}`);
+  if (absent(value)) return undefined;
+  if (typeof value === 'object' && !Array.isArray(value)) return value as Obj;
+  return mismatch(`${field}.${key}`, 'object', value);
 }
 
 function optionalBoolean(o: Obj, key: string, field: string): void {
@@ -178,13 +180,15 @@ export function checkServerId(value: unknown, field: string): string {
   return value;
 }
 
+// (Field paths are built only for a mismatch: a page of 50,000 imports is checked per item.)
 function requireId(o: Obj, key: string, field: string): void {
-  checkServerId(fieldOf(o, key), `${field}.${key}`);
+  const value = fieldOf(o, key);
+  if (!isServerId(value)) checkServerId(value, `${field}.${key}`);
 }
 
 function optionalId(o: Obj, key: string, field: string): void {
   const value = fieldOf(o, key);
-  if (!absent(value)) checkServerId(value, `${field}.${key}`);
+  if (!absent(value) && !isServerId(value)) checkServerId(value, `${field}.${key}`);
 }
 
 function optionalPageToken(o: Obj, key: string, field: string): void {
@@ -196,6 +200,8 @@ function optionalPageToken(o: Obj, key: string, field: string): void {
 }
 
 const ROOT = 'body';
+/** Stands for `body.results[<index>]` while a page's items are checked. */
+const ITEM = 'body.results[]';
 
 // ---- one check per response type ----
 
@@ -232,7 +238,14 @@ export function checkUser(value: unknown, field = ROOT): GetUserResponse {
 export function checkPage<T>(body: unknown, checkItem: (value: unknown, field: string) => T): Page<T> {
   const o = asObject(body, ROOT);
   const results = asList(fieldOf(o, 'results'), `${ROOT}.results`);
-  for (let i = 0; i < results.length; i++) checkItem(results[i], `${ROOT}.results[${i}]`);
+  let i = 0;
+  try {
+    for (; i < results.length; i++) checkItem(results[i], ITEM);
+  } catch (err) {
+    // The item's path is spelled out only now, for the one item that does not match.
+    if (!(err instanceof ShapeMismatch) || !err.field.startsWith(ITEM)) throw err;
+    throw new ShapeMismatch(`${ROOT}.results[${i}]${err.field.slice(ITEM.length)}`, err.expected, err.actual, err.length);
+  }
   optionalPageToken(o, 'next_page_token', ROOT);
   optionalText(o, 'total_records', ROOT);
   return o as unknown as Page<T>;
