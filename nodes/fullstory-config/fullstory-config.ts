@@ -5,6 +5,7 @@ import type { Node, NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import { FullStoryClient, type ClientSettings } from '../shared/client';
 import { FullStoryError } from '../shared/errors';
+import { callApi, listUsers } from '../shared/fullstory-api';
 import { DEFAULT_BASE_URL, EU_BASE_URL, redact, regionOfKey, resolveBaseUrl, type Region } from '../shared/connection';
 import { clientLimits } from '../shared/settings';
 import { ConfigProblemLog, type ConfigProblem, type ProblemVars } from '../shared/config-problems';
@@ -40,7 +41,8 @@ function resolveApiKey(credentialKey: string | undefined, envName: string | unde
 async function testConnection(settings: ClientSettings): Promise<{ result: ConnectionResult; status?: number; message: string }> {
   const client = new FullStoryClient({ ...settings, retry: { ...settings.retry, maxAttempts: 1 } });
   try {
-    const response = await client.request({ method: 'GET', path: '/v2/users', query: { uid: 'node-red-connection-test' } });
+    // Its answer is checked like any other: a host that answers 200 but not as FullStory does is `invalid`.
+    const response = await callApi(client, listUsers({ uid: 'node-red-connection-test' }));
     return { result: 'read_write', status: response.status, message: 'ok' };
   } catch (err) {
     const error = err instanceof FullStoryError ? err : new FullStoryError(String(err), { code: 'internal_error' });

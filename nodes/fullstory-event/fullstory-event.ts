@@ -3,7 +3,9 @@
 // job; sending, retries, batching and routing are the shared controller's.
 
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import { attachController, type DataNodeBehaviour } from '../shared/data-node';
+import type { CreateEventRequest } from '../shared/api-types';
+import { attachController, type DataNodeBehaviour, type SingleCall } from '../shared/data-node';
+import { createEvent } from '../shared/fullstory-api';
 import { readEditorSettings } from '../shared/editor-settings';
 import type { FieldValues } from '../shared/field-reader';
 import { buildEventRequest, type EventDefaults } from '../shared/event-request';
@@ -54,12 +56,7 @@ export default function register(RED: NodeAPI): void {
       goesToBatch: () => true,
       buildRecord: build,
       planSingle: (msg) => {
-        const toCall = (event: unknown) => ({
-          operation: 'event',
-          request: { method: 'POST' as const, path: '/v2/events', body: event },
-          idempotent: true,
-          interpret: () => ({}),
-        });
+        const toCall = (event: CreateEventRequest): SingleCall => ({ operation: 'event', call: createEvent(event), interpret: () => ({}) });
         const built = build(msg);
         return built instanceof Promise ? built.then(toCall) : toCall(built);
       },

@@ -5,7 +5,7 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import type { PropertyType, UserFields } from '../shared/api-types';
 import { invalidInput } from '../shared/errors';
-import { pathOf } from '../shared/client';
+import * as api from '../shared/fullstory-api';
 import { attachController, type DataNodeBehaviour, type SingleCall } from '../shared/data-node';
 import { readEditorSettings } from '../shared/editor-settings';
 import type { FieldSet, FieldValues } from '../shared/field-reader';
@@ -58,57 +58,40 @@ interface Plan {
   declaredTypes: Record<string, PropertyType>;
 }
 
+/** Ties a call to how its checked answer is read, so both sides share the answer's type. */
+function single<T>(operation: UserOperation, call: api.ApiCall<T>, interpret: (data: T) => { id?: string; payload?: unknown }, more: Partial<SingleCall<T>> = {}): SingleCall<T> {
+  return { operation, call, interpret, ...more };
+}
+
 function planFor(operation: UserOperation, { payload, values, role, declaredTypes }: Plan): SingleCall {
   const data = isPlainObject(payload) ? payload : {};
   switch (operation) {
     case 'upsert': {
       const { fields } = buildUserFields(payload, { declaredTypes, payloadRole: role, settings: settingsOf(values) });
-      return {
-        operation,
-        request: { method: 'POST', path: '/v2/users', body: fields },
-        idempotent: true,
-        interpret: (res) => ({ id: (res as { id?: string }).id }),
-      };
+      return single(operation, api.createUser(fields), (res) => ({ id: res.id }));
     }
     case 'update': {
       const { fields, id } = buildUserFields(payload, { declaredTypes, payloadRole: role, settings: settingsOf(values) });
       const userId = requireUserKey(id, 'id');
       if (!hasContent(fields)) throw invalidInput('missing_field', 'Nothing to update: give display_name, email or properties.', 'payload',
         { key: 'user.nothingToUpdate' });
-      return {
-        operation,
-        request: { method: 'POST', path: pathOf`/v2/users/${userId}`, body: fields },
-        // The spec lists no Idempotency-Key for updates; an update is idempotent by nature.
-        idempotent: false,
-        interpret: (res) => ({ id: (res as { id?: string }).id ?? userId }),
-      };
+      return single(operation, api.updateUser(userId, fields), (res) => ({ id: res.id ?? userId }));
     }
     case 'get': {
       const userId = requireUserKey(settingOr(values.userId, data, 'id'), 'id');
-      return {
-        operation,
-        request: { method: 'GET', path: pathOf`/v2/users/${userId}` },
-        idempotent: false,
-        interpret: (res) => ({ id: (res as { id?: string }).id, payload: res }),
-      };
+      return single(operation, api.getUser(userId), (res) => ({ id: res.id, payload: res }));
     }
     case 'list': {
       const filters = { uid: settingOr(values.uid, data, 'uid'), email: settingOr(values.email, data, 'email'), display_name: data.display_name };
-      const query: Record<string, string | undefined> = {};
+      const filter: api.UserFilter = {};
       // Same rules as the fields themselves: text only, FullStory's lengths, no control characters in a uid.
       for (const key of ['uid', 'email', 'display_name'] as const) {
         const value = key === 'uid'
           ? optionalUserKey(filters[key], key, USER_FIELD_LIMITS[key], 'uid to filter the user list by')
           : optionalText(filters[key], key, USER_FIELD_LIMITS[key], `${key} to filter the user list by`);
-        if (value !== undefined) query[key] = value;
+        if (value !== undefined) filter[key] = value;
       }
-      return {
-        operation,
-        request: { method: 'GET', path: '/v2/users', query },
-        idempotent: false,
-        collectPagesUpTo: LIST_CAP,
-        interpret: (res) => ({ payload: (res as { results?: unknown[] }).results ?? [] }),
-      };
+      return single(operation, api.listUsers(filter), (res) => ({ payload: res.results }), { collectPagesUpTo: LIST_CAP });
     }
     case 'delete': {
       const idValue = settingOr(values.userId, data, 'id');
@@ -124,19 +107,13 @@ function planFor(operation: UserOperation, { payload, values, role, declaredType
         );
       }
       const userId = hasId ? requireUserKey(idValue, 'id') : undefined;
-      const request = userId !== undefined
-        ? { method: 'DELETE' as const, path: pathOf`/v2/users/${userId}` }
-        : { method: 'DELETE' as const, path: '/v2/users', query: { uid: requireUserKey(uidValue, 'uid') } };
-      return {
-        operation,
-        request,
-        idempotent: false,
-        interpret: () => ({ id: userId }),
+      const call = userId !== undefined ? api.deleteUser(userId) : api.deleteUserByUid(requireUserKey(uidValue, 'uid'));
+      return single(operation, call, () => ({ id: userId }), {
         // Deleting is idempotent in effect: a user FullStory does not know (already deleted, or
         // never there) is what the delete was for. Only FullStory's own "no such user" codes
         // count; any other 404 (a wrong host or path, a proxy) stays a failure.
         goalMet: (error) => (error.status === 404 && USER_GONE_CODES.has(error.code) ? { alreadyDeleted: true, ...(userId !== undefined ? { id: userId } : {}) } : undefined),
-      };
+      });
     }
   }
 }

@@ -157,6 +157,11 @@ export class FullStoryClient {
     });
   }
 
+  /** The configured retry budget: a call made of several requests (a list's pages) shares one. */
+  get retryBudgetMs(): number {
+    return this.settings.retry.budgetMs;
+  }
+
   /** Sends one request, retrying what is worth retrying. Resolves with 2xx (or accepted) answers. */
   async request<T = unknown>(req: ApiRequest): Promise<ApiResponse<T>> {
     // Counted from the call, not from the first socket write: a close that checks whenIdle() in

@@ -4,10 +4,11 @@
 
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { BatchResource, Page } from './api-types';
-import { followPages } from './paging';
+import { callApi, isPaged, type ApiCall, type CallOptions, type PagedCall } from './fullstory-api';
+import { followPages, maxPagesFor } from './paging';
 import { asFullStoryError, FullStoryError } from './errors';
 import { localizeError, type Translate } from './error-text';
-import type { ApiRequest, FullStoryClient } from './client';
+import type { FullStoryClient } from './client';
 import { BatchBuffer, newCloseController, type BufferedRecord } from './batch-buffer';
 import { recordImportKey } from './batch-outcomes';
 import { HeldMessage, type Done, type MessageExit, type Send } from './held-message';
@@ -16,16 +17,14 @@ import { NodeStatusBoard } from './node-status';
 import { batchSettings } from './settings';
 import type { DataNodeDef } from './node-settings';
 
-/** One single-mode call: the request (no key yet) and how to read its answer. */
-export interface SingleCall {
+/** One single-mode call: the FullStory call (fullstory-api.ts) and how to read its checked answer. */
+export interface SingleCall<T = unknown> {
   operation: string;
-  request: ApiRequest;
-  /** POSTs that create something carry an Idempotency-Key. */
-  idempotent: boolean;
-  /** GET list: follow next_page_token, gathering `results`, up to this many items. */
+  call: ApiCall<T>;
+  /** A paged call (list): follow next_page_token, gathering `results`, up to this many items. */
   collectPagesUpTo?: number;
   /** What the answer means: FullStory user id, and the new msg.payload (get / list). */
-  interpret(data: unknown): { id?: string; payload?: unknown };
+  interpret(data: T): { id?: string; payload?: unknown };
   /**
    * A failure that still means the user's goal is met (a delete of a user that is already
    * gone): what to add to msg.fullstory on output 1, or undefined for a real failure.
@@ -351,23 +350,19 @@ export class DataNodeController implements MessageExit {
       const planned = this.behaviour.planSingle(msg);
       call = isPromise(planned) ? await planned : planned;
       report.operation = call.operation;
-      const body = call.request.body === undefined ? undefined : JSON.stringify(call.request.body);
-      if (call.idempotent) {
-        const digest = requestDigest(call.request.method, call.request.path, body);
+      const body = call.call.request.body === undefined ? undefined : JSON.stringify(call.call.request.body);
+      if (call.call.idempotent) {
+        const digest = requestDigest(call.call.request.method, call.call.request.path, body);
         report.idempotencyKey = idempotencyKeyFor((msg as { fullstory?: unknown }).fullstory, digest);
         report.requestDigest = digest;
       }
       this.status.requestStarted();
       try {
-        const request: ApiRequest = {
-          ...call.request,
-          body,
-          idempotencyKey: report.idempotencyKey as string | undefined,
-          signal: this.closing.signal,
-          onAttempt: this.onAttempt,
-        };
+        const options: CallOptions = { idempotencyKey: report.idempotencyKey as string | undefined, signal: this.closing.signal, onAttempt: this.onAttempt };
         const client = this.config!.client();
-        const response = call.collectPagesUpTo ? await collectAllPages(client, request, call.collectPagesUpTo) : await client.request(request);
+        const response = call.collectPagesUpTo !== undefined && isPaged(call.call)
+          ? await collectAllPages(client, call.call as PagedCall<Page<unknown>>, options, call.collectPagesUpTo)
+          : await callApi(client, { ...call.call, request: { ...call.call.request, body } }, options);
         const { id, payload } = call.interpret(response.data);
         Object.assign(report, { status: response.status, attempts: response.attempts, response: response.data });
         if (id !== undefined) report.id = id;
@@ -402,24 +397,40 @@ function unreachableCode(failure: FullStoryError | undefined): string | undefine
   return undefined;
 }
 
-/** GET list endpoints: gathers every page's `results`, capped so a flow never pulls an
- * unbounded user list into memory. */
+/**
+ * GET list endpoints: gathers every page's `results`, capped so a flow never pulls an unbounded
+ * user list into memory, and bounded like every page loop (paging.ts): all pages share the
+ * config's retry budget, and at most maxPagesFor(cap) pages are asked for.
+ */
 async function collectAllPages(
   client: FullStoryClient,
-  request: ApiRequest,
+  first: PagedCall<Page<unknown>>,
+  options: CallOptions,
   cap: number,
 ): Promise<{ status: number; attempts: number; data: unknown; truncated: boolean }> {
   let attempts = 0;
   let status = 200;
-  const paged = await followPages<unknown>(async (pageToken) => {
-    const response = await client.request<Page<unknown>>({ ...request, query: { ...request.query, page_token: pageToken } });
-    attempts += response.attempts;
-    status = response.status;
-    const page = response.data ?? { results: [] };
-    return Array.isArray(page.results) ? page : { ...page, results: [] };
-  }, cap);
-  const data = { ...paged.lastPage, results: paged.results, next_page_token: undefined };
-  return { status, attempts, data, truncated: paged.truncated };
+  const deadline = Date.now() + client.retryBudgetMs;
+  const fetchPage = async (pageToken: string | undefined): Promise<Page<unknown>> => {
+    try {
+      const response = await callApi(client, pageToken === undefined ? first : first.page(pageToken), { ...options, deadline });
+      attempts += response.attempts;
+      status = response.status;
+      return response.data;
+    } catch (err) {
+      if (err instanceof FullStoryError) attempts += err.attempts;
+      throw err;
+    }
+  };
+  try {
+    const paged = await followPages<unknown>(fetchPage, { call: first.name, deadline, maxPages: maxPagesFor(cap), cap });
+    const data = { ...paged.lastPage, results: paged.results, next_page_token: undefined };
+    return { status, attempts, data, truncated: paged.truncated };
+  } catch (err) {
+    // A failure reports the attempts of every page, not only those of its own request.
+    if (err instanceof FullStoryError) err.attempts = attempts;
+    throw err;
+  }
 }
 
 /** Registers the 'input' and 'close' handlers of a data node on its controller. */
