@@ -55,7 +55,8 @@ export class RequestGate {
 
   constructor(
     private readonly requestsPerSecond: number,
-    private readonly now: () => number = Date.now,
+    // Looked up at each call, not bound once: a test's fake clock then governs the gate too.
+    private readonly now: () => number = () => Date.now(),
     private readonly maxPauseMs: number = MAX_RETRY_AFTER_MS,
   ) {}
 
