@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import sinon from 'sinon';
-import { FullStoryClient, MIN_ATTEMPT_MS, type ApiRequest, type ClientSettings } from '../../nodes/shared/client';
+import { FullStoryClient, MIN_ATTEMPT_MS, UPLOAD_BYTES_PER_SECOND, type ApiRequest, type ClientSettings } from '../../nodes/shared/client';
 import { FullStoryError } from '../../nodes/shared/errors';
 import { localizeError, type Translate } from '../../nodes/shared/error-text';
 import { RESPONSE_LIMITS } from '../../nodes/shared/response-body';
@@ -61,18 +61,19 @@ describe('client bounds (misbehaving server over HTTP)', function () {
     return clock;
   };
 
-  /** Starts a request and records how it ends. */
-  function start(c: FullStoryClient, req: ApiRequest): { outcome: () => Outcome | undefined } {
+  /** Starts a request and records how it ends, and when (Date.now(): fake time under a fake clock). */
+  function start(c: FullStoryClient, req: ApiRequest): { outcome: () => Outcome | undefined; endedAt: () => number } {
     let outcome: Outcome | undefined;
+    let endedAt = Number.NaN;
     c.request(req).then(
       (r) => { outcome = { ok: true, data: r.data, attempts: r.attempts }; },
       (error: FullStoryError) => { outcome = { ok: false, error }; },
-    );
-    return { outcome: () => outcome };
+    ).finally(() => { endedAt = Date.now(); });
+    return { outcome: () => outcome, endedAt: () => endedAt };
   }
 
   /** Fake time moves in small steps while real I/O runs, until the request has ended. */
-  async function driveUntilSettled(t: sinon.SinonFakeTimers, run: { outcome: () => Outcome | undefined }, stepMs = 25, maxMs = 120_000): Promise<Outcome> {
+  async function driveUntilSettled(t: sinon.SinonFakeTimers, run: ReturnType<typeof start>, stepMs = 25, maxMs = 120_000): Promise<Outcome> {
     for (let elapsed = 0; !run.outcome(); elapsed += stepMs) {
       if (elapsed > maxMs) throw new Error('the request did not end in fake time');
       await ioSettle(10);
@@ -108,14 +109,15 @@ describe('client bounds (misbehaving server over HTTP)', function () {
       server.answer(drip(200, `{"id":"${'x'.repeat(500)}"}`, 300));
       const t = fakeTime();
       const startedAt = Date.now();
-      const outcome = await driveUntilSettled(t, start(c, { method: 'POST', path: '/v2/users', body: { uid: 'u' }, idempotencyKey: 'k1' }));
+      const run = start(c, { method: 'POST', path: '/v2/users', body: { uid: 'u' }, idempotencyKey: 'k1' });
+      const outcome = await driveUntilSettled(t, run);
       assert.ok(!outcome.ok, 'the drip never completes within the deadline');
       const error = outcome.error;
       assert.equal(error.code, 'timeout');
       assert.equal(error.retryable, true);
       assert.equal(error.maybeApplied, true, 'the request reached the server: it may have acted');
       assert.ok(error.attempts >= 2, `retried within the budget (${error.attempts} attempts)`);
-      assert.ok(Date.now() - startedAt <= 3000, `left after ${Date.now() - startedAt} ms of fake time, past the 3 s budget`);
+      assert.ok(run.endedAt() - startedAt <= 3000, `left after ${run.endedAt() - startedAt} ms of fake time, past the 3 s budget`);
       assert.equal(server.exchanges.length, error.attempts);
       await ioUntil(() => server.exchanges.every((e) => e.finished), 'server sees every attempt end');
       for (const e of server.exchanges) assert.ok(e.closedByClient && e.bytesWritten < 10, `attempt cut off after ${e.bytesWritten} bytes`);
@@ -127,12 +129,12 @@ describe('client bounds (misbehaving server over HTTP)', function () {
       server.answer(silent());
       const t = fakeTime();
       const startedAt = Date.now();
-      const outcome = await driveUntilSettled(t, start(c, { method: 'GET', path: '/v2/users/1' }));
+      const run = start(c, { method: 'GET', path: '/v2/users/1' });
+      const outcome = await driveUntilSettled(t, run);
       assert.ok(!outcome.ok);
       assert.equal(outcome.error.code, 'timeout');
       assert.equal(outcome.error.attempts, 1);
-      const elapsed = Date.now() - startedAt;
-      assert.ok(elapsed >= 2000 && elapsed <= 2100, `ended after ${elapsed} ms of fake time`);
+      assert.equal(run.endedAt() - startedAt, 2000, 'ended at the 2 s deadline');
       await ioUntil(() => server.exchanges[0]?.finished === true, 'the server sees the client hang up');
       assert.equal(server.exchanges[0].closedByClient, true);
     });
@@ -142,12 +144,28 @@ describe('client bounds (misbehaving server over HTTP)', function () {
       server.answer(silent());
       const t = fakeTime();
       const startedAt = Date.now();
-      const outcome = await driveUntilSettled(t, start(c, { method: 'GET', path: '/v2/users/1' }));
+      const run = start(c, { method: 'GET', path: '/v2/users/1' });
+      const outcome = await driveUntilSettled(t, run);
       assert.ok(!outcome.ok);
       assert.equal(outcome.error.code, 'timeout');
-      assert.ok(Date.now() - startedAt <= 3000, `ended after ${Date.now() - startedAt} ms`);
+      assert.equal(run.endedAt() - startedAt, 3000, 'the attempt was cut to the budget');
       assert.equal(outcome.error.attempts, 1, 'no retry: too little budget would be left for it');
       assert.ok(MIN_ATTEMPT_MS <= 1000);
+    });
+
+    it('a large request body (a batch job) gets its upload time on top of the timeout', async function () {
+      const c = client({ timeoutMs: 1000, retry: { maxAttempts: 1, budgetMs: 60_000 } });
+      server.answer(silent());
+      const t = fakeTime();
+      const startedAt = Date.now();
+      const body = `{"requests":["${'r'.repeat(3 * UPLOAD_BYTES_PER_SECOND)}"]}`;
+      const run = start(c, { method: 'POST', path: '/v2/events/batch', body, idempotencyKey: 'k6' });
+      await ioUntil(() => server.exchanges.length === 1, 'the job is uploaded');
+      const outcome = await driveUntilSettled(t, run, 100);
+      assert.ok(!outcome.ok);
+      assert.equal(outcome.error.code, 'timeout');
+      const expected = 1000 + Math.ceil(((body.length - UPLOAD_BYTES_PER_SECOND) * 1000) / UPLOAD_BYTES_PER_SECOND);
+      assert.equal(run.endedAt() - startedAt, expected, 'the deadline: 1 s plus about 2 s for the 1.5 MB past the first 0.5 MB');
     });
   });
 
