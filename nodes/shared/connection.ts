@@ -78,16 +78,26 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined>)
   return redactForms(text, secretForms(secrets));
 }
 
+/** Whether a text holds a character JSON writes only as an escape (`\"`, `\\`, `\n`, …): no real key does. */
+function holdsJsonEscapedChar(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return true;
+  }
+  return false;
+}
+
 /**
- * Whether a JSON text may hold one of the secret forms once parsed: when it has no escape at all,
- * every parsed string is a plain slice of the text, so a search of the text is exact. One pass per
- * form over the raw text keeps this cheap for the usual answer, which holds neither.
+ * Whether a JSON text may hold one of the secret forms once parsed. A parsed string differs from
+ * its slice of the text only through escapes, and of those only `\uXXXX` and `\/` can stand for
+ * a character a key holds: without them, a search of the raw text is exact. This keeps the usual
+ * answer (no key, no such escape) to one pass per form over the text, with no walk.
  */
 export function jsonMayHoldSecret(json: string, forms: readonly string[]): boolean {
   if (forms.length === 0) return false;
-  if (json.includes('\\')) return true;
   for (const form of forms) if (json.includes(form)) return true;
-  return false;
+  if (json.includes('\\u') || json.includes('\\/')) return true;
+  return forms.some(holdsJsonEscapedChar) && json.includes('\\');
 }
 
 /**

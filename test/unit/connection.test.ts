@@ -67,6 +67,16 @@ describe('redacting what a server sends', function () {
     );
   });
 
+  it('keys of any characters (quotes, backslashes, control characters, lone surrogates) are caught too', function () {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', minLength: 8, maxLength: 24 }), whereArb, fc.jsonValue({ maxDepth: 2 }), (key, where, value) => {
+        const text = JSON.stringify(plant(value, where)).split(JSON.stringify(PLANT).slice(1, -1)).join(JSON.stringify(key).slice(1, -1));
+        assert.ok(!JSON.stringify(parse(text, key)).includes(JSON.stringify(key).slice(1, -1)), text);
+      }),
+      { numRuns: numRuns(100) },
+    );
+  });
+
   it('a body without the key comes out unchanged', function () {
     fc.assert(
       fc.property(keyArb, fc.jsonValue({ maxDepth: 4 }), (key, value) => {
@@ -92,7 +102,10 @@ describe('redacting what a server sends', function () {
     assert.deepEqual(forms, ['na1.abcdefgh12', 'abcdefgh12']);
     assert.equal(jsonMayHoldSecret('{"a":"plain"}', forms), false);
     assert.equal(jsonMayHoldSecret('{"a":"xabcdefgh12"}', forms), true);
-    assert.equal(jsonMayHoldSecret('{"a":"\\n"}', forms), true);
+    assert.equal(jsonMayHoldSecret('{"a":"\\n \\" \\\\"}', forms), false, 'these escapes cannot spell a key');
+    assert.equal(jsonMayHoldSecret('{"a":"\\u0061"}', forms), true);
+    assert.equal(jsonMayHoldSecret('{"a":"x\\/y"}', forms), true);
+    assert.equal(jsonMayHoldSecret('{"a":"ab\\"cdefgh"}', secretForms(['na1.ab"cdefgh'])), true, 'a key holding a quote: any escape counts');
     assert.equal(jsonMayHoldSecret('{"a":"x"}', []), false);
     assert.deepEqual(secretForms(['abc', undefined, 'na1.short']), ['na1.short']);
   });
