@@ -89,9 +89,15 @@ interface RawAnswer {
   text: string;
 }
 
-/** Requests that may be sent again without risk of doing twice what FullStory did once. */
+/**
+ * Requests that may be sent again without doing twice what FullStory did once: reads, deletes,
+ * POSTs with an Idempotency-Key (FullStory replays its first answer), and user updates
+ * (POST /v2/users/{id} sets the fields it names: applying it twice is applying it once; the spec
+ * offers no key for it). Any other POST without a key (none is sent today) is not.
+ */
 function safeToRepeat(req: ApiRequest): boolean {
-  return req.method === 'GET' || req.method === 'DELETE' || Boolean(req.idempotencyKey);
+  if (req.method !== 'POST' || req.idempotencyKey) return true;
+  return /^\/v2\/users\/[^/]+$/.test(req.path) && req.path !== '/v2/users/batch';
 }
 
 /** Thrown before a request is sent, when sending it cannot help (see attempt()). */
