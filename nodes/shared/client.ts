@@ -335,7 +335,7 @@ export class FullStoryClient {
       const isAnswer = (status >= 200 && status < 300) || Boolean(req.acceptStatuses?.includes(status));
       const limit = req.maxResponseBytes ?? RESPONSE_LIMITS[responseKindOf(req.method, req.path)];
       // An error answer is read only as far as its {code, message} can reach; the status decides.
-      const body = await readBody(response.data, isAnswer ? limit : Math.min(limit, ERROR_BODY_LIMIT));
+      const body = isAnswer ? await readBody(response.data, limit) : await readBody(response.data, Math.min(limit, ERROR_BODY_LIMIT), true);
       if (body.overflow && isAnswer) throw this.tooLargeError(req, status, limit, attempt);
       return { status, retryAfter: response.headers['retry-after'], text: body.text };
     } catch (err) {

@@ -52,7 +52,8 @@ export function responseKindOf(method: string, path: string): ResponseKind {
 }
 
 export interface BodyText {
-  /** The answer as text (UTF-8), or its first `maxBytes` when it was larger. */
+  /** The answer as text (UTF-8); when it was larger than the cap, its first `maxBytes` if asked
+   * for (`keepPrefix`), else ''. */
   text: string;
   /** The answer was larger than `maxBytes`: reading stopped and the stream was destroyed. */
   overflow: boolean;
@@ -61,9 +62,10 @@ export interface BodyText {
 /**
  * Reads a response stream into text, counting bytes as they come (after decompression, so a
  * small compressed answer cannot expand past the cap either). Past `maxBytes` it stops at once and
- * destroys the stream, which drops the connection: nothing more is read from it.
+ * destroys the stream, which drops the connection: nothing more is read from it. What was read is
+ * then dropped too, unless `keepPrefix` asks for it (an error page, whose start says what it is).
  */
-export async function readBody(stream: Readable, maxBytes: number): Promise<BodyText> {
+export async function readBody(stream: Readable, maxBytes: number, keepPrefix = false): Promise<BodyText> {
   const chunks: Buffer[] = [];
   let total = 0;
   let overflow = false;
@@ -79,6 +81,7 @@ export async function readBody(stream: Readable, maxBytes: number): Promise<Body
     total += buffer.length;
   }
   if (overflow && !stream.destroyed) stream.destroy();
+  if (overflow && !keepPrefix) return { text: '', overflow };
   let text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return { text, overflow };

@@ -39,19 +39,21 @@ describe('response body', function () {
     );
   });
 
-  it('stops past the cap: overflow, at most the cap kept, at most one chunk read past it, stream destroyed', async function () {
+  it('stops past the cap: overflow, the prefix kept only when asked, at most one chunk read past it, stream destroyed', async function () {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 0, max: 20_000 }),
         fc.integer({ min: 1, max: 20_000 }),
         fc.oneof(fc.constant(-1), fc.integer({ min: 1, max: 60_000 })),
-        async (cap, chunk, size) => {
+        fc.boolean(),
+        async (cap, chunk, size, keepPrefix) => {
           const endless = size === -1;
           const { stream, produced } = source(Buffer.alloc(endless ? 0 : size, 0x61), chunk, endless);
-          const body = await readBody(stream, cap);
+          const body = await readBody(stream, cap, keepPrefix);
           const expectOverflow = endless || size > cap;
           assert.equal(body.overflow, expectOverflow);
           assert.ok(Buffer.byteLength(body.text) <= cap);
+          if (expectOverflow) assert.equal(body.text, keepPrefix ? (endless ? 'x' : 'a').repeat(cap) : '');
           if (expectOverflow) {
             assert.ok(stream.destroyed, 'the stream is destroyed, so the connection is dropped');
             // Read: at most the cap plus the chunk that crossed it; one more may sit in the buffer.
