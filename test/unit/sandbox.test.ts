@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startSandbox, type Sandbox } from '../../sandbox';
+import { prng } from '../../sandbox/faults';
 
 const ADMIN = 'na1.admin-key';
 const STANDARD = 'na1.standard-key';
@@ -29,7 +30,8 @@ function client(sb: () => Sandbox) {
     const res = await fetch(sb().url + path, {
       method,
       headers,
-      ...(hasBody ? { body: o.raw ?? JSON.stringify(body) } : {}),
+      // Bytes, not a string: fetch would add "Content-Type: text/plain" to a string body.
+      ...(hasBody ? { body: Buffer.from(o.raw ?? JSON.stringify(body), 'utf8') } : {}),
     });
     const text = await res.text();
     let parsed: unknown;
@@ -127,14 +129,15 @@ describe('sandbox', function () {
       assert.equal(sb.counters.byRoute['POST /v2/users'], 1);
     });
 
-    it('bodies must be JSON objects sent as application/json', async function () {
+    it('bodies must be JSON objects (sent as application/json when a Content-Type is sent)', async function () {
       const cases: [unknown, CallOptions][] = [
         [{ uid: 'a' }, { contentType: 'text/plain' }],
-        [{ uid: 'a' }, { contentType: null }],
         [{ uid: 'a' }, { contentType: 'application/json; charset=latin1' }],
         [undefined, { raw: '{"uid": ' }],
+        [undefined, { raw: '{"uid": ', contentType: null }],
         [undefined, { raw: '' }],
         [[{ uid: 'a' }], {}],
+        [[{ uid: 'a' }], { contentType: null }],
         [null, {}],
       ];
       for (const [body, o] of cases) {
@@ -146,6 +149,18 @@ describe('sandbox', function () {
       const ok = await call('POST', '/v2/users', { uid: 'a' }, { contentType: 'application/json; charset=UTF-8' });
       assert.equal(ok.status, 200);
       assert.equal(sb.users.size, 1);
+    });
+
+    it('a POST without Content-Type is read as JSON, as FullStory does (the official Node SDK sends none)', async function () {
+      const user = await call('POST', '/v2/users', { uid: 'no-type', properties: { plan: 'pro' } }, { contentType: null });
+      assert.equal(user.status, 200, user.text);
+      const event = await call('POST', '/v2/events', { name: 'e', user: { uid: 'no-type' } }, { contentType: null });
+      assert.equal(event.status, 200, event.text);
+      const job = await call('POST', '/v2/users/batch', { requests: [{ uid: 'no-type-2' }] }, { contentType: null });
+      assert.equal(job.status, 200, job.text);
+      assert.equal(sb.requests.at(-1)?.headers['content-type'], undefined, 'really sent without one');
+      assert.deepEqual(sb.users.get(user.body.id)?.properties, { plan: 'pro' });
+      assert.equal(sb.events.length, 1);
     });
 
     it('records requests with headers as received', async function () {
@@ -381,17 +396,58 @@ describe('sandbox', function () {
       assert.equal((await userStatus({ [seg]: { [seg + 'bb']: 1 } })).status, 400); // 513 chars
     });
 
-    it('values: no null, no arrays of objects, no mixed arrays, ≤ 8192 bytes each', async function () {
+    it('values: no null, no arrays of objects, no mixed arrays', async function () {
       for (const v of [null, [{ a: 1 }], [1, 'a'], [[1]], [null]]) {
         const r = await userStatus({ p: v });
         assert.equal(r.status, 400, JSON.stringify(v));
       }
       assert.equal((await userStatus({ s: ['a', 'b'], n: [1, 2.5], b: [true], e: [] })).status, 200);
-      assert.equal((await userStatus({ p: 'x'.repeat(8190) })).status, 200); // JSON "…" = 8192 bytes
-      const big = await userStatus({ p: 'x'.repeat(8191) });
-      assert.equal(big.status, 400);
-      assert.match(big.body.message, /8192/);
-      assert.equal((await userStatus({ p: 'é'.repeat(4096) })).status, 400); // 8192 + 2 bytes
+    });
+
+    // FullStory's "8192 bytes" and our nodes (nodes/shared/properties.ts) count a string's raw UTF-8
+    // bytes, not its JSON text: quotes and escapes do not count.
+    const sizeCases: Array<[string, string, number]> = [
+      ['8192 × "a"', 'a'.repeat(8192), 200],
+      ['8193 × "a"', 'a'.repeat(8193), 400],
+      ['4096 × "é" (2 bytes each)', 'é'.repeat(4096), 200],
+      ['4096 × "é" + "a"', `${'é'.repeat(4096)}a`, 400],
+      ['2730 × "€" (3 bytes each) + "aa" = 8192', `${'€'.repeat(2730)}aa`, 200],
+      ['2730 × "€" + "aaa" = 8193', `${'€'.repeat(2730)}aaa`, 400],
+      ['2048 × "😀" (4 bytes, 2 UTF-16 units each)', '😀'.repeat(2048), 200],
+      ['2048 × "😀" + "a"', `${'😀'.repeat(2048)}a`, 400],
+      ['8192 × \'"\' (JSON: 16,386 bytes)', '"'.repeat(8192), 200],
+      ['8193 × \'"\'', '"'.repeat(8193), 400],
+      ['8192 × backslash', '\\'.repeat(8192), 200],
+      ['8192 × newline', '\n'.repeat(8192), 200],
+      ['8192 × U+0001 (JSON: \\u0001, 6 bytes each)', '\u0001'.repeat(8192), 200],
+      ['8193 × U+0001', '\u0001'.repeat(8193), 400],
+    ];
+    for (const [label, value, status] of sizeCases) {
+      it(`a string value is measured in raw UTF-8 bytes, ≤ 8192: ${label} → ${status}`, async function () {
+        assert.equal(Buffer.byteLength(value, 'utf8') <= 8192, status === 200, 'the case itself is right');
+        const r = await userStatus({ p: value });
+        assert.equal(r.status, status, r.text.slice(0, 200));
+        if (status === 400) {
+          assert.equal(r.body.code, 'invalid_argument');
+          assert.match(r.body.message, new RegExp(`${Buffer.byteLength(value, 'utf8')} bytes; the limit is 8192`));
+        }
+        const e = await call('POST', '/v2/events', { name: 'e', properties: { nested: { p: value } } });
+        assert.equal(e.status, status, 'events measure the same way');
+      });
+    }
+
+    it('a string value is accepted exactly when its UTF-8 bytes are ≤ 8192, for random strings near the limit', async function () {
+      // Seeded, so a failure repeats: strings of 1-, 2-, 3- and 4-byte characters and JSON-escaped ones.
+      const random = prng(11);
+      const alphabet = ['a', 'é', '€', '😀', '"', '\\', '\n', '\u0001', '\u2028', '<'];
+      for (let i = 0; i < 60; i++) {
+        const target = 8192 + Math.floor(random() * 13) - 6;
+        let value = '';
+        while (Buffer.byteLength(value, 'utf8') < target) value += alphabet[Math.floor(random() * alphabet.length)];
+        const bytes = Buffer.byteLength(value, 'utf8');
+        const r = await userStatus({ p: value });
+        assert.equal(r.status, bytes <= 8192 ? 200 : 400, `${bytes} bytes (${JSON.stringify(value).length} as JSON) → ${r.status}`);
+      }
     });
 
     it('at most 500 properties, nested leaves counted', async function () {
