@@ -93,16 +93,24 @@ export async function startNodeRed(options: NodeRedOptions): Promise<EmbeddedNod
   };
 }
 
-/** Loads an example flow file, giving its nodes ids unique across files and a tab of its own. */
-export function exampleAsTab(file: string, index: number, patchConfig: (node: FlowNode) => void): FlowNode[] {
+/**
+ * Loads an example flow file, giving its nodes ids unique across files and a tab of its own.
+ * With `sharedConfigId`, the file's own fullstory-config node is left out and its nodes use the
+ * config node of that id instead (`patchConfig` is then not called).
+ */
+export function exampleAsTab(file: string, index: number, patchConfig: (node: FlowNode) => void, sharedConfigId?: string): FlowNode[] {
   const nodes = JSON.parse(fs.readFileSync(file, 'utf8')) as FlowNode[];
   const prefix = `ex${index}-`;
   const ids = new Set(nodes.map((n) => n.id));
-  const rename = (value: unknown): unknown => (typeof value === 'string' && ids.has(value) ? prefix + value : value);
+  const configIds = new Set(nodes.filter((n) => n.type === 'fullstory-config').map((n) => n.id));
+  const rename = (value: unknown): unknown => {
+    if (typeof value !== 'string' || !ids.has(value)) return value;
+    return sharedConfigId !== undefined && configIds.has(value) ? sharedConfigId : prefix + value;
+  };
   const tabId = `${prefix}tab`;
   const tab: FlowNode = { id: tabId, type: 'tab', label: path.basename(file, '.json'), disabled: false, info: '' };
   const out = nodes
-    .filter((n) => n.type !== 'tab')
+    .filter((n) => n.type !== 'tab' && !(sharedConfigId !== undefined && configIds.has(n.id)))
     .map((n) => {
       const copy: FlowNode = { ...n, id: prefix + n.id };
       for (const [key, value] of Object.entries(copy)) {
@@ -116,4 +124,17 @@ export function exampleAsTab(file: string, index: number, patchConfig: (node: Fl
       return copy;
     });
   return [tab, ...out];
+}
+
+/**
+ * Every example file as a tab of its own, all using ONE config node: `config` with the settings of
+ * the examples' own config node (each file carries a copy of the same one, so that it also works
+ * when imported on its own from the menu).
+ */
+export function examplesSharingOneConfig(files: string[], config: (exampleConfig: FlowNode) => FlowNode): FlowNode[] {
+  const first = files.map((f) => (JSON.parse(fs.readFileSync(f, 'utf8')) as FlowNode[]).find((n) => n.type === 'fullstory-config')).find(Boolean);
+  if (!first) throw new Error('no example carries a fullstory-config node');
+  const { x: _x, y: _y, z: _z, ...settings } = first;
+  const shared = config(settings as FlowNode);
+  return [shared, ...files.flatMap((file, i) => exampleAsTab(file, i, () => undefined, shared.id))];
 }
