@@ -5,3 +5,4 @@ export type {
   Fault, FaultAction, JobResource, RecordedRequest, RecordRejection, Sandbox, SandboxCounters, SandboxJob,
   SandboxJobStatus, SandboxOptions, StoredEvent, StoredUser,
 } from './types';
+export type { FaultSummary, SandboxState } from './inspect';

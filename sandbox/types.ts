@@ -1,5 +1,7 @@
 // Public types of the sandbox: a FullStory-compatible server on loopback for tests, demo and bench.
 
+import type { FaultSummary } from './inspect';
+
 export interface SandboxOptions {
   /** Default 0 (ephemeral). The host is always 127.0.0.1. */
   port?: number;
@@ -117,6 +119,8 @@ export interface Sandbox {
   jobs: Map<string, SandboxJob>;
   inject(fault: Fault): void;
   clearFaults(): void;
+  /** The faults still armed (what /sandbox/state shows); a fault of `times: 1` leaves once it hit. */
+  faultSummary(): FaultSummary[];
   /** Per-record rejection hook: return {code,message} to reject (batch record → job error; single call → 400). */
   rejectRecord?: (resource: JobResource, record: unknown, index: number) => RecordRejection | undefined;
   /** When true, jobs created from now on stay PROCESSING forever. */

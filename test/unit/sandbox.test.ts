@@ -46,6 +46,11 @@ function client(sb: () => Sandbox) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits on state (never on a fixed time): checks `cond` on every turn of the event loop. */
+async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await cond())) await new Promise((r) => setImmediate(r));
+}
+
 describe('sandbox', function () {
   let sb: Sandbox;
   const call = client(() => sb);
@@ -109,7 +114,7 @@ describe('sandbox', function () {
       assert.equal((await call('POST', '/v2/events', { name: 'e', user: { id } }, { key: STANDARD })).status, 200);
       const job = await call('POST', '/v2/users/batch', { requests: [{ uid: 's2' }] }, { key: STANDARD });
       assert.equal(job.status, 200);
-      await sleep(20);
+      await waitJob('users', job.body.job.id);
       const jid = encodeURIComponent(job.body.job.id);
       for (const p of [`/v2/users/batch/${jid}`, `/v2/users/batch/${jid}/imports`, `/v2/users/batch/${jid}/errors`]) {
         assert.equal((await call('GET', p, undefined, { key: STANDARD })).status, 200, p);
@@ -276,8 +281,7 @@ describe('sandbox', function () {
       assert.equal(marked.status, 200);
       assert.equal(marked.body.is_being_deleted, true);
       assert.equal((await call('POST', `/v2/users/${a.body.id}`, { display_name: 'x' })).status, 404);
-      await sleep(25);
-      assert.equal((await call('GET', `/v2/users/${b.body.id}`)).status, 404);
+      await until(async () => (await call('GET', `/v2/users/${b.body.id}`)).status === 404);
       assert.equal(sb.users.size, 0);
       const again = await call('POST', '/v2/users', { uid: 'd1' });
       assert.notEqual(again.body.id, a.body.id);
@@ -557,10 +561,11 @@ describe('sandbox', function () {
     });
 
     it('409 conflict while the first request with the key is still in flight', async function () {
-      sb.inject({ match: { path: '/v2/users' }, fault: { type: 'delay', ms: 150 } });
+      sb.inject({ match: { path: '/v2/users' }, fault: { type: 'delay', ms: 500 } });
       const headers = { 'idempotency-key': 'k4' };
       const first = call('POST', '/v2/users', { uid: 'slow' }, { headers });
-      await sleep(40);
+      // The fault is taken where the key is marked in flight, just before the delay.
+      await until(() => sb.faultSummary().length === 0);
       const second = await call('POST', '/v2/users', { uid: 'slow' }, { headers });
       assert.equal(second.status, 409);
       assert.equal(second.body.code, 'conflict');
@@ -649,7 +654,7 @@ describe('sandbox', function () {
       sb.stuckJobs = false;
       sb.processingResponsesFor202 = 2;
       const later = await call('POST', '/v2/events/batch', { requests: [{ name: 'e' }] });
-      await sleep(25);
+      await waitJob('events', later.body.job.id);
       const sid = encodeURIComponent(stuck.body.job.id);
       assert.equal((await call('GET', `/v2/events/batch/${sid}`)).body.job.status, 'PROCESSING');
       for (const part of ['imports', 'errors']) {
@@ -774,9 +779,10 @@ describe('sandbox', function () {
       assert.ok(Date.now() - t >= 55);
       sb.inject({ fault: { type: 'delayAfterProcessing', ms: 60 } });
       t = Date.now();
-      const slow = call('POST', '/v2/users', { uid: 'late' });
-      await sleep(20);
-      assert.equal(sb.users.size, 1, 'processed before the answer');
+      let answered = false;
+      const slow = call('POST', '/v2/users', { uid: 'late' }).finally(() => (answered = true));
+      await until(() => sb.users.size === 1);
+      assert.equal(answered, false, 'processed before the answer');
       assert.equal((await slow).status, 200);
       assert.ok(Date.now() - t >= 55);
       sb.inject({ fault: { type: 'malformed' } });
@@ -808,9 +814,9 @@ describe('sandbox', function () {
 
   describe('lifecycle', function () {
     it('reset() isolates: a request held by a delay fault is neither processed nor recorded', async function () {
-      sb.inject({ fault: { type: 'delay', ms: 80 } });
+      sb.inject({ fault: { type: 'delay', ms: 500 } });
       const pending = call('POST', '/v2/users', { uid: 'old' }).then(() => 'answered', () => 'dropped');
-      await sleep(20);
+      await until(() => sb.faultSummary().length === 0); // the request took the fault: it is held
       sb.reset();
       assert.equal(await pending, 'dropped');
       assert.equal(sb.users.size, 0);
@@ -844,7 +850,7 @@ describe('sandbox', function () {
       const t = Date.now();
       await small.close();
       await closed;
-      assert.ok(Date.now() - t < 1000);
+      assert.ok(Date.now() - t < 10_000, 'not the 60 s keep-alive timeout');
       agent.destroy();
     });
   });
