@@ -24,6 +24,10 @@ interface NodeRedModule {
   init(server: http.Server, settings: Record<string, unknown>): void;
   start(): Promise<void>;
   stop(): Promise<void>;
+  events: {
+    on(event: string, listener: (payload: unknown) => void): void;
+    removeListener(event: string, listener: (payload: unknown) => void): void;
+  };
   httpAdmin: express.Express;
   httpNode: express.Express;
   runtime: {
@@ -76,7 +80,12 @@ export async function startNodeRed(options: NodeRedOptions): Promise<EmbeddedNod
   app.use('/api', RED.httpNode);
   app.use('/', RED.httpAdmin);
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const loaded = initialFlowsLoaded(RED);
   await RED.start();
+  // RED.start() resolves before Node-RED has loaded the flows file of userDir. A deploy before that
+  // races the load, which then puts the file's credentials back (a stale flows_cred.json left the
+  // demo's config node without its key).
+  await loaded;
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -91,6 +100,34 @@ export async function startNodeRed(options: NodeRedOptions): Promise<EmbeddedNod
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * Resolves once Node-RED's start-up load of the flows file is over: the flows started, or the
+ * runtime reported why not (stopped, safe mode, missing types, unreadable credentials).
+ */
+function initialFlowsLoaded(RED: NodeRedModule, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      RED.events.removeListener('flows:started', onStarted);
+      RED.events.removeListener('runtime-event', onRuntimeEvent);
+    };
+    const onStarted = (): void => {
+      done();
+      resolve();
+    };
+    const onRuntimeEvent = (event: unknown): void => {
+      const e = event as { id?: string; payload?: unknown };
+      if (e.id === 'runtime-state' && e.payload !== undefined) onStarted();
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`Node-RED did not load its flows within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    RED.events.on('flows:started', onStarted);
+    RED.events.on('runtime-event', onRuntimeEvent);
+  });
 }
 
 /**
