@@ -1,8 +1,7 @@
 // Injected faults: network and server failures a client must survive. Probabilities come from a
 // seeded PRNG so a failing run can be repeated.
 
-import type { FaultSummary } from './inspect';
-import type { Fault, FaultAction } from './types';
+import type { Fault, FaultAction, FaultSummary } from './types';
 
 /** mulberry32: tiny, fast, good enough to spread faults (the soak's generator uses it too). */
 export function prng(seed: number): () => number {

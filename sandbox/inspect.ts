@@ -4,7 +4,7 @@
 // loopback Host header, so a web page cannot read them through DNS rebinding.
 
 import type { IncomingMessage } from 'node:http';
-import type { SandboxCounters, SandboxJob, StoredEvent, StoredUser } from './types';
+import type { FaultSummary, SandboxCounters, SandboxJob, StoredEvent, StoredUser } from './types';
 
 export const INSPECT_ROOT = '/sandbox';
 const DEFAULT_LIMIT = 100;
@@ -18,14 +18,6 @@ export interface InspectSource {
   readonly jobs: Map<string, SandboxJob>;
   readonly counters: SandboxCounters;
   faultSummary(): FaultSummary[];
-}
-
-export interface FaultSummary {
-  fault: Record<string, unknown>;
-  probability: number;
-  /** null: unlimited. */
-  remaining: number | null;
-  match?: { method?: string; path?: string };
 }
 
 /** A page of the newest items, newest first. */

@@ -8,13 +8,13 @@ import { codeForStatus, Faults } from './faults';
 import { dispatch } from './handlers';
 import { failure, isJsonContentType, parseJson, readBody, sendText, type Reply } from './http';
 import { bodyHash, IdempotencyBook } from './idempotency';
-import { inspect, isInspectPath, type FaultSummary } from './inspect';
+import { inspect, isInspectPath } from './inspect';
 import { Jobs } from './jobs';
 import { isObject } from './properties';
 import { matchRoute, type Match } from './router';
 import { Store } from './store';
 import type {
-  Fault, FaultAction, JobResource, RecordedRequest, RecordRejection, Sandbox, SandboxCounters, SandboxJob,
+  Fault, FaultAction, FaultSummary, JobResource, RecordedRequest, RecordRejection, Sandbox, SandboxCounters, SandboxJob,
   SandboxOptions, StoredEvent, StoredUser,
 } from './types';
 

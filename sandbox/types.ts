@@ -1,7 +1,5 @@
 // Public types of the sandbox: a FullStory-compatible server on loopback for tests, demo and bench.
 
-import type { FaultSummary } from './inspect';
-
 export interface SandboxOptions {
   /** Default 0 (ephemeral). The host is always 127.0.0.1. */
   port?: number;
@@ -50,6 +48,15 @@ export interface Fault {
   /** 0..1, default 1; drawn from the seeded PRNG. */
   probability?: number;
   fault: FaultAction;
+}
+
+/** An armed fault as the state view shows it. */
+export interface FaultSummary {
+  fault: FaultAction;
+  probability: number;
+  /** null: unlimited. */
+  remaining: number | null;
+  match?: { method?: string; path?: string };
 }
 
 export interface StoredUser {
