@@ -65,6 +65,7 @@ class SandboxServer implements Sandbox {
   readonly requests: RecordedRequest[] = [];
   rejectRecord?: (resource: JobResource, record: unknown, index: number) => RecordRejection | undefined;
   stuckJobs = false;
+  holdJobs = false;
   processingResponsesFor202 = 0;
   readonly counters: SandboxCounters = { requests: 0, byRoute: {}, recordsImported: 0, idempotentReplays: 0 };
 
@@ -133,6 +134,7 @@ class SandboxServer implements Sandbox {
     this.requests.length = 0;
     delete this.rejectRecord;
     this.stuckJobs = false;
+    this.holdJobs = false;
     this.processingResponsesFor202 = 0;
     const c = this.counters;
     c.requests = 0;
@@ -180,6 +182,7 @@ class SandboxServer implements Sandbox {
 
   private settle(now: number): void {
     this.store.settle(now);
+    if (this.holdJobs) return;
     this.counters.recordsImported += this.jobBook.settle(this.env(now), this.processingResponsesFor202);
   }
 

@@ -132,6 +132,9 @@ export interface Sandbox {
   rejectRecord?: (resource: JobResource, record: unknown, index: number) => RecordRejection | undefined;
   /** When true, jobs created from now on stay PROCESSING forever. */
   stuckJobs: boolean;
+  /** While true, no job finishes (jobs already due finish once it is false again): lets a test see
+   * PROCESSING and 202 however slowly it runs. */
+  holdJobs: boolean;
   /** After a job ends, its next N GETs of /imports or /errors still answer 202. */
   processingResponsesFor202: number;
   counters: SandboxCounters;
