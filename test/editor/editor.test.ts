@@ -159,6 +159,21 @@ async function clickOk(page: Page, button = '#node-dialog-ok'): Promise<void> {
   await page.locator(button).waitFor({ state: 'detached' });
 }
 
+/**
+ * Clicks a row's remove button and, at once, Done: two real mouse clicks with nothing awaited in
+ * between (no actionability wait either), so Done lands while the row is still fading out.
+ */
+async function removeRowThenDone(page: Page, removeButton: string, done = '#node-dialog-ok'): Promise<void> {
+  const remove = page.locator(removeButton);
+  await remove.scrollIntoViewIfNeeded();
+  const removeBox = await remove.boundingBox();
+  const doneBox = await page.locator(done).boundingBox();
+  assert.ok(removeBox && doneBox, 'the remove button and Done are on screen');
+  await page.mouse.click(removeBox.x + removeBox.width / 2, removeBox.y + removeBox.height / 2);
+  await page.mouse.click(doneBox.x + doneBox.width / 2, doneBox.y + doneBox.height / 2);
+  await page.locator(done).waitFor({ state: 'detached' });
+}
+
 async function clickCancel(page: Page, button = '#node-dialog-cancel'): Promise<void> {
   await page.click(button);
   await page.locator(button).waitFor({ state: 'detached' });
@@ -513,6 +528,34 @@ describe('editor (real browser: Chromium + Node-RED + sandbox)', function () {
       assert.equal(state.mode, 'single');
       assert.equal(state.userIdType, 'msg');
       assert.equal(state.valid, true, JSON.stringify(state.validationErrors));
+    });
+
+    it('saves the declared types without a row removed just before Done (no wait for the fade)', async function () {
+      // Node-RED's editableList fades a removed row out for 300 ms before it leaves the DOM: Done
+      // clicked meanwhile must save the list as the user left it, not as it is drawn.
+      const removeId = 'user-dialog-remove';
+      await importNodes(page, [{
+        id: removeId, type: 'fullstory-user', name: '', server: cfg, x: 300, y: 300, wires: [[], []],
+        propertyTypes: '{"seats":"int","1st-seat":"int","plan":"str"}',
+      }]);
+      const rounds = [
+        { remove: '1st-seat', saved: '{"seats":"int","plan":"str"}' },
+        { remove: 'seats', saved: '{"plan":"str"}' },
+        { remove: 'plan', saved: '' },
+      ];
+      for (const round of rounds) {
+        await editNode(page, removeId);
+        const names = await page.evaluate(() => {
+          const { $ } = globalThis as unknown as EditorGlobals;
+          return $('#fs-user-property-types .fs-pt-name').map((_i: number, el: Loose) => $(el).val()).get() as string[];
+        });
+        const index = names.indexOf(round.remove);
+        assert.ok(index !== -1, `row ${round.remove} in ${JSON.stringify(names)}`);
+        await removeRowThenDone(page, `#fs-user-property-types li:nth-child(${index + 1}) .red-ui-editableList-item-remove`);
+        const state = await nodeState(page, removeId);
+        assert.equal(state.propertyTypes, round.saved, `after removing ${round.remove}`);
+        assert.equal(state.valid, true, JSON.stringify(state.validationErrors));
+      }
     });
   });
 
