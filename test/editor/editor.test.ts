@@ -896,13 +896,19 @@ describe('editor (real browser: Chromium + Node-RED + sandbox)', function () {
       });
       await page.click('#red-ui-clipboard-dialog-ok');
       await dialog.waitFor({ state: 'hidden' });
+      // Import fetches the example from the runtime's library (HTTP) and only then adds its nodes.
+      const expected = before + readExample(example.slice(0, 2)).filter((n) => n.type === 'fullstory-user').length;
+      await page.waitForFunction((expected) => {
+        const { RED } = globalThis as unknown as EditorGlobals;
+        return RED.nodes.filterNodes({ type: 'fullstory-user' }).length >= expected;
+      }, expected);
       // The editor drags the imported nodes with the mouse until a click drops them.
       await page.mouse.click(500, 400);
       const after = await page.evaluate(() => {
         const { RED } = globalThis as unknown as EditorGlobals;
         return RED.nodes.filterNodes({ type: 'fullstory-user' }).length;
       });
-      assert.equal(after, before + readExample(example.slice(0, 2)).filter((n) => n.type === 'fullstory-user').length);
+      assert.equal(after, expected);
     });
 
     it('example 03 on the canvas (screenshot)', async function () {
@@ -1066,6 +1072,7 @@ describe('editor (real browser: Chromium + Node-RED + sandbox)', function () {
           await flowPage.selectOption('#fs-config-host-preset', 'custom');
           await typeInto(flowPage, '#node-config-input-baseUrl', sandbox.url);
           await clickOk(flowPage, '#node-config-dialog-ok');
+          await trayStill(flowPage); // the node's dialog slides back in
           configId = await flowPage.inputValue('#node-input-server');
           assert.notEqual(configId, '', 'the new config node is selected');
         } else {
