@@ -209,12 +209,10 @@ async function dropFromPalette(page: Page, type: string, at: { x: number; y: num
     const { RED } = globalThis as unknown as EditorGlobals;
     return RED.nodes.filterNodes({ type }).map((n: Loose) => n.id) as string[];
   }, type);
-  const source = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
-  await source.scrollIntoViewIfNeeded();
-  const from = await source.boundingBox();
   const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
-  assert.ok(from && chart, 'the palette node and the workspace are on screen');
-  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  assert.ok(chart, 'the workspace is on screen');
+  // hover scrolls the palette to the node and waits until the node stands still under the mouse.
+  await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).hover();
   await page.mouse.down();
   await page.mouse.move(chart.x + at.x, chart.y + at.y, { steps: 10 });
   await page.mouse.up();
@@ -237,6 +235,15 @@ async function deployFromEditor(page: Page): Promise<void> {
     g.__fsStarted = [];
     g.RED.comms.subscribe('notification/runtime-deploy', (_topic: string, message: Loose) => { g.__fsStarted!.push(message.revision); });
   });
+  // An invalid node would make Deploy ask for a confirmation first: say which instead.
+  const invalid = await page.evaluate(() => {
+    const { RED } = globalThis as unknown as EditorGlobals;
+    const out: string[] = [];
+    RED.nodes.eachNode((n: Loose) => { if (n.valid === false) out.push(`${n.type} ${n.id}: ${JSON.stringify(n.validationErrors || [])}`); });
+    RED.nodes.eachConfig((n: Loose) => { if (n.valid === false && n.users && n.users.length > 0) out.push(`${n.type} ${n.id}`); });
+    return out;
+  });
+  assert.deepEqual(invalid, [], 'every node to deploy is valid');
   await page.click('#red-ui-header-button-deploy');
   await page.waitForFunction(() => {
     const g = globalThis as unknown as PageGlobals;
@@ -332,6 +339,23 @@ async function hoverTooltip(page: Page, target: string, tips: string): Promise<s
 /** Hovers a field and returns the tooltip the editor shows for it (its validation message). */
 async function tooltipOf(page: Page, selector: string): Promise<string> {
   return hoverTooltip(page, selector, '.red-ui-popover-tooltip, .red-ui-popover');
+}
+
+/**
+ * Types a palette filter and waits until the palette shows its result: the palette applies a
+ * filter 100 ms after the last key, then slides categories without a match away.
+ */
+async function filterPalette(page: Page, text: string): Promise<void> {
+  await typeInto(page, '#red-ui-palette-search input', text);
+  await page.waitForFunction((text) => {
+    const { $ } = globalThis as unknown as EditorGlobals;
+    const wanted = text.toLowerCase();
+    const applied = $('#red-ui-palette-container .red-ui-palette-node').toArray().every((el: Loose) => {
+      const name = `${$(el).attr('data-palette-type')}\n${$(el).attr('data-palette-label') || ''}`.toLowerCase();
+      return ($(el).attr('data-filter') === 'true') === (wanted !== '' && name.indexOf(wanted) === -1);
+    });
+    return applied && $(':animated').length === 0;
+  }, text);
 }
 
 /** Hovers a node's red error badge on the canvas and returns its tooltip (the invalid properties). */
@@ -465,10 +489,9 @@ describe('editor (real browser: Chromium + Node-RED + sandbox)', function () {
       assert.equal(palette.eventCategory, 'FullStory');
 
       // Screenshot: the palette filtered to our nodes.
-      await typeInto(page, '#red-ui-palette-search input', 'fullstory');
-      await page.locator('#red-ui-palette-container-FullStory .red-ui-palette-node').first().waitFor({ state: 'visible' });
+      await filterPalette(page, 'fullstory');
       await screenshot(page, 'palette', undefined, '#red-ui-palette');
-      await typeInto(page, '#red-ui-palette-search input', '');
+      await filterPalette(page, '');
     });
   });
 
@@ -1034,7 +1057,6 @@ describe('editor (real browser: Chromium + Node-RED + sandbox)', function () {
         g.__fsDebug = [];
         g.RED.comms.subscribe('debug', (_topic: string, message: Loose) => { g.__fsDebug!.push(message); });
       });
-      await typeInto(flowPage, '#red-ui-palette-search input', 'fullstory');
     });
 
     after(async function () {
