@@ -32,17 +32,27 @@ interface NodeRedModule {
   httpNode: express.Express;
   runtime: {
     flows: {
-      setFlows(opts: { flows: { flows: FlowNode[] }; deploymentType?: string; user?: unknown }): Promise<unknown>;
+      setFlows(opts: { flows: { flows: FlowNode[] }; deploymentType?: string; user?: unknown }): Promise<{ rev?: string }>;
       getFlows(opts: Record<string, unknown>): Promise<{ flows: FlowNode[] }>;
     };
   };
   nodes: { getNode(id: string): unknown };
+  events: {
+    on(event: 'runtime-event', listener: (event: RuntimeEvent) => void): unknown;
+    removeListener(event: 'runtime-event', listener: (event: RuntimeEvent) => void): unknown;
+  };
+}
+
+interface RuntimeEvent {
+  id?: string;
+  payload?: { revision?: string };
 }
 
 export interface EmbeddedNodeRed {
   url: string;
   port: number;
   RED: NodeRedModule;
+  /** A full deploy; resolves once the new flows have started (their nodes take msgs). */
   deploy(flows: FlowNode[]): Promise<void>;
   stop(): Promise<void>;
 }
@@ -92,7 +102,25 @@ export async function startNodeRed(options: NodeRedOptions): Promise<EmbeddedNod
     port,
     RED,
     async deploy(flows) {
-      await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: 'full' });
+      // setFlows answers before the new flows have started; the runtime says when they have, with
+      // a "runtime-deploy" event carrying the revision setFlows returned.
+      const started = new Set<string>();
+      let wanted: string | undefined;
+      let onStarted = (): void => undefined;
+      const whenStarted = new Promise<void>((resolve) => { onStarted = resolve; });
+      const listener = (event: RuntimeEvent): void => {
+        const revision = event.id === 'runtime-deploy' ? event.payload?.revision : undefined;
+        if (revision !== undefined) started.add(revision);
+        if (wanted !== undefined && started.has(wanted)) onStarted();
+      };
+      RED.events.on('runtime-event', listener);
+      try {
+        wanted = (await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: 'full' })).rev;
+        if (wanted === undefined || started.has(wanted)) onStarted();
+        await whenStarted;
+      } finally {
+        RED.events.removeListener('runtime-event', listener);
+      }
     },
     async stop() {
       await RED.stop();

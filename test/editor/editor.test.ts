@@ -38,6 +38,16 @@ interface EditorGlobals {
   RED: Loose;
   $: Loose;
 }
+/** The page's globals a wait on page state needs, and the one it keeps between polls. */
+interface PageGlobals extends EditorGlobals {
+  document: Loose;
+  getComputedStyle: Loose;
+  __fsTrayBox?: string;
+  /** Debug messages published by the runtime, collected by a test. */
+  __fsDebug?: Loose[];
+  /** Flow revisions the runtime announced as started. */
+  __fsStarted?: string[];
+}
 
 // ---- catalogs: the texts the dialogs must show, read from the locales rather than copied ----
 
@@ -138,25 +148,122 @@ async function editConfig(page: Page, id: string): Promise<void> {
   await settleTray(page);
 }
 
-/** Waits for the edit tray's slide-in to end, so clicks and screenshots see it in place. */
+/**
+ * Waits for the edit tray just opened to be in place, so clicks and screenshots see it where it
+ * stays: it has slid in (its CSS transition is over), the editor has shown it (the focus is inside
+ * it: Node-RED moves it there once the tray has its size) and it is still: see trayStill.
+ */
 async function settleTray(page: Page): Promise<void> {
-  let last = '';
-  for (let i = 0; i < 100; i++) {
-    const now = await page.evaluate(() => {
-      const { $ } = globalThis as unknown as EditorGlobals;
-      const tray = $('.red-ui-tray').last();
-      return tray.length === 1 && !tray.is(':animated') ? JSON.stringify([tray.offset(), tray.outerWidth(), tray.outerHeight()]) : '';
-    });
-    if (now !== '' && now === last) return;
-    last = now;
-    await page.waitForTimeout(50);
-  }
-  throw new Error('the edit tray did not settle');
+  await page.waitForFunction(() => {
+    const g = globalThis as unknown as PageGlobals;
+    const tray = g.$('.red-ui-tray').last();
+    return tray.length === 1 && g.$.contains(tray[0], g.document.activeElement);
+  });
+  await trayStill(page);
+}
+
+/**
+ * Waits until the top tray is still: slid in, no jQuery animation or finite CSS transition running
+ * in it, and its box the same on two polls in a row (two animation frames).
+ */
+async function trayStill(page: Page): Promise<void> {
+  await page.evaluate(() => { (globalThis as unknown as PageGlobals).__fsTrayBox = ''; });
+  await page.waitForFunction(() => {
+    const g = globalThis as unknown as PageGlobals;
+    const tray = g.$('.red-ui-tray').last();
+    const el = tray[0];
+    const still = tray.length === 1 && !tray.is(':animated') && g.getComputedStyle(el).right === '0px' &&
+      !el.getAnimations({ subtree: true }).some((a: Loose) => a.playState === 'running' && a.effect.getComputedTiming().endTime !== Infinity);
+    const box = still ? JSON.stringify([tray.offset(), tray.outerWidth(), tray.outerHeight()]) : '';
+    const same = box !== '' && box === g.__fsTrayBox;
+    g.__fsTrayBox = box;
+    return same;
+  });
+}
+
+/**
+ * Waits until nothing on the page moves: no jQuery animation (fades, slides), no CSS transition or
+ * finite CSS animation running (endless ones, like a spinner, never end), and an open tray still.
+ */
+async function waitForStill(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const g = globalThis as unknown as PageGlobals;
+    return g.$(':animated').length === 0 &&
+      !g.document.getAnimations().some((a: Loose) => a.playState === 'running' && a.effect.getComputedTiming().endTime !== Infinity);
+  });
+  if (await page.locator('.red-ui-tray').count() > 0) await trayStill(page);
 }
 
 async function clickOk(page: Page, button = '#node-dialog-ok'): Promise<void> {
   await page.click(button);
   await page.locator(button).waitFor({ state: 'detached' });
+}
+
+/**
+ * Drags a node type from the palette onto the workspace (at `at`, relative to the workspace's
+ * top-left corner) with the mouse, as a user does: the editor then creates the node from its
+ * defaults. Returns the new node's id.
+ */
+async function dropFromPalette(page: Page, type: string, at: { x: number; y: number }): Promise<string> {
+  const existing = await page.evaluate((type) => {
+    const { RED } = globalThis as unknown as EditorGlobals;
+    return RED.nodes.filterNodes({ type }).map((n: Loose) => n.id) as string[];
+  }, type);
+  const chart = await page.locator('#red-ui-workspace-chart').boundingBox();
+  assert.ok(chart, 'the workspace is on screen');
+  // hover scrolls the palette to the node and waits until the node stands still under the mouse.
+  await page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`).hover();
+  await page.mouse.down();
+  await page.mouse.move(chart.x + at.x, chart.y + at.y, { steps: 10 });
+  await page.mouse.up();
+  const added = await page.waitForFunction(({ type, existing }) => {
+    const { RED } = globalThis as unknown as EditorGlobals;
+    const ids = RED.nodes.filterNodes({ type }).map((n: Loose) => n.id).filter((id: string) => existing.indexOf(id) === -1);
+    return ids.length === 1 ? ids[0] : false;
+  }, { type, existing });
+  return (await added.jsonValue()) as string;
+}
+
+/**
+ * Clicks Deploy (a full deploy) and waits until the new flows run. The runtime answers the deploy
+ * before it starts them; it then announces the started revision (notification/runtime-deploy).
+ */
+async function deployFromEditor(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const g = globalThis as unknown as PageGlobals;
+    if (g.__fsStarted) return;
+    g.__fsStarted = [];
+    g.RED.comms.subscribe('notification/runtime-deploy', (_topic: string, message: Loose) => { g.__fsStarted!.push(message.revision); });
+  });
+  // An invalid node would make Deploy ask for a confirmation first: say which instead.
+  const invalid = await page.evaluate(() => {
+    const { RED } = globalThis as unknown as EditorGlobals;
+    const out: string[] = [];
+    RED.nodes.eachNode((n: Loose) => { if (n.valid === false) out.push(`${n.type} ${n.id}: ${JSON.stringify(n.validationErrors || [])}`); });
+    RED.nodes.eachConfig((n: Loose) => { if (n.valid === false && n.users && n.users.length > 0) out.push(`${n.type} ${n.id}`); });
+    return out;
+  });
+  assert.deepEqual(invalid, [], 'every node to deploy is valid');
+  await page.click('#red-ui-header-button-deploy');
+  await page.waitForFunction(() => {
+    const g = globalThis as unknown as PageGlobals;
+    return !g.RED.nodes.dirty() && g.__fsStarted!.indexOf(g.RED.nodes.version()) !== -1;
+  });
+}
+
+/**
+ * Clicks a row's remove button and, at once, Done: two real mouse clicks with nothing awaited in
+ * between (no actionability wait either), so Done lands while the row is still fading out.
+ */
+async function removeRowThenDone(page: Page, removeButton: string, done = '#node-dialog-ok'): Promise<void> {
+  const remove = page.locator(removeButton);
+  await remove.scrollIntoViewIfNeeded();
+  const removeBox = await remove.boundingBox();
+  const doneBox = await page.locator(done).boundingBox();
+  assert.ok(removeBox && doneBox, 'the remove button and Done are on screen');
+  await page.mouse.click(removeBox.x + removeBox.width / 2, removeBox.y + removeBox.height / 2);
+  await page.mouse.click(doneBox.x + doneBox.width / 2, doneBox.y + doneBox.height / 2);
+  await page.locator(done).waitFor({ state: 'detached' });
 }
 
 async function clickCancel(page: Page, button = '#node-dialog-cancel'): Promise<void> {
@@ -209,26 +316,51 @@ async function typeInto(page: Page, selector: string, text: string): Promise<voi
   await field.press('Tab');
 }
 
-/** Hovers a field and returns the tooltip the editor shows for it (its validation message). */
-async function tooltipOf(page: Page, selector: string): Promise<string> {
+/**
+ * Hovers `target` and returns the text of the tooltip that opens for it. The mouse first leaves
+ * and every tooltip of that kind is gone, so the text read is never an earlier tooltip's.
+ */
+async function hoverTooltip(page: Page, target: string, tips: string): Promise<string> {
   await page.mouse.move(5, 5);
-  await page.hover(selector);
-  const tip = page.locator('.red-ui-popover-tooltip:visible, .red-ui-popover:visible').last();
-  await tip.waitFor({ state: 'visible', timeout: 5_000 });
-  const text = (await tip.textContent()) ?? '';
+  await page.waitForFunction((tips) => {
+    const { $ } = globalThis as unknown as EditorGlobals;
+    return $(tips).filter(':visible').length === 0;
+  }, tips);
+  await page.hover(target);
+  await page.waitForFunction((tips) => {
+    const { $ } = globalThis as unknown as EditorGlobals;
+    return $(tips).filter(':visible').length > 0;
+  }, tips);
+  const text = (await page.locator(tips).filter({ visible: true }).last().textContent()) ?? '';
   await page.mouse.move(5, 5);
   return text;
 }
 
+/** Hovers a field and returns the tooltip the editor shows for it (its validation message). */
+async function tooltipOf(page: Page, selector: string): Promise<string> {
+  return hoverTooltip(page, selector, '.red-ui-popover-tooltip, .red-ui-popover');
+}
+
+/**
+ * Types a palette filter and waits until the palette shows its result: the palette applies a
+ * filter 100 ms after the last key, then slides categories without a match away.
+ */
+async function filterPalette(page: Page, text: string): Promise<void> {
+  await typeInto(page, '#red-ui-palette-search input', text);
+  await page.waitForFunction((text) => {
+    const { $ } = globalThis as unknown as EditorGlobals;
+    const wanted = text.toLowerCase();
+    const applied = $('#red-ui-palette-container .red-ui-palette-node').toArray().every((el: Loose) => {
+      const name = `${$(el).attr('data-palette-type')}\n${$(el).attr('data-palette-label') || ''}`.toLowerCase();
+      return ($(el).attr('data-filter') === 'true') === (wanted !== '' && name.indexOf(wanted) === -1);
+    });
+    return applied && $(':animated').length === 0;
+  }, text);
+}
+
 /** Hovers a node's red error badge on the canvas and returns its tooltip (the invalid properties). */
 async function badgeTooltipOf(page: Page, id: string): Promise<string> {
-  await page.mouse.move(5, 5);
-  await page.hover(`[id="${id}"] .red-ui-flow-node-error path`);
-  const tip = page.locator('.red-ui-flow-port-tooltip');
-  await tip.waitFor({ state: 'visible', timeout: 5_000 });
-  const text = (await tip.textContent()) ?? '';
-  await page.mouse.move(5, 5);
-  return text;
+  return hoverTooltip(page, `[id="${id}"] .red-ui-flow-node-error path`, '.red-ui-flow-port-tooltip');
 }
 
 /** Sets a typedInput's type and value as the dialog would keep them. */
@@ -254,11 +386,7 @@ async function scrollIntoView(page: Page, selector: string, block: 'start' | 'ce
  * UPDATE_README_IMAGES=1 also to docs/images/ (committed files: a plain test run leaves them alone). */
 async function screenshot(page: Page, name: string, alsoDocs?: string, element?: string): Promise<void> {
   // Let fades, slides and the tray resize end: screenshots of half-drawn dialogs help nobody.
-  await page.waitForFunction(() => {
-    const { $ } = globalThis as unknown as EditorGlobals;
-    return $(':animated').length === 0;
-  });
-  await page.waitForTimeout(250);
+  await waitForStill(page);
   const file = path.join(SCREENSHOTS, `${name}.png`);
   if (element) await page.locator(element).screenshot({ path: file });
   else await page.screenshot({ path: file });
@@ -278,16 +406,6 @@ function readExample(prefix: string): FlowNode[] {
   const file = exampleFiles().find((f) => f.startsWith(prefix));
   assert.ok(file, `examples/${prefix}*.json`);
   return JSON.parse(fs.readFileSync(path.join(EXAMPLES, file), 'utf8')) as FlowNode[];
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 // ---- the shared fixtures ----
@@ -371,10 +489,9 @@ describe('editor (real browser: Chromium + Node-RED + sandbox)', function () {
       assert.equal(palette.eventCategory, 'FullStory');
 
       // Screenshot: the palette filtered to our nodes.
-      await typeInto(page, '#red-ui-palette-search input', 'fullstory');
-      await page.locator('#red-ui-palette-container-FullStory .red-ui-palette-node').first().waitFor({ state: 'visible' });
+      await filterPalette(page, 'fullstory');
       await screenshot(page, 'palette', undefined, '#red-ui-palette');
-      await typeInto(page, '#red-ui-palette-search input', '');
+      await filterPalette(page, '');
     });
   });
 
@@ -513,6 +630,34 @@ describe('editor (real browser: Chromium + Node-RED + sandbox)', function () {
       assert.equal(state.mode, 'single');
       assert.equal(state.userIdType, 'msg');
       assert.equal(state.valid, true, JSON.stringify(state.validationErrors));
+    });
+
+    it('saves the declared types without a row removed just before Done (no wait for the fade)', async function () {
+      // Node-RED's editableList fades a removed row out for 300 ms before it leaves the DOM: Done
+      // clicked meanwhile must save the list as the user left it, not as it is drawn.
+      const removeId = 'user-dialog-remove';
+      await importNodes(page, [{
+        id: removeId, type: 'fullstory-user', name: '', server: cfg, x: 300, y: 300, wires: [[], []],
+        propertyTypes: '{"seats":"int","1st-seat":"int","plan":"str"}',
+      }]);
+      const rounds = [
+        { remove: '1st-seat', saved: '{"seats":"int","plan":"str"}' },
+        { remove: 'seats', saved: '{"plan":"str"}' },
+        { remove: 'plan', saved: '' },
+      ];
+      for (const round of rounds) {
+        await editNode(page, removeId);
+        const names = await page.evaluate(() => {
+          const { $ } = globalThis as unknown as EditorGlobals;
+          return $('#fs-user-property-types .fs-pt-name').map((_i: number, el: Loose) => $(el).val()).get() as string[];
+        });
+        const index = names.indexOf(round.remove);
+        assert.ok(index !== -1, `row ${round.remove} in ${JSON.stringify(names)}`);
+        await removeRowThenDone(page, `#fs-user-property-types li:nth-child(${index + 1}) .red-ui-editableList-item-remove`);
+        const state = await nodeState(page, removeId);
+        assert.equal(state.propertyTypes, round.saved, `after removing ${round.remove}`);
+        assert.equal(state.valid, true, JSON.stringify(state.validationErrors));
+      }
     });
   });
 
@@ -774,13 +919,19 @@ describe('editor (real browser: Chromium + Node-RED + sandbox)', function () {
       });
       await page.click('#red-ui-clipboard-dialog-ok');
       await dialog.waitFor({ state: 'hidden' });
+      // Import fetches the example from the runtime's library (HTTP) and only then adds its nodes.
+      const expected = before + readExample(example.slice(0, 2)).filter((n) => n.type === 'fullstory-user').length;
+      await page.waitForFunction((expected) => {
+        const { RED } = globalThis as unknown as EditorGlobals;
+        return RED.nodes.filterNodes({ type: 'fullstory-user' }).length >= expected;
+      }, expected);
       // The editor drags the imported nodes with the mouse until a click drops them.
       await page.mouse.click(500, 400);
       const after = await page.evaluate(() => {
         const { RED } = globalThis as unknown as EditorGlobals;
         return RED.nodes.filterNodes({ type: 'fullstory-user' }).length;
       });
-      assert.equal(after, before + readExample(example.slice(0, 2)).filter((n) => n.type === 'fullstory-user').length);
+      assert.equal(after, expected);
     });
 
     it('example 03 on the canvas (screenshot)', async function () {
@@ -860,7 +1011,10 @@ describe('editor (real browser: Chromium + Node-RED + sandbox)', function () {
         await button.waitFor({ state: 'visible' });
         await button.click();
 
-        const event = await until('the sandbox to record the event', () => sandbox.events.find((e) => e.name === 'Order Completed'));
+        // The node's status in the editor turns to "ok": the sandbox has answered by then.
+        await deployed.locator(`[id="${eventNode.id}"] .red-ui-flow-node-status-label`, { hasText: en.event.status.ok }).waitFor();
+        const event = sandbox.events.find((e) => e.name === 'Order Completed');
+        assert.ok(event, 'the sandbox recorded the event');
         assert.deepEqual(event.user, { uid: 'user-123' });
         assert.equal(event.session?.use_most_recent, true);
         assert.equal((event.properties as Record<string, unknown>).order_id, 'A-1001');
@@ -869,8 +1023,6 @@ describe('editor (real browser: Chromium + Node-RED + sandbox)', function () {
         assert.ok(request, 'POST /v2/events');
         assert.equal(request.headers.authorization, `Basic ${ADMIN_KEY}`);
 
-        // The node's status in the editor turns to "ok".
-        await deployed.locator(`[id="${eventNode.id}"] .red-ui-flow-node-status-label`, { hasText: en.event.status.ok }).waitFor();
         await screenshot(deployed, 'flow-example-02-deployed');
 
         // The deployed config node: the key stays on the server, the dialog shows its region and
@@ -886,6 +1038,121 @@ describe('editor (real browser: Chromium + Node-RED + sandbox)', function () {
         await deployed.close();
       }
     });
+  });
+
+  describe('a data node created from the palette, deployed', function () {
+    // Point of these tests: the node as the editor creates it (its .html defaults), with only the
+    // server and a name set in its dialog, must work with a typical payload. Each node is dragged
+    // from the palette, deployed with the Deploy button, and fed by an inject node's button.
+    let flowPage: Page;
+    let configId = '';
+
+    before(async function () {
+      sandbox.reset();
+      await nodeRed.deploy([]);
+      flowPage = await openEditor(context);
+      // Every debug message the runtime publishes (the debug sidebar's own feed).
+      await flowPage.evaluate(() => {
+        const g = globalThis as unknown as PageGlobals;
+        g.__fsDebug = [];
+        g.RED.comms.subscribe('debug', (_topic: string, message: Loose) => { g.__fsDebug!.push(message); });
+      });
+    });
+
+    after(async function () {
+      await flowPage?.close();
+    });
+
+    const cases = [
+      {
+        type: 'fullstory-user',
+        y: 100,
+        payload: { uid: 'form-1', email: 'a@example.com' },
+        operation: 'upsert',
+        reachedSandbox: (): boolean => sandbox.users.size === 1 && [...sandbox.users.values()][0].email === 'a@example.com' &&
+          [...sandbox.users.values()][0].uid === 'form-1',
+      },
+      {
+        type: 'fullstory-event',
+        y: 260,
+        payload: { name: 'Signed Up', user: { uid: 'form-1' } },
+        operation: 'event',
+        reachedSandbox: (): boolean => sandbox.events.some((e) => e.name === 'Signed Up' && e.user?.uid === 'form-1'),
+      },
+    ];
+    for (const c of cases) {
+      it(`${c.type} with its defaults, a server and a name sends ${JSON.stringify(c.payload)} (output 1)`, async function () {
+        const id = await dropFromPalette(flowPage, c.type, { x: 320, y: c.y });
+        await editNode(flowPage, id);
+        if (configId === '') {
+          // The first node adds the config node from its dialog, as a new user would.
+          await flowPage.click('#node-input-btn-server-add');
+          await flowPage.locator('#node-config-dialog-ok').waitFor({ state: 'visible' });
+          await settleTray(flowPage);
+          await typeInto(flowPage, '#node-config-input-name', 'sandbox');
+          await typeInto(flowPage, '#node-config-input-apiKey', ADMIN_KEY);
+          await flowPage.selectOption('#fs-config-host-preset', 'custom');
+          await typeInto(flowPage, '#node-config-input-baseUrl', sandbox.url);
+          await clickOk(flowPage, '#node-config-dialog-ok');
+          await trayStill(flowPage); // the node's dialog slides back in
+          configId = await flowPage.inputValue('#node-input-server');
+          assert.notEqual(configId, '', 'the new config node is selected');
+        } else {
+          await flowPage.selectOption('#node-input-server', configId);
+        }
+        await typeInto(flowPage, '#node-input-name', `first ${c.type}`);
+        await clickOk(flowPage);
+
+        // Only the server and the name differ from the defaults the editor declares.
+        const saved = await flowPage.evaluate((id) => {
+          const { RED } = globalThis as unknown as EditorGlobals;
+          const n = RED.nodes.node(id);
+          const defaults = n._def.defaults;
+          const changed = Object.keys(defaults).filter((k) => String(n[k]) !== String(defaults[k].value));
+          return { changed: changed.sort(), valid: n.valid, errors: n.validationErrors || [], association: n.association };
+        }, id);
+        assert.deepEqual(saved.changed, ['name', 'server']);
+        assert.equal(saved.valid, true, JSON.stringify(saved.errors));
+
+        const inject = `palette-inject-${c.type}`;
+        const success = `palette-success-${c.type}`;
+        const failure = `palette-failure-${c.type}`;
+        await importNodes(flowPage, [
+          {
+            id: inject, type: 'inject', name: 'typical payload', props: [{ p: 'payload' }], repeat: '', crontab: '', once: false,
+            onceDelay: 0.1, topic: '', payload: JSON.stringify(c.payload), payloadType: 'json', x: 120, y: c.y, wires: [[]],
+          },
+          ...[success, failure].map((debug, port) => ({
+            id: debug, type: 'debug', name: debug, active: true, tosidebar: true, console: false, tostatus: false,
+            complete: 'true', targetType: 'full', statusVal: '', statusType: 'auto', x: 560, y: c.y - 30 + 60 * port, wires: [],
+          })),
+        ]);
+        await flowPage.evaluate(({ inject, id, success, failure }) => {
+          const { RED } = globalThis as unknown as EditorGlobals;
+          const node = RED.nodes.node(id);
+          RED.nodes.addLink({ source: RED.nodes.node(inject), sourcePort: 0, target: node });
+          RED.nodes.addLink({ source: node, sourcePort: 0, target: RED.nodes.node(success) });
+          RED.nodes.addLink({ source: node, sourcePort: 1, target: RED.nodes.node(failure) });
+          RED.nodes.dirty(true);
+          RED.view.redraw(true);
+        }, { inject, id, success, failure });
+
+        await deployFromEditor(flowPage);
+        await flowPage.locator(`[id="${inject}"] .red-ui-flow-node-button`).click();
+
+        // The msg leaves exactly once: the first debug message from either output says which.
+        const handle = await flowPage.waitForFunction(({ success, failure }) => {
+          const g = globalThis as unknown as PageGlobals;
+          const first = g.__fsDebug!.find((m: Loose) => m.id === success || m.id === failure);
+          return first ? { output: first.id === success ? 1 : 2, msg: first.msg } : false;
+        }, { success, failure });
+        const left = (await handle.jsonValue()) as { output: number; msg: string };
+        const msg = JSON.parse(left.msg) as { fullstory?: { operation?: string }; error?: unknown };
+        assert.equal(left.output, 1, `the msg left on output ${left.output}: msg.error = ${JSON.stringify(msg.error)}`);
+        assert.equal(msg.fullstory?.operation, c.operation);
+        assert.ok(c.reachedSandbox(), 'the sandbox holds what was sent');
+      });
+    }
   });
 
   describe('page health', function () {
