@@ -37,10 +37,6 @@ interface NodeRedModule {
     };
   };
   nodes: { getNode(id: string): unknown };
-  events: {
-    on(event: 'runtime-event', listener: (event: RuntimeEvent) => void): unknown;
-    removeListener(event: 'runtime-event', listener: (event: RuntimeEvent) => void): unknown;
-  };
 }
 
 interface RuntimeEvent {
@@ -108,7 +104,8 @@ export async function startNodeRed(options: NodeRedOptions): Promise<EmbeddedNod
       let wanted: string | undefined;
       let onStarted = (): void => undefined;
       const whenStarted = new Promise<void>((resolve) => { onStarted = resolve; });
-      const listener = (event: RuntimeEvent): void => {
+      const listener = (payload: unknown): void => {
+        const event = payload as RuntimeEvent;
         const revision = event.id === 'runtime-deploy' ? event.payload?.revision : undefined;
         if (revision !== undefined) started.add(revision);
         if (wanted !== undefined && started.has(wanted)) onStarted();
