@@ -8,6 +8,7 @@ import { readEditorSettings } from '../shared/editor-settings';
 import type { FieldValues } from '../shared/field-reader';
 import { buildEventRequest, type EventDefaults } from '../shared/event-request';
 import type { EventNodeDef } from '../shared/node-settings';
+import type { NoteSink } from '../shared/notes';
 
 type EventField = 'eventName' | 'timestamp' | 'properties' | 'associationValue';
 
@@ -33,9 +34,9 @@ export default function register(RED: NodeAPI): void {
       declaredTypes,
     });
 
-    const build = (msg: NodeMessageInFlow) => {
+    const build = (msg: NodeMessageInFlow, notes?: NoteSink) => {
       check();
-      return fields.apply(msg, (values) => buildEventRequest(msg.payload, defaultsFor(values)));
+      return fields.apply(msg, (values) => buildEventRequest(msg.payload, defaultsFor(values), notes));
     };
 
     const behaviour: DataNodeBehaviour = {
@@ -43,14 +44,14 @@ export default function register(RED: NodeAPI): void {
       batchOperation: 'event',
       goesToBatch: () => true,
       buildRecord: build,
-      planSingle: (msg) => {
+      planSingle: (msg, notes) => {
         const toCall = (event: unknown) => ({
           operation: 'event',
           request: { method: 'POST' as const, path: '/v2/events', body: event },
           idempotent: true,
           interpret: () => ({}),
         });
-        const built = build(msg);
+        const built = build(msg, notes);
         return built instanceof Promise ? built.then(toCall) : toCall(built);
       },
     };

@@ -5,6 +5,7 @@
 
 import type { Context, CreateEventRequest, EventSession, EventUser, PropertyType } from './api-types';
 import { invalidInput } from './errors';
+import type { InputNote, NoteSink } from './notes';
 import { at, atField, buildProperties, describeType, isPlainObject, isValidPropertyName, parseSchemaObject, suggestName } from './properties';
 import { toSessionId } from './session-url';
 import { toUtcIso } from './timestamps';
@@ -82,6 +83,8 @@ interface Parts {
   user?: EventUser;
   session?: EventSession;
   context?: Context;
+  /** Said in msg.fullstory.notes once the event is built (e.g. a v1 uid that was not sent). */
+  notes?: InputNote[];
 }
 
 /** Editor values that are undefined, null or '' mean "not set: use the payload's". */
@@ -361,10 +364,15 @@ function readV1Identification(
   }
   if (chosen.length === 1 && chosen[0] !== 'use_recent_session') {
     const field = prefix + chosen[0];
+    // v1 took the uid in the URL, so v1 events with a session nearly always have one. FullStory v2
+    // takes a session id only on its own (README §2.2): the session already names its user.
     if (uid !== undefined) {
-      throw invalidInput('invalid_identification',
-        `The v1 event gives both uid and ${chosen[0]}${at(field)}, but FullStory v2 accepts a session id only on its own: the session already names its user. Remove uid, or replace ${chosen[0]} with use_recent_session: true.`, field,
-        { key: 'v1.uidWithSession', vars: { session: chosen[0], at: atField(field) } });
+      (parts.notes ??= []).push({
+        code: 'uid_not_sent',
+        field: v1.uidField,
+        message: `The v1 uid${at(v1.uidField)} was not sent: FullStory v2 identifies this event by its ${chosen[0]} alone, as the session already names its user.`,
+        i18n: { key: 'v1.uidNotSent', vars: { at: atField(v1.uidField), session: chosen[0] } },
+      });
     }
     parts.session = { id: toSessionId(chosen[0] === 'session_url' ? v1.sessionUrl : v1.deviceSession, field) };
     return;
@@ -444,8 +452,9 @@ function checkIdentification(user: EventUser | undefined, session: EventSession 
 /**
  * payload (+ the node's settings) → CreateEventRequest. Accepts the v2 shape and the v1
  * "Set User Events" shape; payload may be undefined/null when the editor supplies the name.
+ * What the conversion changed that the user should know goes to `notes` (once the event is built).
  */
-export function buildEventRequest(payload: unknown, defaults: EventDefaults): CreateEventRequest {
+export function buildEventRequest(payload: unknown, defaults: EventDefaults, notes?: NoteSink): CreateEventRequest {
   const editorName = given(defaults.name) ? defaults.name : undefined;
   const skipIdentification = defaults.association !== undefined;
   let parts: Parts;
@@ -505,5 +514,6 @@ export function buildEventRequest(payload: unknown, defaults: EventDefaults): Cr
   if (user !== undefined) event.user = user;
   if (session !== undefined) event.session = session;
   if (parts.context !== undefined) event.context = parts.context;
+  if (notes && parts.notes) for (const note of parts.notes) notes.addNote(note);
   return event;
 }
