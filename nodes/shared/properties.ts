@@ -8,7 +8,7 @@
 import { types as utilTypes } from 'node:util';
 import type { Properties, PropertyType, Schema } from './api-types';
 import { invalidInput, type FullStoryError } from './errors';
-import { isIsoDateString } from './timestamps';
+import { inRfc3339Range, isIsoDateString } from './timestamps';
 
 export const PROPERTY_TYPES: ReadonlySet<PropertyType> = new Set<PropertyType>([
   'str', 'strs', 'int', 'ints', 'real', 'reals', 'bool', 'bools', 'date', 'dates',
@@ -389,7 +389,13 @@ function dateToIso(st: WalkState, rel: string, value: Date, position?: number): 
     throw valueError('invalid_property_value', st, rel, `${where}is an invalid Date (its time is NaN). Check how the date was created, or leave the property out.`,
       { key: position === undefined ? 'invalidDate' : 'invalidDateItem', vars: { i: position ?? '' } });
   }
-  return value.toISOString();
+  const iso = value.toISOString();
+  if (!inRfc3339Range(value.getTime())) {
+    const where = position === undefined ? '' : `has at position ${position} a value that `;
+    throw valueError('invalid_property_value', st, rel, `${where}is a Date outside the years 0001 to 9999 (${iso}), which FullStory cannot store. Check how the date was created, or leave the property out.`,
+      { key: position === undefined ? 'dateOutOfRange' : 'dateOutOfRangeItem', vars: { i: position ?? '', value: iso } });
+  }
+  return iso;
 }
 
 function checkStringSize(st: WalkState, rel: string, value: string): void {

@@ -16,6 +16,8 @@ export const USER_FIELD_LIMITS = { uid: 256, display_name: 256, email: 128, id: 
 
 // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
 const CONTROL_CHARS_RE = /[\u0000-\u001f\u007f-\u009f]/;
+/** Half of a UTF-16 surrogate pair without its other half: not a character at all. */
+const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const V2_FIELDS = 'uid, display_name, email, properties, schema and id';
 
@@ -56,6 +58,12 @@ export function optionalText(value: unknown, field: string, max: number, label =
   if (longerThan(value, max)) {
     throw invalidInput('invalid_field', `The ${label}${at(field)} is ${value.length} characters long; FullStory accepts at most ${max}. Shorten it.`, field,
       { key: 'field.tooLong', vars: { label, at: atField(field), length: value.length, max } });
+  }
+  // JSON would carry it as an escape that FullStory stores as "�" (a uid would name another user),
+  // and a URL cannot carry it at all (encodeURIComponent throws).
+  if (LONE_SURROGATE_RE.test(value)) {
+    throw invalidInput('invalid_field', `The ${label}${at(field)} contains a broken character (half of an emoji or other character, as left when text is cut in the wrong place). Fix the text where it is made.`, field,
+      { key: 'field.loneSurrogate', vars: { label, at: atField(field) } });
   }
   return value;
 }

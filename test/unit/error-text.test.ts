@@ -102,6 +102,8 @@ const propertyCases: unknown[] = [
   { a: [1, Number.NEGATIVE_INFINITY] },
   { a: new Date(Number.NaN) },
   { a: [new Date(Number.NaN)] },
+  { a: new Date(-8.64e15) },
+  { a: [new Date(0), new Date(8.64e15)] },
   { a: 'é'.repeat(5000) },
   { a: 'x'.repeat(20000) },
   { a: [null] },
@@ -165,6 +167,7 @@ describe('localizeError', () => {
       thrown(() => requireUserKey('  ', 'uid')),
       thrown(() => requireUserKey('..', 'id')),
       thrown(() => requireUserKey('a\nb', 'uid')),
+      thrown(() => requireUserKey('a\uD800', 'uid')),
       thrown(() => optionalText(42, 'uid', 10)),
       thrown(() => optionalText(true, 'email', 10)),
       thrown(() => optionalText('x'.repeat(11), 'email', 10)),
@@ -174,7 +177,7 @@ describe('localizeError', () => {
       thrown(() => buildUserFields({ uid: 'a', properties: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`p${i}`, i])) }, none)),
       thrown(() => buildUserFields({ uid: 'a', displayName: 'x', plan: 'y' }, none)),
       thrown(() => buildUserFields({ uid: 'a', displayName: 'x', display_name: 'y' }, none)),
-      ...['2024-05-01T12:00:00', '2024-05-01', '', 'yesterday', Number.POSITIVE_INFINITY, new Date(Number.NaN), [1], true]
+      ...['2024-05-01T12:00:00', '2024-05-01', '', 'yesterday', Number.POSITIVE_INFINITY, new Date(Number.NaN), new Date(8.64e15), [1], true]
         .map((v) => thrown(() => toUtcIso(v, 'timestamp'))),
       ...[42, null, '', 'https://example.com/x', 'https://app.fullstory.com/ui/o/session/a%3', 'nope']
         .map((v) => thrown(() => toSessionId(v))),

@@ -375,6 +375,8 @@ describe('event-request', function () {
       ['2024-05-01 12:00:00z', '2024-05-01T12:00:00.000Z'],
       ['2024-02-29T00:00:00Z', '2024-02-29T00:00:00.000Z'],
       ['0050-01-01T00:00:00Z', '0050-01-01T00:00:00.000Z'],
+      ['0001-01-01T00:00:00Z', '0001-01-01T00:00:00.000Z'],
+      [253402300799999, '9999-12-31T23:59:59.999Z'],
     ];
     for (const [input, expected] of accepted) {
       it(`converts ${String(input)}`, function () {
@@ -395,6 +397,11 @@ describe('event-request', function () {
       [NaN, 'NaN'],
       [Infinity, 'Infinity'],
       [9e15, 'not a usable number'],
+      // toISOString writes these with six-digit years ("+275760-…"), which FullStory refuses.
+      [new Date(8.64e15), 'outside the years 0001 to 9999'],
+      [new Date(-8.64e15), 'outside the years 0001 to 9999'],
+      [253402300800000, 'outside the years 0001 to 9999'],
+      ['0000-12-31T23:59:59Z', 'outside the years 0001 to 9999'],
       [null, 'null'],
       [{ time: 1 }, 'an object'],
       [true, 'a boolean'],
