@@ -217,7 +217,8 @@ export class DataNodeController implements MessageExit {
   release(held: HeldMessage): void {
     if (held.exited) return;
     held.exited = true;
-    this.callDone(held, undefined, undefined);
+    // Its outcome is unknown here (the node is closing): nothing to say about FullStory.
+    this.callDone(held, undefined, { control: true });
   }
 
   errorText(error: FullStoryError): string {
@@ -265,13 +266,13 @@ export class DataNodeController implements MessageExit {
   }
 
   /** done() may throw: Node-RED copies the msg for Catch and Complete nodes, after it counted it. */
-  private callDone(held: HeldMessage, error: FullStoryError | undefined, departure: Departure | undefined): void {
+  private callDone(held: HeldMessage, error: FullStoryError | undefined, departure: Departure): void {
     try {
       if (error) held.done(error);
       else held.done();
     } catch (err) {
       // With an error, Node-RED hands Catch nodes a copy before it logs: log it here instead.
-      this.logError((error ?? this.undeliverable('notSent', thrownText(err), departure ?? {})).message);
+      this.logError((error ?? this.undeliverable('notSent', thrownText(err), departure)).message);
     }
   }
 
