@@ -286,10 +286,8 @@ export class BatchBuffer {
   private releaseAll(records: BufferedRecord[]): void {
     for (const record of records) {
       const held = record.held;
-      if (!held.released) {
-        held.released = true;
-        this.exit.release(held);
-      }
+      // release() marks it exited, so a msg with records in several jobs is released once.
+      if (!held.exited) this.exit.release(held);
     }
   }
 

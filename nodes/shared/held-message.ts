@@ -45,8 +45,10 @@ export class HeldMessage implements NoteSink {
   private remaining: number;
   /** Notes from building its record(s), for msg.fullstory.notes (rare: kept out of the common case). */
   private noteList: RecordNote[] | undefined;
-  released = false;
-  /** Set by the controller once the msg has left (or ended via done): a msg leaves once. */
+  /**
+   * Set by the controller once the msg has left, ended via done(err), or been released by a
+   * closing node (done() called, no outcome): from then on nothing may send it again.
+   */
   exited = false;
 
   constructor(
@@ -90,7 +92,7 @@ export class HeldMessage implements NoteSink {
 
   /** Sends the msg on its way once every record is settled. */
   deliver(exit: MessageExit): void {
-    if (this.released) return;
+    if (this.exited) return;
     if (!this.outcomes) {
       const outcome = this.outcome!;
       if (outcome.ok) {
