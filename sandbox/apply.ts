@@ -35,6 +35,7 @@ function uidConflict(store: Store, user: StoredUser, uid: string): Failure | und
     return { status: 400, code: 'invalid_argument', message: `uid cannot be changed once set (user ${user.id} has uid ${JSON.stringify(user.uid)})` };
   }
   const owner = store.findByUid(uid);
+  // sandbox's own rule: the specs are silent (on giving a second user a uid that is taken).
   if (owner && owner !== user) {
     return { status: 400, code: 'invalid_argument', message: `uid ${JSON.stringify(uid)} already belongs to user ${owner.id}` };
   }

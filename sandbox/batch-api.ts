@@ -65,6 +65,7 @@ export function jobPage(env: Env, call: Call): Reply {
   }
   const scope = `${kind}\n${s.job.resource}\n${s.job.id}`;
   const offset = readPageToken(call.query.get('page_token') ?? undefined, scope);
+  // sandbox's own rule: the specs are silent (on a token from another job or a mangled one).
   if (offset === undefined) return failure(400, 'invalid_argument', 'page_token is not valid for this job (send it back unchanged and URL-encoded)');
   if (kind === 'errors') return reply(200, pageOf(s.errors, offset, env.pageSize, scope));
   const page = pageOf(s.imports, offset, env.pageSize, scope);

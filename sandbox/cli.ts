@@ -1,47 +1,42 @@
 #!/usr/bin/env node
-// `node dist/sandbox/cli.js [--port 8089] [--job-ms 30] [--log]`: runs the sandbox until Ctrl-C / SIGTERM.
-// The request log is off by default: a long demo would otherwise keep every body in memory.
+// `fullstory-sandbox` (the package's bin; `node dist/sandbox/cli.js` in a clone): runs the sandbox
+// until Ctrl-C / SIGTERM. Options and help: sandbox/cli-options.ts.
+// The request log is off: a long session would otherwise keep every body in memory.
 
+import { ADMIN_KEY, HELP, parseCli, STANDARD_KEY } from './cli-options';
 import { startSandbox } from './server';
 import type { SandboxOptions } from './types';
 
-const ADMIN_KEY = 'na1.admin-key';
-const STANDARD_KEY = 'na1.standard-key';
-
-function parseArgs(argv: string[]): { port: number; jobMs?: number; log: boolean } {
-  const out: { port: number; jobMs?: number; log: boolean } = { port: 8089, log: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const next = (): number => {
-      const n = Number(argv[++i]);
-      if (!Number.isInteger(n) || n < 0) throw new Error(`${arg} needs a non-negative integer`);
-      return n;
-    };
-    if (arg === '--port') out.port = next();
-    else if (arg === '--job-ms') out.jobMs = next();
-    else if (arg === '--log') out.log = true;
-    else if (arg === '--help' || arg === '-h') {
-      console.log('usage: node dist/sandbox/cli.js [--port 8089] [--job-ms 30] [--log]');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${arg}`);
-  }
-  return out;
-}
-
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  let command;
+  try {
+    command = parseCli(process.argv.slice(2));
+  } catch (err) {
+    console.error(`fullstory-sandbox: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (command.kind === 'help') {
+    process.stdout.write(HELP);
+    return;
+  }
+  const args = command.options;
   const options: SandboxOptions = {
     port: args.port,
     adminKeys: [ADMIN_KEY],
     standardKeys: [STANDARD_KEY],
     recordRequests: false,
+    seed: args.seed,
   };
   if (args.jobMs !== undefined) options.jobProcessingMs = args.jobMs;
   if (args.log) options.onRequest = (r) => console.log(`${new Date().toISOString()} ${r.method} ${r.path} → ${r.status || 'dropped'}`);
   const sandbox = await startSandbox(options);
+  for (const fault of args.faults) sandbox.inject(fault);
   console.log(`FullStory sandbox listening on ${sandbox.url}`);
   console.log(`  admin key:    ${ADMIN_KEY}`);
   console.log(`  standard key: ${STANDARD_KEY}`);
+  console.log(`  what it holds: ${sandbox.url}/sandbox/  (JSON: ${sandbox.url}/sandbox/state)`);
+  for (const line of args.faultLines) console.log(`  fault: ${line}`);
   console.log('Press Ctrl-C to stop.');
   const stop = (): void => {
     sandbox.close().then(() => process.exit(0), () => process.exit(1));
@@ -51,6 +46,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+  console.error(`fullstory-sandbox: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

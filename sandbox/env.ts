@@ -13,7 +13,10 @@ export interface Env extends ApplyEnv {
   deletionMs: number;
 }
 
-/** A boolean query parameter: absent, 'true' or 'false'; anything else is a 400. */
+/**
+ * A boolean query parameter: absent, 'true' or 'false'; anything else is a 400 (sandbox's own rule:
+ * the specs are silent on spellings such as '1' or 'yes').
+ */
 export function boolParam(query: URLSearchParams, name: string): boolean | undefined | Reply {
   const v = query.get(name);
   if (v === null) return undefined;

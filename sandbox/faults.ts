@@ -1,7 +1,7 @@
 // Injected faults: network and server failures a client must survive. Probabilities come from a
 // seeded PRNG so a failing run can be repeated.
 
-import type { Fault, FaultAction } from './types';
+import type { Fault, FaultAction, FaultSummary } from './types';
 
 /** mulberry32: tiny, fast, good enough to spread faults (the soak's generator uses it too). */
 export function prng(seed: number): () => number {
@@ -47,6 +47,24 @@ export class Faults {
   reset(): void {
     this.armed = [];
     this.random = prng(this.seed);
+  }
+
+  /** What is armed, for the sandbox's own state view. */
+  summary(): FaultSummary[] {
+    return this.armed.map(({ fault, remaining }) => {
+      const out: FaultSummary = {
+        fault: { ...fault.fault },
+        probability: fault.probability ?? 1,
+        remaining: Number.isFinite(remaining) ? remaining : null,
+      };
+      const m = fault.match;
+      if (m && (m.method !== undefined || m.path !== undefined)) {
+        out.match = {};
+        if (m.method !== undefined) out.match.method = m.method;
+        if (m.path !== undefined) out.match.path = String(m.path);
+      }
+      return out;
+    });
   }
 
   /** The first armed fault that matches and fires for this request (consuming one of its `times`). */

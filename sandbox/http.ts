@@ -41,7 +41,10 @@ export function readBody(req: IncomingMessage, max: number): Promise<BodyResult>
   });
 }
 
-/** `application/json`, optionally with a UTF-8 charset parameter. */
+/**
+ * `application/json`, optionally with a UTF-8 charset parameter. Refusing every other type and
+ * charset is the sandbox's own rule: the specs are silent.
+ */
 export function isJsonContentType(value: string | undefined): boolean {
   if (!value) return false;
   const [type, ...params] = value.split(';');
@@ -60,7 +63,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export type Parsed = { ok: true; value: unknown } | { ok: false; message: string };
 
-/** Strict UTF-8 then JSON; invalid bytes are an error, never silently replaced. */
+/**
+ * Strict UTF-8 then JSON; invalid bytes are an error, never silently replaced. Refusing invalid
+ * UTF-8 and an empty body is the sandbox's own rule: the specs are silent.
+ */
 export function parseJson(raw: Buffer): Parsed {
   let text: string;
   try {

@@ -2,6 +2,7 @@
 
 export { startSandbox } from './server';
 export type {
-  Fault, FaultAction, JobResource, RecordedRequest, RecordRejection, Sandbox, SandboxCounters, SandboxJob,
+  Fault, FaultAction, FaultSummary, JobResource, RecordedRequest, RecordRejection, Sandbox, SandboxCounters, SandboxJob,
   SandboxJobStatus, SandboxOptions, StoredEvent, StoredUser,
 } from './types';
+export type { SandboxState } from './inspect';

@@ -74,6 +74,7 @@ function primitiveKind(v: unknown): Kind | undefined {
 }
 
 function checkLeaf(path: string, value: unknown, label: string): Violation | undefined {
+  // sandbox's own rule: the specs are silent (they list strings, numbers, booleans, objects and lists; not null).
   if (value === null) return invalid(`${label}property '${path}' is null; null values are not accepted`);
   if (Array.isArray(value)) {
     let kind: Kind | undefined;
@@ -82,18 +83,37 @@ function checkLeaf(path: string, value: unknown, label: string): Violation | und
       if (k === undefined) {
         return invalid(`${label}property '${path}' is an array holding ${describe(item)}; arrays may hold only strings, finite numbers or booleans (arrays of objects are not supported)`);
       }
+      // sandbox's own rule: the specs are silent (on lists mixing types).
       if (kind !== undefined && k !== kind) return invalid(`${label}property '${path}' is an array mixing ${kind} and ${k} values`);
       kind = k;
     }
   } else if (primitiveKind(value) === undefined) {
     return invalid(`${label}property '${path}' has an unsupported value (${describe(value)})`);
   }
-  // Size is the UTF-8 length of the value's JSON; short strings cannot reach it, so skip the work.
-  if (typeof value === 'string' && value.length * 6 + 2 <= MAX_VALUE_BYTES) return undefined;
-  if (typeof value !== 'string' && !Array.isArray(value)) return undefined;
-  const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
-  if (bytes > MAX_VALUE_BYTES) return invalid(`${label}property '${path}' value is ${bytes} bytes; the limit is ${MAX_VALUE_BYTES}`);
+  const bytes = oversize(value);
+  // sandbox's own rule: the specs are silent on whether the request fails; they say "the property will be rejected".
+  if (bytes !== undefined) return invalid(`${label}property '${path}' value is ${bytes} bytes; the limit is ${MAX_VALUE_BYTES}`);
   return undefined;
+}
+
+/**
+ * The size of a value over the spec's "8192 bytes", or undefined when it is within. A string counts
+ * its raw UTF-8 bytes, as FullStory and our own nodes (nodes/shared/properties.ts) count them, never
+ * its JSON text with quotes and escapes. Numbers and booleans cannot come near the limit.
+ */
+function oversize(value: unknown): number | undefined {
+  let bytes: number;
+  if (typeof value === 'string') {
+    // A UTF-16 unit is at most 3 UTF-8 bytes, so a short string cannot reach the limit: skip the count.
+    if (value.length * 3 <= MAX_VALUE_BYTES) return undefined;
+    bytes = Buffer.byteLength(value, 'utf8');
+  } else if (Array.isArray(value)) {
+    // sandbox's own rule: the specs are silent on how a list is measured; its JSON text, as our nodes do.
+    bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
+  } else {
+    return undefined;
+  }
+  return bytes > MAX_VALUE_BYTES ? bytes : undefined;
 }
 
 function describe(v: unknown): string {
@@ -107,6 +127,7 @@ function checkSchema(schema: unknown, leaves: Leaves, label: string): Violation 
   if (schema === undefined) return undefined;
   if (!isObject(schema)) return invalid(`${label}schema must be an object {"properties": {...}}`);
   for (const key of Object.keys(schema)) {
+    // sandbox's own rule: the specs are silent (on unknown fields).
     if (key !== 'properties') return invalid(`${label}schema has an unknown field '${key}'`);
   }
   const declared = schema['properties'];
@@ -120,10 +141,13 @@ function checkSchema(schema: unknown, leaves: Leaves, label: string): Violation 
     if (typeof type !== 'string' || !PROPERTY_TYPES.has(type)) {
       return invalid(`${label}schema.properties['${path}'] must be one of ${[...PROPERTY_TYPES].join(', ')}`);
     }
+    // sandbox's own rule: the specs are silent (on declaring a path the properties do not hold).
     if (!leaves.has(path)) {
       return invalid(`${label}schema declares '${path}' but properties has no such field (nested fields use their dotted path)`);
     }
     const value = leaves.get(path);
+    // sandbox's own rule: the specs are silent (on a value that does not match its declared type,
+    // such as a quoted number declared int).
     if (!matchesType(value, type)) {
       return invalid(`${label}property '${path}' does not match its declared type '${type}' (got ${JSON.stringify(value)?.slice(0, 60)})`);
     }
@@ -139,6 +163,7 @@ function matchesScalar(v: unknown, type: string): boolean {
     case 'int': return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < INT64_LIMIT;
     case 'real': return typeof v === 'number' && Number.isFinite(v);
     case 'bool': return typeof v === 'boolean';
+    // sandbox's own rule: the specs are silent (on which date formats): ISO dates and RFC 3339 instants.
     case 'date': return typeof v === 'string' && isIsoDate(v);
     default: return false;
   }

@@ -22,6 +22,7 @@ function tooLong(s: string, max: number): boolean {
   return false;
 }
 
+// sandbox's own rule: the specs are silent (they list each object's fields, not what happens to others).
 function unknownField(obj: Record<string, unknown>, allowed: ReadonlySet<string>, label: string): Violation | undefined {
   for (const key of Object.keys(obj)) {
     if (!allowed.has(key)) return invalid(`${label}unknown field '${key}'`);
@@ -32,6 +33,7 @@ function unknownField(obj: Record<string, unknown>, allowed: ReadonlySet<string>
 function checkString(v: unknown, field: string, max: number | undefined, nonEmpty: boolean): Violation | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'string') return invalid(`${field} must be a string`);
+  // sandbox's own rule: the specs are silent (on an empty uid or id).
   if (nonEmpty && v === '') return invalid(`${field} must not be empty`);
   if (max !== undefined && tooLong(v, max)) return invalid(`${field} is longer than ${max} characters`);
   return undefined;
@@ -95,6 +97,7 @@ export function checkContext(ctx: unknown, label: string): Violation | undefined
       const type = spec[field];
       if (!Object.hasOwn(spec, field) || type === undefined) return invalid(`${label}.${part} has an unknown field '${field}'`);
       const v = obj[field];
+      // sandbox's own rule: the specs are silent (on quoted numbers such as "1024", which proto3 JSON would read).
       const ok =
         type === 'string' ? typeof v === 'string'
         : type === 'int32' ? typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31
@@ -139,12 +142,15 @@ function checkName(name: unknown): Violation | undefined {
   // proto3 cannot tell a missing name from an empty one, so both get FullStory's message.
   if (name === undefined || name === '') return invalid('events must have a non-empty name');
   if (typeof name !== 'string') return invalid('name must be a string');
+  // sandbox's own rule: the specs are silent (250 is the browser Client API's limit; the server spec gives none).
   if (tooLong(name, MAX_EVENT_NAME)) return invalid(`name is longer than ${MAX_EVENT_NAME} characters`);
   return undefined;
 }
 
 function checkTimestamp(ts: unknown): Violation | undefined {
   if (ts === undefined) return undefined;
+  // sandbox's own rule: the specs are silent beyond "ISO 8601", which also allows zone-less local
+  // times and times without seconds; the sandbox wants an RFC 3339 instant.
   if (typeof ts !== 'string' || !isIsoDateTime(ts)) {
     return invalid(`timestamp must be an ISO 8601 date-time with seconds and a zone, e.g. 2024-03-15T14:23:23.000Z (got ${JSON.stringify(ts)})`);
   }
@@ -173,6 +179,7 @@ function checkSession(session: unknown): Violation | undefined {
     checkString(session['uid'], 'session.uid', MAX_UID, true);
   if (v) return v;
   const id = session['id'];
+  // sandbox's own rule: the specs are silent (the "<device_id>:<session_id>" shape is the docs' example).
   if (typeof id === 'string' && !SESSION_ID_RE.test(id)) {
     return invalid(`session.id must look like "<device_id>:<session_id>" (got ${JSON.stringify(id.slice(0, 80))})`);
   }
@@ -219,6 +226,7 @@ export function checkBatch(body: unknown, resource: 'users' | 'events'): Checked
   if (v) return { ok: false, violation: v };
   const requests = body['requests'];
   if (!Array.isArray(requests)) return nope('requests is required and must be an array');
+  // sandbox's own rule: the specs are silent (on an empty batch).
   if (requests.length === 0) return nope('requests must hold at least one item');
   if (requests.length > MAX_BATCH) return nope(`requests holds ${requests.length} items; the limit is ${MAX_BATCH} per batch`);
   const shared = body['shared'];

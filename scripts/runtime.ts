@@ -24,6 +24,10 @@ interface NodeRedModule {
   init(server: http.Server, settings: Record<string, unknown>): void;
   start(): Promise<void>;
   stop(): Promise<void>;
+  events: {
+    on(event: string, listener: (payload: unknown) => void): void;
+    removeListener(event: string, listener: (payload: unknown) => void): void;
+  };
   httpAdmin: express.Express;
   httpNode: express.Express;
   runtime: {
@@ -76,7 +80,12 @@ export async function startNodeRed(options: NodeRedOptions): Promise<EmbeddedNod
   app.use('/api', RED.httpNode);
   app.use('/', RED.httpAdmin);
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const loaded = initialFlowsLoaded(RED);
   await RED.start();
+  // RED.start() resolves before Node-RED has loaded the flows file of userDir. A deploy before that
+  // races the load, which then puts the file's credentials back (a stale flows_cred.json left the
+  // demo's config node without its key).
+  await loaded;
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -93,16 +102,52 @@ export async function startNodeRed(options: NodeRedOptions): Promise<EmbeddedNod
   };
 }
 
-/** Loads an example flow file, giving its nodes ids unique across files and a tab of its own. */
-export function exampleAsTab(file: string, index: number, patchConfig: (node: FlowNode) => void): FlowNode[] {
+/**
+ * Resolves once Node-RED's start-up load of the flows file is over: the flows started, or the
+ * runtime reported why not (stopped, safe mode, missing types, unreadable credentials).
+ */
+function initialFlowsLoaded(RED: NodeRedModule, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      RED.events.removeListener('flows:started', onStarted);
+      RED.events.removeListener('runtime-event', onRuntimeEvent);
+    };
+    const onStarted = (): void => {
+      done();
+      resolve();
+    };
+    const onRuntimeEvent = (event: unknown): void => {
+      const e = event as { id?: string; payload?: unknown };
+      if (e.id === 'runtime-state' && e.payload !== undefined) onStarted();
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`Node-RED did not load its flows within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    RED.events.on('flows:started', onStarted);
+    RED.events.on('runtime-event', onRuntimeEvent);
+  });
+}
+
+/**
+ * Loads an example flow file, giving its nodes ids unique across files and a tab of its own.
+ * With `sharedConfigId`, the file's own fullstory-config node is left out and its nodes use the
+ * config node of that id instead (`patchConfig` is then not called).
+ */
+export function exampleAsTab(file: string, index: number, patchConfig: (node: FlowNode) => void, sharedConfigId?: string): FlowNode[] {
   const nodes = JSON.parse(fs.readFileSync(file, 'utf8')) as FlowNode[];
   const prefix = `ex${index}-`;
   const ids = new Set(nodes.map((n) => n.id));
-  const rename = (value: unknown): unknown => (typeof value === 'string' && ids.has(value) ? prefix + value : value);
+  const configIds = new Set(nodes.filter((n) => n.type === 'fullstory-config').map((n) => n.id));
+  const rename = (value: unknown): unknown => {
+    if (typeof value !== 'string' || !ids.has(value)) return value;
+    return sharedConfigId !== undefined && configIds.has(value) ? sharedConfigId : prefix + value;
+  };
   const tabId = `${prefix}tab`;
   const tab: FlowNode = { id: tabId, type: 'tab', label: path.basename(file, '.json'), disabled: false, info: '' };
   const out = nodes
-    .filter((n) => n.type !== 'tab')
+    .filter((n) => n.type !== 'tab' && !(sharedConfigId !== undefined && configIds.has(n.id)))
     .map((n) => {
       const copy: FlowNode = { ...n, id: prefix + n.id };
       for (const [key, value] of Object.entries(copy)) {
@@ -116,4 +161,17 @@ export function exampleAsTab(file: string, index: number, patchConfig: (node: Fl
       return copy;
     });
   return [tab, ...out];
+}
+
+/**
+ * Every example file as a tab of its own, all using ONE config node: `config` with the settings of
+ * the examples' own config node (each file carries a copy of the same one, so that it also works
+ * when imported on its own from the menu).
+ */
+export function examplesSharingOneConfig(files: string[], config: (exampleConfig: FlowNode) => FlowNode): FlowNode[] {
+  const first = files.map((f) => (JSON.parse(fs.readFileSync(f, 'utf8')) as FlowNode[]).find((n) => n.type === 'fullstory-config')).find(Boolean);
+  if (!first) throw new Error('no example carries a fullstory-config node');
+  const { x: _x, y: _y, z: _z, ...settings } = first;
+  const shared = config(settings as FlowNode);
+  return [shared, ...files.flatMap((file, i) => exampleAsTab(file, i, () => undefined, shared.id))];
 }

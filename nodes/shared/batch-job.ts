@@ -2,21 +2,16 @@
 // (and errors when it FAILED) → one outcome per record.
 
 import { randomUUID } from 'node:crypto';
-import type {
-  BatchResource,
-  CreateJobResponse,
-  FailedEventImport,
-  FailedUserImport,
-  JobStatus,
-  JobStatusResponse,
-  Page,
-} from './api-types';
+import type { BatchResource, FailedEventImport, FailedUserImport, JobStatus, JobStatusResponse } from './api-types';
 import { FullStoryError } from './errors';
-import { pathOf, sleep, type FullStoryClient } from './client';
-import { followPages } from './paging';
+import { sleep, type FullStoryClient } from './client';
+import { callApi, createJob, getJobErrors, getJobImports, getJobStatus, type CallOptions, type JobPageAnswer, type PagedCall } from './fullstory-api';
+import { followPages, maxPagesFor } from './paging';
 import { matchJobResults, type ErrorResult, type JobRecord, type RecordOutcome } from './batch-outcomes';
 
 export const MAX_RECORDS_PER_JOB = 50_000;
+/** Pages of /imports (or /errors) one job may take: what 50,000 results justify (see paging.ts). */
+export const MAX_RESULT_PAGES_PER_JOB = maxPagesFor(MAX_RECORDS_PER_JOB);
 
 export interface ImportJobOptions {
   client: FullStoryClient;
@@ -33,6 +28,8 @@ export interface ImportJobOptions {
   /** A closing node's final job: sent even during a 429 pause (see ApiRequest.lastChance). */
   lastChance?: boolean;
   onCreated?: (jobId: string) => void;
+  /** After each HTTP attempt (see ApiRequest.onAttempt): lets the node show an outage at once. */
+  onAttempt?: (failure: FullStoryError | undefined) => void;
 }
 
 export interface JobReport {
@@ -83,25 +80,14 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
   const startedAt = Date.now();
   let jobId: string;
   try {
-    const created = await client.request<CreateJobResponse>({
-      method: 'POST',
-      path: `/v2/${resource}/batch`,
-      body: jobBody(records),
+    const created = await callApi(client, createJob(resource, jobBody(records)), {
       idempotencyKey,
       // No abort signal here: a creation cut off mid-flight would leave its records in limbo.
       budgetMs: options.createBudgetMs,
       lastChance: options.lastChance,
+      onAttempt: options.onAttempt,
     });
-    jobId = created.data?.job?.id;
-    if (typeof jobId !== 'string' || jobId === '') {
-      throw new FullStoryError('FullStory accepted the batch import but returned no job id.', {
-        code: 'invalid_response',
-        i18n: { key: 'batch.noJobId' },
-        status: created.status,
-        retryable: false,
-        attempts: created.attempts,
-      });
-    }
+    jobId = created.data.job.id;
   } catch (err) {
     const error = err instanceof FullStoryError ? err : new FullStoryError(String(err), { code: 'internal_error' });
     return { idempotencyKey, abandoned: false, creationMaybeApplied: error.maybeApplied, outcomes: everyRecord(records.length, creationFailure(resource, error)) };
@@ -126,6 +112,10 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
     if (Date.now() >= deadline) throw new JobTimeout();
   };
 
+  // Reading the job never runs past its deadline (a request's own retries included), so when
+  // FullStory cannot be reached its records leave at the job timeout, not a retry budget later.
+  const reading: CallOptions = { signal, deadline, jobId, onAttempt: options.onAttempt };
+
   // Created while the node was closing (final job): FullStory has the records, stop here.
   if (signal?.aborted) return report('PROCESSING', [], true);
   try {
@@ -133,29 +123,21 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
     for (;;) {
       await wait();
       if (signal?.aborted) return report('PROCESSING', [], true);
-      status = (
-        await patiently(() => client.request<JobStatusResponse>({ method: 'GET', path: pathOf`/v2/${resource}/batch/${jobId}`, signal }), wait)
-      ).data;
-      if (status?.job?.status !== 'PROCESSING') break;
+      status = (await patiently(() => callApi(client, getJobStatus(resource, jobId), reading), wait)).data;
+      if (status.job.status !== 'PROCESSING') break;
     }
     const jobStatus = status.job.status;
-    if (jobStatus !== 'COMPLETED' && jobStatus !== 'FAILED') {
-      throw new FullStoryError(`Import job ${jobId} reported an unknown status "${String(jobStatus)}".`, {
-        code: 'invalid_response',
-        jobId,
-      });
-    }
+    const job: JobPages = { client, jobId, records: records.length, deadline, wait, reading };
     // Users: the imports pages carry each user's FullStory id, so they are always read. Events: an
     // import carries nothing we report, so a COMPLETED events job (every record imported) skips
     // them; a FAILED one reads them to confirm records when an error cannot be matched.
-    const imports =
-      resource === 'users' || jobStatus === 'FAILED' ? await collectPages<unknown>(client, resource, jobId, 'imports', wait, signal) : [];
+    const imports = resource === 'users' || jobStatus === 'FAILED' ? await collectPages(getJobImports(resource, jobId), job) : [];
     const errors: ErrorResult[] =
       jobStatus === 'FAILED'
-        ? (await collectPages<FailedUserImport | FailedEventImport>(client, resource, jobId, 'errors', wait, signal)).map((e) => ({
+        ? (await collectPages(getJobErrors(resource, jobId), job)).map((e) => ({
             code: e.code,
             message: e.message,
-            item: 'user' in e ? e.user : e.event,
+            item: echoedRecord(e),
           }))
         : [];
     if (signal?.aborted) return report(jobStatus, [], true);
@@ -191,6 +173,11 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
   }
 }
 
+/** The record an /errors item echoes: `user` for users jobs, `event` for events jobs. */
+function echoedRecord(error: FailedUserImport | FailedEventImport): unknown {
+  return 'user' in error ? error.user : (error as FailedEventImport).event;
+}
+
 /**
  * Reading a job's state is safe to repeat, so a retryable failure that outlived the client's own
  * retry budget (a long 429 cool-down, a short outage) waits and tries again until the job deadline.
@@ -206,39 +193,35 @@ async function patiently<T>(call: () => Promise<T>, wait: () => Promise<void>): 
   }
 }
 
-/** Follows next_page_token to the end; a 202 means "not ready yet": wait and ask again. */
-async function collectPages<T>(
-  client: FullStoryClient,
-  resource: BatchResource,
-  jobId: string,
-  kind: 'imports' | 'errors',
-  wait: () => Promise<void>,
-  signal?: AbortSignal,
-): Promise<T[]> {
-  const fetchPage = async (pageToken: string | undefined): Promise<Page<T>> => {
+/** What reading a finished job's pages needs. */
+interface JobPages {
+  client: FullStoryClient;
+  jobId: string;
+  /** Records in the job: no page can list more results than that. */
+  records: number;
+  deadline: number;
+  wait: () => Promise<void>;
+  /** What every request that reads the job carries. */
+  reading: CallOptions;
+}
+
+/**
+ * Follows next_page_token to the end; a 202 means "not ready yet": wait and ask again (until the
+ * job deadline, see wait()). Bounded like every page loop: the job deadline, MAX_RESULT_PAGES_PER_JOB
+ * pages, no more results than records, and progress (paging.ts).
+ */
+async function collectPages<T>(first: PagedCall<JobPageAnswer<T>>, job: JobPages): Promise<T[]> {
+  const { client, jobId, deadline, wait, reading } = job;
+  const signal = reading.signal;
+  const fetchPage = async (pageToken: string | undefined) => {
+    const call = pageToken === undefined ? first : first.page(pageToken);
     for (;;) {
       if (signal?.aborted) return { results: [] };
-      const response = await patiently(
-        () =>
-          client.request<Page<T>>({
-            method: 'GET',
-            path: pathOf`/v2/${resource}/batch/${jobId}/${kind}`,
-            query: { page_token: pageToken },
-            acceptStatuses: [202],
-            signal,
-          }),
-        wait,
-      );
-      if (response.status === 202) {
-        await wait();
-        continue;
-      }
-      const page = response.data;
-      if (!page || !Array.isArray(page.results)) {
-        throw new FullStoryError(`FullStory's ${kind} page for job ${jobId} has no results list.`, { code: 'invalid_response', jobId });
-      }
-      return page;
+      const answer = (await patiently(() => callApi(client, call, reading), wait)).data;
+      if (answer.ready) return answer.page;
+      await wait();
     }
   };
-  return (await followPages(fetchPage)).results;
+  const bounds = { call: first.name, jobId, deadline, maxPages: MAX_RESULT_PAGES_PER_JOB, maxResults: job.records, retryable: false };
+  return (await followPages<T>(fetchPage, bounds)).results;
 }

@@ -3,16 +3,34 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { Readable } from 'node:stream';
+import axios, { type AxiosInstance } from 'axios';
 import { FullStoryError } from './errors';
-import { redact, regionOfKey, type Region } from './connection';
+import { jsonMayHoldSecret, redact, redactParsed, regionOfKey, secretForms, type Region } from './connection';
 import { RequestGate, Semaphore } from './limits';
+import { configProblemOf, type ConfigProblem } from './config-problems';
 import { isRetryableStatus, nextRetryDelay, parseRetryAfter, type RetrySettings } from './retry-policy';
+import { ERROR_BODY_LIMIT, readBody, RESPONSE_LIMITS, responseKindOf } from './response-body';
 
 export const INTEGRATION_SOURCE = 'node-red-contrib-fullstory';
 
 /** FullStory's error codes are snake_case words (README §6). */
 const ERROR_CODE_RE = /^[a-z][a-z0-9_]{0,63}$/;
+
+/**
+ * The least time an attempt gets (or the timeout, when that is shorter): a retry is only started
+ * when this much of the retry budget is left, and a first attempt that waited its budget away for
+ * a free connection still gets this long.
+ */
+export const MIN_ATTEMPT_MS = 1000;
+
+/**
+ * A request body larger than this extends its attempt's deadline by the time the rest takes to
+ * upload at this rate (about 4 Mbit/s): a batch job of 50,000 records can be tens of MB, and its
+ * upload is work, not a server that stalls. Single requests and ordinary jobs are far smaller and
+ * get exactly the timeout; a 10 MB job gets 19 s more.
+ */
+export const UPLOAD_BYTES_PER_SECOND = 512 * 1024;
 
 export interface ClientSettings {
   apiKey: string;
@@ -22,6 +40,8 @@ export interface ClientSettings {
   maxConcurrency: number;
   maxJobs: number;
   requestsPerSecond: number;
+  /** Told when a request fails because of the config itself (key, rights, host); see config-problems.ts. */
+  onConfigProblem?: (problem: ConfigProblem, error: FullStoryError, transportCode: string | undefined) => void;
 }
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
@@ -43,6 +63,15 @@ export interface ApiRequest {
   /** Last chance (a closing node's final job): send now even while FullStory's 429 pause runs
    * past the budget; one refused request costs less than records that are never sent. */
   lastChance?: boolean;
+  /** No retry starts and no attempt waits past this time (epoch ms), e.g. a batch job's deadline. */
+  deadline?: number;
+  /** Told after each attempt: undefined when FullStory answered, else the attempt's failure. */
+  onAttempt?: (failure: FullStoryError | undefined) => void;
+  /**
+   * The largest answer this call may get, in bytes (see RESPONSE_LIMITS). Default: by method and
+   * path (responseKindOf). A larger 2xx answer fails as `invalid_response`, read no further.
+   */
+  maxResponseBytes?: number;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -59,6 +88,39 @@ export function pathOf(strings: TemplateStringsArray, ...values: string[]): stri
 
 /** Connection errors that prove the request never reached FullStory. */
 const NEVER_SENT_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+/** The error code of a failed connection (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED, …), when it looks like one. */
+function transportCodeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,63}$/.test(code) ? code : undefined;
+}
+
+/** Tells the caller how an attempt went; a caller's observer never changes the request. */
+function notify(req: ApiRequest, failure: FullStoryError | undefined): void {
+  try {
+    req.onAttempt?.(failure);
+  } catch {
+    // ignore
+  }
+}
+
+/** One HTTP exchange as read off the wire: status, Retry-After, and the body (capped). */
+interface RawAnswer {
+  status: number;
+  retryAfter: unknown;
+  text: string;
+}
+
+/**
+ * Requests that may be sent again without doing twice what FullStory did once: reads, deletes,
+ * POSTs with an Idempotency-Key (FullStory replays its first answer), and user updates
+ * (POST /v2/users/{id} sets the fields it names: applying it twice is applying it once; the spec
+ * offers no key for it). Any other POST without a key (none is sent today) is not.
+ */
+function safeToRepeat(req: ApiRequest): boolean {
+  if (req.method !== 'POST' || req.idempotencyKey) return true;
+  return /^\/v2\/users\/[^/]+$/.test(req.path) && req.path !== '/v2/users/batch';
+}
 
 /** Thrown before a request is sent, when sending it cannot help (see attempt()). */
 class NotSent extends Error {
@@ -101,8 +163,11 @@ export class FullStoryClient {
   private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
   private readonly holds = new Set<Promise<void>>();
+  /** The key and its prefix-less form: redacted from everything read from a response. */
+  private readonly secrets: string[];
 
   constructor(private readonly settings: ClientSettings) {
+    this.secrets = secretForms([settings.apiKey]);
     this.region = regionOfKey(settings.apiKey);
     this.requestSlots = new Semaphore(settings.maxConcurrency);
     this.jobSlots = new Semaphore(settings.maxJobs);
@@ -119,12 +184,15 @@ export class FullStoryClient {
       proxy: false,
       maxRedirects: 0,
       maxBodyLength: Infinity,
-      maxContentLength: Infinity,
-      responseType: 'text',
+      // The body is read by readBody() within the call's cap; -1 keeps axios from wrapping the stream.
+      maxContentLength: -1,
+      // A stream: axios's `timeout` only notices a socket gone quiet (a server dripping a byte at a
+      // time keeps it alive forever), so exchange() bounds the whole attempt, body included, itself.
+      responseType: 'stream',
       // Bodies are JSON text already; axios's default would JSON.parse every string body it sends
       // just to check it (a throwaway parse of each multi-megabyte batch job).
       transformRequest: [(data: unknown) => data],
-      // We parse ourselves so a malformed body becomes a clear, retryable error.
+      // We read and parse ourselves so a malformed or oversized body becomes a clear error.
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
       headers: {
@@ -133,6 +201,11 @@ export class FullStoryClient {
         'Integration-Source': INTEGRATION_SOURCE,
       },
     });
+  }
+
+  /** The configured retry budget: a call made of several requests (a list's pages) shares one. */
+  get retryBudgetMs(): number {
+    return this.settings.retry.budgetMs;
   }
 
   /** Sends one request, retrying what is worth retrying. Resolves with 2xx (or accepted) answers. */
@@ -174,10 +247,13 @@ export class FullStoryClient {
   private async requestWithRetries<T>(req: ApiRequest): Promise<ApiResponse<T>> {
     const startedAt = Date.now();
     const payload = req.body === undefined || typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
-    const retry = req.budgetMs === undefined ? this.settings.retry : { ...this.settings.retry, budgetMs: req.budgetMs };
+    let retry = req.budgetMs === undefined ? this.settings.retry : { ...this.settings.retry, budgetMs: req.budgetMs };
+    if (req.deadline !== undefined) retry = { ...retry, budgetMs: Math.max(0, Math.min(retry.budgetMs, req.deadline - startedAt)) };
     let maybeApplied = false;
+    let transportCode: string | undefined;
     const fail = (error: FullStoryError): FullStoryError => {
       error.maybeApplied = maybeApplied;
+      this.reportConfigProblem(error, transportCode);
       return error;
     };
     for (let attempt = 1; ; attempt++) {
@@ -185,19 +261,17 @@ export class FullStoryClient {
       let failure: FullStoryError;
       let retryAfterMs: number | undefined;
       try {
-        const response = await this.attempt(req, payload, startedAt, retry.budgetMs, attempt);
-        const status = response.status;
+        const answer = await this.attempt(req, payload, startedAt, retry.budgetMs, attempt);
+        const status = answer.status;
         if ((status >= 200 && status < 300) || req.acceptStatuses?.includes(status)) {
-          try {
-            return { status, data: this.parseBody(response, attempt) as T, attempts: attempt };
-          } catch (err) {
-            maybeApplied = true;
-            throw err;
-          }
+          notify(req, undefined);
+          return { status, data: this.parseBody(req, answer, attempt) as T, attempts: attempt };
         }
-        retryAfterMs = parseRetryAfter(response.headers['retry-after'], Date.now());
+        retryAfterMs = parseRetryAfter(answer.retryAfter, Date.now());
         if (status === 429) this.gate.pauseUntil(Date.now() + (retryAfterMs ?? 1000));
-        failure = this.httpError(response, attempt);
+        failure = this.httpError(answer, attempt);
+        transportCode = undefined;
+        notify(req, failure);
         // 500/502/504 and 408: FullStory may have acted before failing (its docs disagree on 5xx).
         // 503 says the service did not take the request.
         if ((status >= 500 && status !== 503) || status === 408) maybeApplied = true;
@@ -205,16 +279,33 @@ export class FullStoryClient {
         if (err instanceof NotSent) throw fail(err.error);
         if (req.signal?.aborted) throw fail(closedError(attempt));
         if (err instanceof FullStoryError && err.code === 'invalid_response') {
+          // Only a 2xx answer is read as a result: FullStory acted, whatever its body says.
           failure = err;
+          maybeApplied = true;
         } else {
           failure = this.transportError(err, attempt);
-          if (!NEVER_SENT_CODES.has((err as { code?: string }).code ?? '')) maybeApplied = true;
+          transportCode = transportCodeOf(err);
+          if (!NEVER_SENT_CODES.has(transportCode ?? '')) maybeApplied = true;
+          notify(req, failure);
         }
       }
       if (!failure.retryable) throw fail(failure);
-      const delay = nextRetryDelay(attempt + 1, startedAt, Date.now(), retryAfterMs, retry);
+      const minAttemptMs = Math.min(this.settings.timeoutMs, MIN_ATTEMPT_MS);
+      const delay = nextRetryDelay(attempt + 1, startedAt, Date.now(), retryAfterMs, retry, minAttemptMs);
       if (delay === undefined) throw fail(failure);
       await sleep(delay, req.signal);
+    }
+  }
+
+  private reportConfigProblem(error: FullStoryError, transportCode: string | undefined): void {
+    const report = this.settings.onConfigProblem;
+    if (!report || error.code === 'closed') return;
+    const problem = configProblemOf(error, transportCode);
+    if (!problem) return;
+    try {
+      report(problem, error, transportCode);
+    } catch {
+      // A log line must never change the outcome of a request.
     }
   }
 
@@ -223,7 +314,7 @@ export class FullStoryClient {
     for (const agent of this.agents) agent.destroy();
   }
 
-  private async attempt(req: ApiRequest, payload: unknown, startedAt: number, budgetMs: number, attempt: number): Promise<AxiosResponse<string>> {
+  private async attempt(req: ApiRequest, payload: unknown, startedAt: number, budgetMs: number, attempt: number): Promise<RawAnswer> {
     const release = await this.requestSlots.acquire();
     try {
       let wait = this.gate.reserve();
@@ -231,66 +322,138 @@ export class FullStoryClient {
       if (Date.now() + wait - startedAt > budgetMs) {
         // A 429 cool-down (ours or another node's) outlasts this request's budget: waiting it out
         // would break the promise that a flow hears about an outage within the budget.
+        const seconds = Math.ceil(wait / 1000);
         throw new NotSent(
           new FullStoryError(
-            `FullStory asked to pause requests for ${Math.ceil(wait / 1000)} s (429 Retry-After), longer than this request's retry budget; it was not sent.`,
-            { code: 'too_many_requests', status: 429, retryable: true, attempts: attempt - 1 },
+            `FullStory asked to pause requests for ${seconds} s (429 Retry-After), longer than this request's retry budget; it was not sent.`,
+            { code: 'too_many_requests', status: 429, retryable: true, attempts: attempt - 1, i18n: { key: 'http.pausedTooLong', vars: { seconds } } },
           ),
         );
       }
       if (wait > 0) await sleep(wait, req.signal);
-      // An attempt never runs past the retry budget: the flow hears about an outage on time.
-      const remaining = budgetMs - (Date.now() - startedAt);
-      const timeout = Math.max(1000, Math.min(this.settings.timeoutMs, remaining));
-      const headers: Record<string, string> = {};
-      if (payload !== undefined) headers['Content-Type'] = 'application/json';
-      if (req.idempotencyKey) headers['Idempotency-Key'] = req.idempotencyKey;
-      return await this.http.request<string>({
-        method: req.method,
-        url: req.path,
-        params: req.query,
-        data: payload,
-        headers,
-        timeout,
-        signal: req.signal,
-      });
+      return await this.exchange(req, payload, this.deadlineFor(payload, startedAt, budgetMs), attempt);
     } finally {
       release();
     }
   }
 
-  private parseBody(response: AxiosResponse<string>, attempt: number): unknown {
-    const text = response.data;
-    if (text === undefined || text === null || text === '') return {};
+  /**
+   * How long one attempt may take, from connecting to the last byte of the answer: the timeout,
+   * cut so that it ends with the retry budget (but never below MIN_ATTEMPT_MS, or the timeout when
+   * that is shorter), plus the upload time of a large request body (UPLOAD_BYTES_PER_SECOND).
+   */
+  private deadlineFor(payload: unknown, startedAt: number, budgetMs: number): number {
+    const remaining = budgetMs - (Date.now() - startedAt);
+    const timeout = this.settings.timeoutMs;
+    const base = Math.min(timeout, Math.max(remaining, Math.min(timeout, MIN_ATTEMPT_MS)));
+    // Characters, not bytes: a cheap count of a body that may be tens of MB (close enough here).
+    const beyond = Math.max(0, (typeof payload === 'string' ? payload.length : 0) - UPLOAD_BYTES_PER_SECOND);
+    return base + Math.ceil((beyond * 1000) / UPLOAD_BYTES_PER_SECOND);
+  }
+
+  /**
+   * One HTTP exchange, bounded as a whole by `deadlineMs` (connect, upload, headers and every byte
+   * of the body: a server that drips cannot hold it) and its answer by the call's size cap. Either
+   * bound, or the node closing, aborts the request, which destroys its socket.
+   */
+  private async exchange(req: ApiRequest, payload: unknown, deadlineMs: number, attempt: number): Promise<RawAnswer> {
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    if (req.signal?.aborted) stop();
+    req.signal?.addEventListener('abort', stop, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, deadlineMs);
     try {
-      return JSON.parse(text);
-    } catch {
-      // A 2xx whose body we cannot read: FullStory may have acted, so the outcome is unknown.
-      // Retrying is safe for POSTs because they carry an Idempotency-Key (FullStory replays).
-      throw new FullStoryError(`FullStory answered ${response.status} with a body that is not JSON.`, {
-        code: 'invalid_response',
-        status: response.status,
-        retryable: true,
-        attempts: attempt,
+      const headers: Record<string, string> = {};
+      if (payload !== undefined) headers['Content-Type'] = 'application/json';
+      if (req.idempotencyKey) headers['Idempotency-Key'] = req.idempotencyKey;
+      const response = await this.http.request<Readable>({
+        method: req.method,
+        url: req.path,
+        params: req.query,
+        data: payload,
+        headers,
+        signal: controller.signal,
       });
+      const status = response.status;
+      const isAnswer = (status >= 200 && status < 300) || Boolean(req.acceptStatuses?.includes(status));
+      const limit = req.maxResponseBytes ?? RESPONSE_LIMITS[responseKindOf(req.method, req.path)];
+      // An error answer is read only as far as its {code, message} can reach; the status decides.
+      const body = isAnswer ? await readBody(response.data, limit) : await readBody(response.data, Math.min(limit, ERROR_BODY_LIMIT), true);
+      if (body.overflow && isAnswer) throw this.tooLargeError(req, status, limit, attempt);
+      return { status, retryAfter: response.headers['retry-after'], text: body.text };
+    } catch (err) {
+      stop(); // whatever went wrong, the socket goes: nothing more is read from it
+      if (timedOut) throw this.timeoutError(deadlineMs, attempt);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', stop);
     }
   }
 
-  private httpError(response: AxiosResponse<string>, attempt: number): FullStoryError {
-    const status = response.status;
+  /**
+   * A 2xx body as data, with the key redacted from every string and property name in it: whatever
+   * we take from an answer (msg.fullstory.response, msg.payload, ids, job errors) may reach a msg,
+   * a status or a log, and a proxy or debug endpoint may echo our request headers back.
+   */
+  private parseBody(req: ApiRequest, answer: RawAnswer, attempt: number): unknown {
+    const text = answer.text;
+    if (text === '') return {};
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // A 2xx whose body we cannot read: FullStory may have acted, so the outcome is unknown.
+      // Retrying is safe for reads, deletes and POSTs with an Idempotency-Key (FullStory replays).
+      throw new FullStoryError(`FullStory answered ${answer.status} with a body that is not JSON.`, {
+        code: 'invalid_response',
+        status: answer.status,
+        retryable: safeToRepeat(req),
+        attempts: attempt,
+        i18n: { key: 'http.notJson', vars: { status: answer.status } },
+      });
+    }
+    return jsonMayHoldSecret(text, this.secrets) ? redactParsed(data, this.secrets) : data;
+  }
+
+  private tooLargeError(req: ApiRequest, status: number, limit: number, attempt: number): FullStoryError {
+    const max = formatBytes(limit);
+    return new FullStoryError(
+      `FullStory's answer (${status}) was larger than ${max}, more than this call can return; it was not read.`,
+      { code: 'invalid_response', status, retryable: safeToRepeat(req), attempts: attempt, i18n: { key: 'http.tooLarge', vars: { status, max } } },
+    );
+  }
+
+  private timeoutError(deadlineMs: number, attempt: number): FullStoryError {
+    const seconds = Math.round(deadlineMs / 100) / 10;
+    return new FullStoryError(`FullStory did not answer within ${seconds} s; the request may or may not have been applied.`, {
+      code: 'timeout',
+      retryable: true,
+      attempts: attempt,
+      i18n: { key: 'http.timeout', vars: { seconds } },
+    });
+  }
+
+  private httpError(answer: RawAnswer, attempt: number): FullStoryError {
+    const status = answer.status;
     let code = `http_${status}`;
     let detail = '';
     try {
-      const body = JSON.parse(response.data) as { code?: unknown; message?: unknown };
-      // msg.error.code is shown as is (status, logs): take only what looks like a code.
-      if (typeof body.code === 'string' && ERROR_CODE_RE.test(body.code)) code = body.code;
-      if (typeof body.message === 'string') detail = body.message;
-    } catch {
+      const body = JSON.parse(answer.text) as { code?: unknown; message?: unknown };
+      // msg.error.code is shown as is (status, logs): take only what looks like a code, and never
+      // one that holds the key.
+      if (typeof body.code === 'string' && ERROR_CODE_RE.test(body.code) && this.redact(body.code) === body.code) code = body.code;
       // Redacted before it is cut: a key straddling the cut would otherwise survive in part.
-      detail = typeof response.data === 'string' ? this.redact(response.data).slice(0, 200) : '';
+      if (typeof body.message === 'string') detail = this.redact(body.message).slice(0, 500);
+    } catch {
+      detail = this.redact(answer.text).slice(0, 200);
     }
     let message = `FullStory answered ${status} ${code}${detail ? `: ${detail}` : ''}`;
-    if (status === 401 || status === 403) message += this.authHint(status);
+    if (status === 401 || status === 403) message += this.authHint(status, detail);
     return new FullStoryError(this.redact(message), {
       code,
       status,
@@ -299,16 +462,16 @@ export class FullStoryClient {
     });
   }
 
-  private authHint(status: number): string {
-    const base =
-      status === 401
-        ? ' (check the API key in the FullStory config node'
-        : ' (this key may lack the permission: reading and deleting users needs an Admin or Architect key';
-    const regionHint =
-      this.region === 'eu1' && !/eu1\./.test(this.settings.baseUrl)
-        ? `; the key is for the EU data center, try the host https://api.eu1.fullstory.com`
-        : '';
-    return `${base}${regionHint}).`;
+  /** What to check after a 401/403, leaving out what FullStory's own text already says. */
+  private authHint(status: number, detail: string): string {
+    const hints: string[] = [];
+    if (status === 401) hints.push('check the API key in the FullStory config node');
+    // The sandbox (and perhaps FullStory) already names the key types a 403 needs: say it once.
+    else if (!/\b(admin|architect)\b/i.test(detail)) hints.push('this key may lack the permission: reading and deleting users needs an Admin or Architect key');
+    if (this.region === 'eu1' && !/eu1\./.test(this.settings.baseUrl)) {
+      hints.push('the key is for the EU data center, try the host https://api.eu1.fullstory.com');
+    }
+    return hints.length > 0 ? ` (${hints.join('; ')}).` : '';
   }
 
   private transportError(err: unknown, attempt: number): FullStoryError {
@@ -332,4 +495,10 @@ export class FullStoryClient {
   private redact(text: string): string {
     return redact(text, [this.settings.apiKey]);
   }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
 }

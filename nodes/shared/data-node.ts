@@ -4,10 +4,11 @@
 
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { BatchResource, Page } from './api-types';
-import { followPages } from './paging';
+import { callApi, isPaged, type ApiCall, type CallOptions, type PagedCall } from './fullstory-api';
+import { followPages, maxPagesFor } from './paging';
 import { asFullStoryError, FullStoryError } from './errors';
 import { localizeError, type Translate } from './error-text';
-import type { ApiRequest, FullStoryClient } from './client';
+import type { FullStoryClient } from './client';
 import { BatchBuffer, newCloseController, type BufferedRecord } from './batch-buffer';
 import { recordImportKey } from './batch-outcomes';
 import { HeldMessage, type BulkResult, type Done, type MessageExit, type RecordNote, type Send } from './held-message';
@@ -20,16 +21,19 @@ import type { InputNote, MsgNote, NoteSink } from './notes';
 import { thrownText, unreadableIndexError, unreadableItemError, unreadableMsgError } from './unreadable-input';
 import { internalFaultText, undeliverableError, type DeliveryOutcome, type UndeliverableReason } from './undeliverable';
 
-/** One single-mode call: the request (no key yet) and how to read its answer. */
-export interface SingleCall {
+/** One single-mode call: the FullStory call (fullstory-api.ts) and how to read its checked answer. */
+export interface SingleCall<T = unknown> {
   operation: string;
-  request: ApiRequest;
-  /** POSTs that create something carry an Idempotency-Key. */
-  idempotent: boolean;
-  /** GET list: follow next_page_token, gathering `results`, up to this many items. */
+  call: ApiCall<T>;
+  /** A paged call (list): follow next_page_token, gathering `results`, up to this many items. */
   collectPagesUpTo?: number;
   /** What the answer means: FullStory user id, and the new msg.payload (get / list). */
-  interpret(data: unknown): { id?: string; payload?: unknown };
+  interpret(data: T): { id?: string; payload?: unknown };
+  /**
+   * A failure that still means the user's goal is met (a delete of a user that is already
+   * gone): what to add to msg.fullstory on output 1, or undefined for a real failure.
+   */
+  goalMet?(error: FullStoryError): Record<string, unknown> | undefined;
 }
 
 type MaybePromise<T> = T | Promise<T>;
@@ -107,11 +111,13 @@ export class DataNodeController implements MessageExit {
     const batch = batchSettings(def, settings.nodeMessageBufferMaxLength, closeTimeout, settings.fullstory ?? {});
     this.closeBudgetMs = batch.closeBudgetMs;
     if (!config) this.status.notConfigured();
+    else this.status.start();
     if (def.mode === 'batch' && config) {
       this.batch = new BatchBuffer(behaviour.resource, batch, () => config.client(), this, {
         queued: (n) => this.status.setQueued(n),
         jobs: (n) => this.status.setJobs(n),
         jobFinished: (ok, code) => this.status.recordResult(ok, code),
+        attempt: this.onAttempt,
         warn: (text) => node.warn(text),
         error: (text) => node.error(text),
       });
@@ -143,8 +149,13 @@ export class DataNodeController implements MessageExit {
     }
   }
 
+  /** After each HTTP attempt of this node: the status shows at once when FullStory cannot be reached. */
+  private readonly onAttempt = (failure: FullStoryError | undefined): void => {
+    this.status.setUnreachable(unreachableCode(failure));
+  };
+
   async close(): Promise<void> {
-    this.status.setClosing();
+    this.status.setClosing({ records: this.batch?.queuedCount ?? 0, requests: this.inFlight.size });
     this.stopping = { ok: 0, failed: 0, codes: new Set() };
     const pending = [...this.inFlight];
     if (this.batch) pending.push(this.batch.close());
@@ -203,11 +214,13 @@ export class DataNodeController implements MessageExit {
       return;
     }
     const codes = new Set(result.errors.map((e) => e.code));
-    const text = this.summaryText(result.errors.length, held.size, codes.size === 1 ? firstError.code : undefined, this.errorText(firstError));
+    const shared = codes.size === 1 ? [...codes][0] : undefined;
+    const text = this.summaryText(result.errors.length, held.size, shared, this.errorText(firstError));
     const error = {
       message: text,
-      code: codes.size === 1 ? firstError.code : 'partial_failure',
-      retryable: result.errors.some((e) => e.retryable),
+      code: shared ?? 'partial_failure',
+      // The summary covers every failed record: resending them all is safe only if each one is.
+      retryable: result.errors.length > 0 && result.errors.every((e) => e.retryable === true),
       attempts: firstError.attempts,
       ...(firstError.jobId ? { jobId: firstError.jobId } : {}),
     };
@@ -485,17 +498,19 @@ export class DataNodeController implements MessageExit {
       const planned = this.behaviour.planSingle(msg);
       call = isPromise(planned) ? await planned : planned;
       report.operation = call.operation;
-      const body = call.request.body === undefined ? undefined : JSON.stringify(call.request.body);
-      if (call.idempotent) {
-        const digest = requestDigest(call.request.method, call.request.path, body);
+      const body = call.call.request.body === undefined ? undefined : JSON.stringify(call.call.request.body);
+      if (call.call.idempotent) {
+        const digest = requestDigest(call.call.request.method, call.call.request.path, body);
         report.idempotencyKey = idempotencyKeyFor((msg as { fullstory?: unknown }).fullstory, digest);
         report.requestDigest = digest;
       }
       this.status.requestStarted();
       try {
-        const request: ApiRequest = { ...call.request, body, idempotencyKey: report.idempotencyKey as string | undefined, signal: this.closing.signal };
+        const options: CallOptions = { idempotencyKey: report.idempotencyKey as string | undefined, signal: this.closing.signal, onAttempt: this.onAttempt };
         const client = this.config!.client();
-        const response = call.collectPagesUpTo ? await collectAllPages(client, request, call.collectPagesUpTo) : await client.request(request);
+        const response = call.collectPagesUpTo !== undefined && isPaged(call.call)
+          ? await collectAllPages(client, call.call as PagedCall<Page<unknown>>, options, call.collectPagesUpTo)
+          : await callApi(client, { ...call.call, request: { ...call.call.request, body } }, options);
         const { id, payload } = call.interpret(response.data);
         Object.assign(report, { status: response.status, attempts: response.attempts, response: response.data });
         if (id !== undefined) report.id = id;
@@ -509,7 +524,9 @@ export class DataNodeController implements MessageExit {
       const error = asFullStoryError(err);
       if (error.attempts) report.attempts = error.attempts;
       if (error.status) report.status = error.status;
-      this.failure(held, error, report);
+      const met = call?.goalMet?.(error);
+      if (met) this.success(held, Object.assign(report, met));
+      else this.failure(held, error, report);
     }
   }
 
@@ -533,24 +550,49 @@ export class DataNodeController implements MessageExit {
   }
 }
 
-/** GET list endpoints: gathers every page's `results`, capped so a flow never pulls an
- * unbounded user list into memory. */
+/** The code to show as "FullStory unreachable" for a failed attempt; undefined when FullStory answered. */
+function unreachableCode(failure: FullStoryError | undefined): string | undefined {
+  if (!failure) return undefined;
+  if (failure.code === 'network_error' || failure.code === 'timeout') return failure.code;
+  // A gateway in front of FullStory answered for it: FullStory itself was not reached.
+  if (failure.status === 502 || failure.status === 503 || failure.status === 504) return failure.code;
+  return undefined;
+}
+
+/**
+ * GET list endpoints: gathers every page's `results`, capped so a flow never pulls an unbounded
+ * user list into memory, and bounded like every page loop (paging.ts): all pages share the
+ * config's retry budget, and at most maxPagesFor(cap) pages are asked for.
+ */
 async function collectAllPages(
   client: FullStoryClient,
-  request: ApiRequest,
+  first: PagedCall<Page<unknown>>,
+  options: CallOptions,
   cap: number,
 ): Promise<{ status: number; attempts: number; data: unknown; truncated: boolean }> {
   let attempts = 0;
   let status = 200;
-  const paged = await followPages<unknown>(async (pageToken) => {
-    const response = await client.request<Page<unknown>>({ ...request, query: { ...request.query, page_token: pageToken } });
-    attempts += response.attempts;
-    status = response.status;
-    const page = response.data ?? { results: [] };
-    return Array.isArray(page.results) ? page : { ...page, results: [] };
-  }, cap);
-  const data = { ...paged.lastPage, results: paged.results, next_page_token: undefined };
-  return { status, attempts, data, truncated: paged.truncated };
+  const deadline = Date.now() + client.retryBudgetMs;
+  const fetchPage = async (pageToken: string | undefined): Promise<Page<unknown>> => {
+    try {
+      const response = await callApi(client, pageToken === undefined ? first : first.page(pageToken), { ...options, deadline });
+      attempts += response.attempts;
+      status = response.status;
+      return response.data;
+    } catch (err) {
+      if (err instanceof FullStoryError) attempts += err.attempts;
+      throw err;
+    }
+  };
+  try {
+    const paged = await followPages<unknown>(fetchPage, { call: first.name, deadline, maxPages: maxPagesFor(cap), cap });
+    const data = { ...paged.lastPage, results: paged.results, next_page_token: undefined };
+    return { status, attempts, data, truncated: paged.truncated };
+  } catch (err) {
+    // A failure reports the attempts of every page, not only those of its own request.
+    if (err instanceof FullStoryError) err.attempts = attempts;
+    throw err;
+  }
 }
 
 /** Registers the 'input' and 'close' handlers of a data node on its controller. */

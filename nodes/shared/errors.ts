@@ -15,6 +15,8 @@ export type LocalErrorCode =
   | 'invalid_field'
   | 'missing_field'
   | 'payload_too_large'
+  // a node setting (JSONata, msg path, flow/global/env, JSON) could not be evaluated
+  | 'invalid_expression'
   // transport
   | 'timeout'
   | 'network_error'

@@ -6,6 +6,7 @@
 import type { Context, CreateEventRequest, EventSession, EventUser, PropertyType } from './api-types';
 import { invalidInput } from './errors';
 import type { InputNote, NoteSink } from './notes';
+import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from './payload-role';
 import { at, atField, buildProperties, describeType, isPlainObject, isValidPropertyName, parseSchemaObject, suggestName } from './properties';
 import { toSessionId } from './session-url';
 import { toUtcIso } from './timestamps';
@@ -23,6 +24,8 @@ export interface EventDefaults {
   /** When set, REPLACES payload.user/session entirely. */
   association?: { kind: 'uid' | 'userId' | 'sessionId' | 'anonymous'; value?: unknown; useMostRecent: boolean };
   declaredTypes: Record<string, PropertyType>;
+  /** What msg.payload is (payload-role.ts); 'request' (strict) unless the node sets fields. */
+  payloadRole?: PayloadRole;
 }
 
 /** Client API rule (README §5); the server's own limit is not documented. */
@@ -87,11 +90,6 @@ interface Parts {
   notes?: InputNote[];
 }
 
-/** Editor values that are undefined, null or '' mean "not set: use the payload's". */
-function given(value: unknown): boolean {
-  return value !== undefined && value !== null && value !== '';
-}
-
 function unknownField(key: string, field: string, allowed: string, hint: string | undefined, what: string) {
   const fix = hint !== undefined
     ? ` Did you mean ${hint.includes(' ') ? hint : `"${hint}"`}?`
@@ -149,7 +147,7 @@ function readSession(value: unknown): EventSession | undefined {
     const v = value[key];
     switch (key) {
       case 'id':
-        if (given(v)) (out ??= {}).id = toSessionId(v, 'session.id');
+        if (isGiven(v)) (out ??= {}).id = toSessionId(v, 'session.id');
         break;
       case 'uid': {
         const uid = optionalUserKey(v, 'session.uid', USER_FIELD_LIMITS.uid, 'session uid');
@@ -249,11 +247,8 @@ function checkContextValue(kind: ContextKind, v: unknown, field: string): void {
   });
 }
 
-/**
- * `dataPayload`: the node's Event name is set, so msg.payload may be the flow's own data (the
- * editor reads name, properties… from it): only the event fields are read, other keys are ignored.
- */
-function readV2(src: Record<string, unknown>, skipIdentification: boolean, dataPayload: boolean): Parts {
+/** `role` 'source': msg.payload is the flow's own data (payload-role.ts): unknown keys are ignored. */
+function readV2(src: Record<string, unknown>, skipIdentification: boolean, role: PayloadRole | undefined): Parts {
   const parts: Parts = { nameField: 'name', timestampField: 'timestamp', propertiesField: 'properties' };
   let schema: unknown;
   for (const key of Object.keys(src)) {
@@ -268,7 +263,7 @@ function readV2(src: Record<string, unknown>, skipIdentification: boolean, dataP
       case 'session': if (!skipIdentification) parts.session = readSession(value); break;
       case 'context': parts.context = readContext(value); break;
       default:
-        if (!dataPayload) throw unknownField(key, key, V2_FIELDS, EVENT_FIELD_HINTS.get(key), 'msg.payload');
+        if (!ignoresUnknownFields(role)) throw unknownField(key, key, V2_FIELDS, EVENT_FIELD_HINTS.get(key), 'msg.payload');
     }
   }
   parts.explicit = parseSchemaObject(schema, 'schema');
@@ -285,7 +280,7 @@ function isV1(src: Record<string, unknown>): boolean {
   return isPlainObject(wrapped) && Object.hasOwn(wrapped, 'event_name');
 }
 
-function readV1(src: Record<string, unknown>, skipIdentification: boolean): Parts {
+function readV1(src: Record<string, unknown>, skipIdentification: boolean, role: PayloadRole | undefined): Parts {
   let ev = src;
   let prefix = '';
   let uid: unknown;
@@ -294,7 +289,7 @@ function readV1(src: Record<string, unknown>, skipIdentification: boolean): Part
     // Wrapped: only `event` and the uid (a URL parameter in v1) may sit beside it.
     for (const key of Object.keys(src)) {
       if (key === 'uid') uid = src.uid;
-      else if (key !== 'event') throw unknownField(key, key, 'event and uid (the v1 event goes inside event)', undefined, 'msg.payload');
+      else if (key !== 'event' && !ignoresUnknownFields(role)) throw unknownField(key, key, 'event and uid (the v1 event goes inside event)', undefined, 'msg.payload');
     }
     ev = src.event as Record<string, unknown>;
     prefix = 'event.';
@@ -314,13 +309,14 @@ function readV1(src: Record<string, unknown>, skipIdentification: boolean): Part
       case 'device_session': deviceSession = value; break;
       case 'use_recent_session': useRecent = value; break;
       case 'uid':
-        if (given(uid) && given(value) && uid !== value) {
+        if (isGiven(uid) && isGiven(value) && uid !== value) {
           throw invalidInput('invalid_identification', `msg.payload has two different uids (msg.payload.uid and ${prefix}uid)${at(`${prefix}uid`)}. Keep one.`, `${prefix}uid`,
             { key: 'event.twoUids', vars: { field: `${prefix}uid`, at: atField(`${prefix}uid`) } });
         }
-        if (given(value)) { uid = value; uidField = `${prefix}uid`; }
+        if (isGiven(value)) { uid = value; uidField = `${prefix}uid`; }
         break;
       default:
+        if (ignoresUnknownFields(role)) break;
         throw invalidInput('invalid_field',
           `The v1 event has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(prefix + key)}. v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${isValidPropertyName(key) ? key : suggestName(key)}_str.`, prefix + key,
           { key: 'v1.eventUnknownField', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(prefix + key), fields: V1_FIELDS, suggestion: isValidPropertyName(key) ? key : suggestName(key) } });
@@ -355,8 +351,8 @@ function readV1Identification(
       { key: 'v1.useRecentNotBool', vars: { at: atField(field), type: describeType(v1.useRecent) } });
   }
   const chosen: string[] = [];
-  if (given(v1.sessionUrl)) chosen.push('session_url');
-  if (given(v1.deviceSession)) chosen.push('device_session');
+  if (isGiven(v1.sessionUrl)) chosen.push('session_url');
+  if (isGiven(v1.deviceSession)) chosen.push('device_session');
   if (useRecent) chosen.push('use_recent_session');
   if (chosen.length > 1) {
     throw invalidInput('invalid_identification',
@@ -407,13 +403,13 @@ function fromAssociation(a: NonNullable<EventDefaults['association']>): { user?:
     case 'userId': {
       const field = a.kind === 'uid' ? 'user.uid' : 'user.id';
       const label = a.kind === 'uid' ? 'uid' : 'FullStory user id';
-      if (!given(a.value)) throw missing(label, field);
+      if (!isGiven(a.value)) throw missing(label, field);
       const value = optionalUserKey(a.value, field, USER_FIELD_LIMITS.uid, label) as string;
       const user: EventUser = a.kind === 'uid' ? { uid: value } : { id: value };
       return a.useMostRecent ? { user, session: { use_most_recent: true } } : { user };
     }
     case 'sessionId':
-      if (!given(a.value)) throw missing('session', 'session.id');
+      if (!isGiven(a.value)) throw missing('session', 'session.id');
       return { session: { id: toSessionId(a.value, 'session.id') } };
     case 'anonymous':
       return {};
@@ -455,7 +451,7 @@ function checkIdentification(user: EventUser | undefined, session: EventSession 
  * What the conversion changed that the user should know goes to `notes` (once the event is built).
  */
 export function buildEventRequest(payload: unknown, defaults: EventDefaults, notes?: NoteSink): CreateEventRequest {
-  const editorName = given(defaults.name) ? defaults.name : undefined;
+  const editorName = isGiven(defaults.name) ? defaults.name : undefined;
   const skipIdentification = defaults.association !== undefined;
   let parts: Parts;
   if (payload === undefined || payload === null) {
@@ -466,7 +462,7 @@ export function buildEventRequest(payload: unknown, defaults: EventDefaults, not
     }
     parts = { nameField: 'name', timestampField: 'timestamp', propertiesField: 'properties' };
   } else if (isPlainObject(payload)) {
-    parts = isV1(payload) ? readV1(payload, skipIdentification) : readV2(payload, skipIdentification, editorName !== undefined);
+    parts = isV1(payload) ? readV1(payload, skipIdentification, defaults.payloadRole) : readV2(payload, skipIdentification, defaults.payloadRole);
   } else {
     throw invalidInput('invalid_payload',
       `msg.payload must be an object describing the event, e.g. {"name": "Order Placed", "properties": {"total": 42}}, but it is ${describeType(payload)}.`,
@@ -476,33 +472,10 @@ export function buildEventRequest(payload: unknown, defaults: EventDefaults, not
   const name = editorName !== undefined ? checkName(editorName, 'name') : checkName(parts.name, parts.nameField);
   const event: CreateEventRequest = { name };
 
-  if (given(defaults.timestamp)) event.timestamp = toUtcIso(defaults.timestamp, 'timestamp');
-  else if (given(parts.timestamp)) event.timestamp = toUtcIso(parts.timestamp, parts.timestampField);
+  if (isGiven(defaults.timestamp)) event.timestamp = toUtcIso(defaults.timestamp, 'timestamp');
+  else if (isGiven(parts.timestamp)) event.timestamp = toUtcIso(parts.timestamp, parts.timestampField);
 
-  let input = parts.properties;
-  if (given(defaults.properties)) {
-    const editor = defaults.properties;
-    if (!isPlainObject(editor)) {
-      throw invalidInput('invalid_payload', `The node's Properties setting must give an object such as {"plan": "pro"}, but it gives ${describeType(editor)}.`, 'properties',
-        { key: 'event.editorPropertiesNotObject', vars: { type: describeType(editor) } });
-    }
-    const editorKeys = Object.keys(editor);
-    if (editorKeys.length > 0) {
-      if (input !== undefined && input !== null && !isPlainObject(input)) {
-        throw invalidInput('invalid_payload', `The properties${at(parts.propertiesField)} must be an object of name/value pairs, but they are ${describeType(input)}.`, parts.propertiesField,
-          { key: 'event.propertiesNotObject', vars: { at: atField(parts.propertiesField), type: describeType(input) } });
-      }
-      // Null prototype: a "__proto__" key is then an ordinary entry, refused later by the name rule.
-      const merged = Object.create(null) as Record<string, unknown>;
-      if (input !== undefined && input !== null) for (const key of Object.keys(input)) merged[key] = (input as Record<string, unknown>)[key];
-      for (const key of editorKeys) {
-        merged[key] = editor[key];
-        // An editor value replaces the v1 field entirely, suffix type included.
-        if (parts.v1?.origin.delete(key)) delete parts.v1.types[key];
-      }
-      input = merged;
-    }
-  }
+  const input = withSettingProperties(parts.properties, parts.propertiesField, defaults.properties, parts.v1);
   const built = parts.v1 !== undefined
     ? buildV1Properties(parts.v1, defaults.declaredTypes, parts.propertiesField, input)
     : buildProperties(input, defaults.declaredTypes, parts.explicit, 'properties');

@@ -1,6 +1,8 @@
 // The limits a config node shares between every node that uses it: how many things run at once
 // (requests, batch jobs) and how fast requests start (our own rate, and FullStory's 429 cool-down).
 
+import { MAX_RETRY_AFTER_MS } from './retry-policy';
+
 /** A FIFO counting semaphore: waiters are served in arrival order so no caller starves. */
 export class Semaphore {
   private active = 0;
@@ -51,11 +53,21 @@ export class RequestGate {
   private nextSlotAt = 0;
   private pausedUntil = 0;
 
-  constructor(private readonly requestsPerSecond: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly requestsPerSecond: number,
+    // Looked up at each call, not bound once: a test's fake clock then governs the gate too.
+    private readonly now: () => number = () => Date.now(),
+    private readonly maxPauseMs: number = MAX_RETRY_AFTER_MS,
+  ) {}
 
-  /** FullStory answered 429: nobody sends before `until`. */
+  /**
+   * FullStory answered 429: nobody sends before `until`, but never for longer than `maxPauseMs`
+   * from now: one absurd Retry-After must not stop every node of the config until a redeploy.
+   */
   pauseUntil(until: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, until);
+    const now = this.now();
+    if (Number.isNaN(until)) return;
+    this.pausedUntil = Math.max(this.pausedUntil, Math.min(until, now + this.maxPauseMs));
   }
 
   /** Milliseconds the caller must wait before sending; reserves its slot. */

@@ -4,12 +4,30 @@
 
 import type { PropertyType, UserFields } from './api-types';
 import { invalidInput, type LocalErrorCode } from './errors';
+import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from './payload-role';
 import {
   at, atField, buildProperties, describeType, excerpt, isPlainObject, isValidPropertyName, parseSchemaObject,
   propertyNameError, splitV1Suffix, suggestName,
 } from './properties';
 
-export interface UserRequestOptions { declaredTypes: Record<string, PropertyType> }
+/** The user fields the node's own settings supply for one msg (see payload-role.ts). */
+export interface UserSettings {
+  uid?: unknown;
+  id?: unknown;
+  email?: unknown;
+  display_name?: unknown;
+  properties?: unknown;
+}
+
+export interface UserRequestOptions {
+  declaredTypes: Record<string, PropertyType>;
+  /** What msg.payload is (payload-role.ts); 'request' (strict) unless the node sets fields. */
+  payloadRole?: PayloadRole;
+  /** The node's settings for this msg; those given win over the payload's fields. */
+  settings?: UserSettings;
+}
+
+const NO_SETTINGS: UserSettings = {};
 
 /** FullStory's length limits (README §2.0). */
 export const USER_FIELD_LIMITS = { uid: 256, display_name: 256, email: 128, id: 256 } as const;
@@ -126,32 +144,39 @@ function looksLikeV1(payload: Record<string, unknown>, keys: readonly string[]):
   return false;
 }
 
-function fromV2(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions): { fields: UserFields; id?: string } {
+function unknownV2Field(key: string) {
+  const hint = USER_FIELD_HINTS.get(key);
+  const fix = hint !== undefined
+    ? ` Did you mean "${hint}"?`
+    : ` Custom data goes under properties, e.g. msg.payload.properties.${isValidPropertyName(key) ? key : suggestName(key)}.`;
+  return invalidInput('invalid_field',
+    `msg.payload has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(key)}. User fields are ${V2_FIELDS}.${fix}`, key,
+    hint !== undefined
+      ? { key: 'user.unknownFieldHint', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(key), fields: V2_FIELDS, hint } }
+      : { key: 'user.unknownFieldCustom', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(key), fields: V2_FIELDS, suggestion: isValidPropertyName(key) ? key : suggestName(key) } });
+}
+
+type Parsed = { fields: UserFields; id?: string };
+
+function fromV2(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions, settings: UserSettings): Parsed {
   const fields: UserFields = {};
   let id: string | undefined;
   for (const key of keys) {
     const value = payload[key];
     switch (key) {
-      case 'uid': { const v = optionalUserKey(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; break; }
-      case 'display_name': { const v = optionalText(value, key, USER_FIELD_LIMITS.display_name); if (v !== undefined) fields.display_name = v; break; }
-      case 'email': { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; break; }
-      case 'id': if (value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
+      // A field the node's setting replaces is not read (payload-role.ts).
+      case 'uid': if (!isGiven(settings.uid)) { const v = optionalUserKey(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; } break;
+      case 'display_name': if (!isGiven(settings.display_name)) { const v = optionalText(value, key, USER_FIELD_LIMITS.display_name); if (v !== undefined) fields.display_name = v; } break;
+      case 'email': if (!isGiven(settings.email)) { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; } break;
+      case 'id': if (!isGiven(settings.id) && value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
       case 'properties': case 'schema': break; // read below, together
-      default: {
-        const hint = USER_FIELD_HINTS.get(key);
-        const fix = hint !== undefined
-          ? ` Did you mean "${hint}"?`
-          : ` Custom data goes under properties, e.g. msg.payload.properties.${isValidPropertyName(key) ? key : suggestName(key)}.`;
-        throw invalidInput('invalid_field',
-          `msg.payload has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(key)}. User fields are ${V2_FIELDS}.${fix}`, key,
-          hint !== undefined
-            ? { key: 'user.unknownFieldHint', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(key), fields: V2_FIELDS, hint } }
-            : { key: 'user.unknownFieldCustom', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(key), fields: V2_FIELDS, suggestion: isValidPropertyName(key) ? key : suggestName(key) } });
-      }
+      default:
+        if (!ignoresUnknownFields(options.payloadRole)) throw unknownV2Field(key);
     }
   }
   const explicit = parseSchemaObject(payload.schema, 'schema');
-  const { properties, schema } = buildProperties(payload.properties, options.declaredTypes, explicit, 'properties');
+  const input = withSettingProperties(payload.properties, 'properties', settings.properties);
+  const { properties, schema } = buildProperties(input, options.declaredTypes, explicit, 'properties');
   if (properties !== undefined) fields.properties = properties;
   if (schema !== undefined) fields.schema = schema;
   return id === undefined ? { fields } : { fields, id };
@@ -219,7 +244,7 @@ export function buildV1Properties(
   }
 }
 
-function fromV1(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions): { fields: UserFields; id?: string } {
+function fromV1(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions, settings: UserSettings): Parsed {
   const fields: UserFields = {};
   let id: string | undefined;
   const custom: Array<[string, unknown]> = [];
@@ -228,6 +253,7 @@ function fromV1(payload: Record<string, unknown>, keys: readonly string[], optio
     switch (key) {
       case 'displayName':
       case 'display_name': {
+        if (isGiven(settings.display_name)) break;
         const v = optionalText(value, key, USER_FIELD_LIMITS.display_name, 'display name');
         if (v === undefined) break;
         if (fields.display_name !== undefined && fields.display_name !== v) {
@@ -237,19 +263,33 @@ function fromV1(payload: Record<string, unknown>, keys: readonly string[], optio
         fields.display_name = v;
         break;
       }
-      case 'uid': { const v = optionalUserKey(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; break; }
-      case 'email': { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; break; }
-      case 'id': if (value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
-      default: custom.push([key, value]);
+      case 'uid': if (!isGiven(settings.uid)) { const v = optionalUserKey(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; } break;
+      case 'email': if (!isGiven(settings.email)) { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; } break;
+      case 'id': if (!isGiven(settings.id) && value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
+      default:
+        // Without a type suffix a v1 field is not FullStory's (readV1Fields refuses it).
+        if (splitV1Suffix(key) !== undefined || !ignoresUnknownFields(options.payloadRole)) custom.push([key, value]);
     }
   }
-  if (custom.length > 0) {
+  if (custom.length > 0 || isGiven(settings.properties)) {
     const v1 = readV1Fields(custom, '');
-    const { properties, schema } = buildV1Properties(v1, options.declaredTypes, '');
+    const input = withSettingProperties(v1.properties, 'properties', settings.properties, v1);
+    const { properties, schema } = buildV1Properties(v1, options.declaredTypes, '', input);
     if (properties !== undefined) fields.properties = properties;
     if (schema !== undefined) fields.schema = schema;
   }
   return id === undefined ? { fields } : { fields, id };
+}
+
+/** The node's settings that are given for this msg replace the payload's fields. */
+function applySettings(parsed: Parsed, settings: UserSettings): Parsed {
+  if (settings === NO_SETTINGS) return parsed;
+  const { fields } = parsed;
+  if (isGiven(settings.uid)) fields.uid = optionalUserKey(settings.uid, 'uid', USER_FIELD_LIMITS.uid);
+  if (isGiven(settings.display_name)) fields.display_name = optionalText(settings.display_name, 'display_name', USER_FIELD_LIMITS.display_name);
+  if (isGiven(settings.email)) fields.email = optionalText(settings.email, 'email', USER_FIELD_LIMITS.email);
+  if (isGiven(settings.id)) parsed.id = requireUserKey(settings.id, 'id');
+  return parsed;
 }
 
 /**
@@ -258,8 +298,12 @@ function fromV1(payload: Record<string, unknown>, keys: readonly string[], optio
  * displayName or any top-level key ending in a v1 type suffix, and no `properties`), the v1 flat
  * shape. `id` (the FullStory user id) is allowed in both and returned separately.
  */
-export function buildUserFields(payload: unknown, options: UserRequestOptions): { fields: UserFields; id?: string } {
-  if (!isPlainObject(payload)) throw notAnObject(payload);
-  const keys = Object.keys(payload);
-  return looksLikeV1(payload, keys) ? fromV1(payload, keys, options) : fromV2(payload, keys, options);
+export function buildUserFields(payload: unknown, options: UserRequestOptions): Parsed {
+  const settings = options.settings ?? NO_SETTINGS;
+  // A source may be missing: the node's settings then supply everything.
+  const source = (payload === undefined || payload === null) && ignoresUnknownFields(options.payloadRole) ? {} : payload;
+  if (!isPlainObject(source)) throw notAnObject(payload);
+  const keys = Object.keys(source);
+  const parsed = looksLikeV1(source, keys) ? fromV1(source, keys, options, settings) : fromV2(source, keys, options, settings);
+  return applySettings(parsed, settings);
 }

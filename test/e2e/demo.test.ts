@@ -19,6 +19,12 @@ describe('demo (npm start)', function () {
 
   it('starts, deploys the examples against the sandbox, serves the sign-up flow, stops on Ctrl-C', async function () {
     assert.ok(fs.existsSync(path.join(root, 'dist', 'scripts', 'demo.js')), 'run the build first (npm test does)');
+    // What an older demo (another branch, one config node per example) leaves in .demo/: Node-RED
+    // loads it at start-up, and a deploy racing that load lost the new config node's key.
+    const demoDir = path.join(root, '.demo');
+    fs.mkdirSync(demoDir, { recursive: true });
+    fs.writeFileSync(path.join(demoDir, 'flows.json'), JSON.stringify([{ id: 'stale-config', type: 'fullstory-config', name: 'stale', baseUrl: 'http://127.0.0.1:9' }]));
+    fs.writeFileSync(path.join(demoDir, 'flows_cred.json'), JSON.stringify({ 'stale-config': { apiKey: 'na1.stale-key' } }));
     child = spawn(process.execPath, [path.join(root, 'dist', 'scripts', 'demo.js')], {
       cwd: root,
       env: { ...process.env, PORT: '0', SANDBOX_PORT: '0' },
@@ -36,11 +42,19 @@ describe('demo (npm start)', function () {
       check();
     });
     const editor = /Node-RED editor:\s+(http:\/\/\S+?)\/?\s/.exec(output)![1];
-    const flows = (await (await fetch(`${editor}/flows`)).json()) as Array<{ type: string }>;
+    const flows = (await (await fetch(`${editor}/flows`)).json()) as Array<{ id: string; type: string; server?: string; baseUrl?: string; name?: string }>;
     const exampleCount = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json')).length;
     assert.equal(flows.filter((n) => n.type === 'tab').length, exampleCount);
     assert.ok(flows.some((n) => n.type === 'fullstory-user'));
     assert.ok(flows.some((n) => n.type === 'fullstory-event'));
+    // ONE config node, used by every FullStory node of every example, pointing at the sandbox.
+    const configs = flows.filter((n) => n.type === 'fullstory-config');
+    assert.equal(configs.length, 1, `config nodes: ${configs.map((c) => c.id).join(', ')}`);
+    const sandboxUrl = /FullStory sandbox:\s+(http:\/\/\S+)/.exec(output)![1];
+    assert.equal(configs[0]!.baseUrl, sandboxUrl);
+    const users = flows.filter((n) => n.type === 'fullstory-user' || n.type === 'fullstory-event');
+    assert.ok(users.length >= exampleCount);
+    assert.deepEqual([...new Set(users.map((n) => n.server))], [configs[0]!.id]);
     assert.doesNotMatch(JSON.stringify(flows), /admin-key/, 'the key never appears in the flow export');
 
     const signup = await fetch(`${editor}/api/signup`, {
@@ -54,5 +68,16 @@ describe('demo (npm start)', function () {
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child!.on('exit', resolve));
     assert.equal(code, 0, output);
+  });
+
+  it('each example file still carries the config node its nodes use, so it works imported on its own', function () {
+    const dir = path.join(root, 'examples');
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      const nodes = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Array<{ id: string; type: string; server?: string }>;
+      const configs = new Set(nodes.filter((n) => n.type === 'fullstory-config').map((n) => n.id));
+      const users = nodes.filter((n) => n.type === 'fullstory-user' || n.type === 'fullstory-event');
+      assert.ok(users.length > 0, file);
+      for (const n of users) assert.ok(n.server && configs.has(n.server), `${file}: ${n.type} ${n.id} uses ${n.server}, which the file does not carry`);
+    }
   });
 });

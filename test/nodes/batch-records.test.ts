@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Node } from 'node-red';
 import { startSandbox, type Sandbox, type SandboxJob } from '../../sandbox';
 import { assertEachOnce, completions, send, trackDone, untrackDone, type Out } from '../support/exits';
-import { collect, configFor, dataFlow, helper, loadFlow, type Collected, type FlowNode } from '../support/harness';
+import { collect, configFor, dataFlow, dataNode, helper, loadFlow, type Collected, type FlowNode } from '../support/harness';
 
 type User = { uid: string; id?: string; properties?: Record<string, unknown> };
 
@@ -205,8 +205,8 @@ describe('batch mode: records, bulk msgs, job splitting and the job limit (sandb
     const twoNodes = (maxJobs: number): FlowNode[] => [
       { id: 'f1', type: 'tab', label: 'test' },
       configFor(sandbox.url, { maxJobs }),
-      { id: 'n1', z: 'f1', type: 'fullstory-user', server: 'cfg', operation: 'upsert', mode: 'batch', batchSize: 2, flushInterval: 60, wires: [['ok1'], ['fail1']] },
-      { id: 'n2', z: 'f1', type: 'fullstory-event', server: 'cfg', mode: 'batch', batchSize: 2, flushInterval: 60, wires: [['ok2'], ['fail2']] },
+      dataNode({ id: 'n1', z: 'f1', type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 2, flushInterval: 60, wires: [['ok1'], ['fail1']] }),
+      dataNode({ id: 'n2', z: 'f1', type: 'fullstory-event', mode: 'batch', batchSize: 2, flushInterval: 60, wires: [['ok2'], ['fail2']] }),
       { id: 'ok1', z: 'f1', type: 'helper' },
       { id: 'fail1', z: 'f1', type: 'helper' },
       { id: 'ok2', z: 'f1', type: 'helper' },

@@ -13,6 +13,15 @@ describe('fullstory-event, single requests (sandbox over HTTP)', function () {
 
   const eventFlow = (extra: Record<string, unknown> = {}) => dataFlow(sandbox.url, { type: 'fullstory-event', ...extra });
 
+  it('a node as the editor saves it (association from the payload; its value an empty msg property) sends', async function () {
+    await loadFlow(eventFlow({ association: 'payload', associationValue: '', associationValueType: 'msg', useMostRecent: true }));
+    const out = collect();
+    inject({ payload: { name: 'Clicked', user: { uid: 'u1' } } });
+    await out.waitFor(1);
+    assert.equal(out.fail.length, 0, JSON.stringify(out.fail.map((m) => (m as Out).error)));
+    assert.equal(sandbox.events.length, 1);
+  });
+
   it('sends each identification form FullStory accepts', async function () {
     await loadFlow(eventFlow());
     const out = collect();

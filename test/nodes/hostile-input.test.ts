@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { Node, NodeMessage } from 'node-red';
 import { startSandbox, type RecordedRequest, type Sandbox } from '../../sandbox';
 import { requestDigest } from '../../nodes/shared/idempotency';
-import { ADMIN_KEY, configFor, helper, loadFlow, type FlowNode } from '../support/harness';
+import { ADMIN_KEY, configFor, dataNode, helper, loadFlow, type FlowNode } from '../support/harness';
 
 type NodeId = 'user' | 'event';
 
@@ -66,6 +66,12 @@ function underUsers(method: string, encodedId: string) {
     assert.deepEqual(r.query, {});
     assertCleanHeaders(requests);
   };
+}
+
+/** A delete FullStory answered "no such user" (404): the user is gone, so it is a success, marked. */
+function alreadyDeleted(out: Outcome): void {
+  assert.equal(out.msg.fullstory?.alreadyDeleted, true);
+  assert.equal(out.msg.fullstory?.status, 404);
 }
 
 const CASES: Case[] = [
@@ -168,7 +174,10 @@ const CASES: Case[] = [
   { title: 'get: id that is already percent-encoded', node: 'user', msg: () => ({ operation: 'get', payload: { id: '%2F..%2Fbatch' } }), code: 'user_not_found', sent: underUsers('GET', '%252F..%252Fbatch') },
   { title: 'get: id with ? and # (no extra query)', node: 'user', msg: () => ({ operation: 'get', payload: { id: 'x?include_schema=true&uid=a#frag' } }), code: 'user_not_found', sent: underUsers('GET', 'x%3Finclude_schema%3Dtrue%26uid%3Da%23frag') },
   { title: 'update: id with / ? # stays one path segment', node: 'user', msg: () => ({ operation: 'update', payload: { id: 'a/../../events?x=1#y', display_name: 'X' } }), code: 'user_not_found', sent: underUsers('POST', 'a%2F..%2F..%2Fevents%3Fx%3D1%23y') },
-  { title: 'delete: id with / and %2F stays one path segment', node: 'user', msg: () => ({ operation: 'delete', payload: { id: '%2F../batch' } }), code: 'user_not_found', sent: underUsers('DELETE', '%252F..%2Fbatch') },
+  {
+    title: 'delete: id with / and %2F stays one path segment', node: 'user', msg: () => ({ operation: 'delete', payload: { id: '%2F../batch' } }), code: 'ok',
+    sent: (requests, out) => { underUsers('DELETE', '%252F..%2Fbatch')(requests); alreadyDeleted(out); },
+  },
   { title: 'get: id ".." (a dot segment the URL parser would resolve)', node: 'user', msg: () => ({ operation: 'get', payload: { id: '..' } }), code: 'invalid_field', message: /"\.\.", which is not a FullStory user id.*Give the id FullStory returned/ },
   { title: 'update: id "." (would become POST /v2/users, a create)', node: 'user', msg: () => ({ operation: 'update', payload: { id: '.', display_name: 'X' } }), code: 'invalid_field', message: /not a FullStory user id/ },
   { title: 'delete: id ".."', node: 'user', msg: () => ({ operation: 'delete', payload: { id: '..' } }), code: 'invalid_field' },
@@ -180,8 +189,9 @@ const CASES: Case[] = [
     title: 'delete: uid with & = # ? stays one query parameter',
     node: 'user',
     msg: () => ({ operation: 'delete', payload: { uid: 'a&id=1#x?y=%2F' } }),
-    code: 'user_not_found',
-    sent: (requests) => {
+    code: 'ok',
+    sent: (requests, out) => {
+      alreadyDeleted(out);
       assert.equal(requests.length, 1);
       assert.equal(requests[0].method, 'DELETE');
       assert.equal(requests[0].path, '/v2/users');
@@ -276,8 +286,8 @@ describe('hostile input (node level, sandbox over HTTP)', function () {
     const flow: FlowNode[] = [
       { id: 'f1', type: 'tab', label: 'hostile' },
       configFor(sandbox.url, { maxAttempts: 1 }),
-      { id: 'user', z: 'f1', type: 'fullstory-user', server: 'cfg', operation: 'upsert', wires: [['ok'], ['fail']] },
-      { id: 'event', z: 'f1', type: 'fullstory-event', server: 'cfg', wires: [['ok'], ['fail']] },
+      dataNode({ id: 'user', z: 'f1', type: 'fullstory-user', operation: 'upsert', wires: [['ok'], ['fail']] }),
+      dataNode({ id: 'event', z: 'f1', type: 'fullstory-event', wires: [['ok'], ['fail']] }),
       { id: 'ok', z: 'f1', type: 'helper' },
       { id: 'fail', z: 'f1', type: 'helper' },
     ];

@@ -9,11 +9,14 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
+import fc from 'fast-check';
 import type { Node, NodeMessage } from 'node-red';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { FullStoryClient } from '../../nodes/shared/client';
 import type { FullStoryConfigNode } from '../../nodes/fullstory-config/fullstory-config';
-import { configFor, helper, loadFlow, type FlowNode } from '../support/harness';
+import { configFor, dataNode, helper, loadFlow, type FlowNode } from '../support/harness';
+import { numRuns } from '../support/fc-runs';
+import { bareKey, escapeModesArb, jsonEscaped, keyArb } from '../support/key-arbitraries';
 
 const SECRET = 'na1.SECRET-abc123-do-not-leak';
 const STANDARD_SECRET = 'na1.SECRET-std456-do-not-leak';
@@ -30,11 +33,56 @@ type Out = NodeMessage & { error?: { code: string; message: string } };
 /** A misbehaving server (say, a proxy) that echoes the Authorization header back in different ways. */
 type EchoMode = 'message' | 'code' | 'bare' | 'html';
 
+/**
+ * A FullStory look-alike (a debug proxy, say) that answers every call with 200 and a body of the
+ * right shape, with the request's Authorization value and the bare key echoed into ids' neighbours,
+ * property values, property names, list pages, job results and job error messages, some of their
+ * characters JSON-escaped as `modes` says.
+ */
+function echoingFullStory(modes: () => number[]): http.Server {
+  const AUTH = '\u0001auth\u0001';
+  const BARE = '\u0001bare\u0001';
+  const answer = (method: string, path: string): unknown => {
+    const created = new Date().toISOString();
+    if (method === 'POST' && /\/batch$/.test(path)) return { job: { id: 'job1', status: 'PROCESSING', created, note: AUTH } };
+    if (/\/batch\/job1$/.test(path)) return { job: { id: 'job1', status: 'FAILED', created, finished: created }, imports: 1, errors: 1 };
+    if (/\/imports$/.test(path)) {
+      return path.includes('/users/')
+        ? { results: [{ id: 'u-1', uid: 'ok-1', properties: { h: AUTH, [BARE]: 1 } }], total_records: '1' }
+        : { results: [{ name: 'ok-1', properties: { h: AUTH } }], total_records: '1' };
+    }
+    if (/\/errors$/.test(path)) {
+      return path.includes('/users/')
+        ? { results: [{ code: 'invalid_argument', message: `rejected ${AUTH} (${BARE})`, user: { uid: 'bad-1' } }], total_records: '1' }
+        : { results: [{ code: 'invalid_argument', message: `rejected ${AUTH}`, event: { name: 'bad-1' } }], total_records: '1' };
+    }
+    if (method === 'POST' && path === '/v2/users') return { id: '42', echo: AUTH, [BARE]: BARE };
+    if (method === 'GET' && path === '/v2/users') return { results: [{ id: '42', uid: 'u', properties: { [BARE]: AUTH } }], total_records: '1', app_url: `https://app.example/?k=${BARE}` };
+    if (method === 'GET') return { id: '42', uid: 'u', is_being_deleted: false, properties: { auth: AUTH, [BARE]: BARE } };
+    return { echo: { headers: { authorization: AUTH } } };
+  };
+  return http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const auth = String(req.headers.authorization ?? '');
+      const inside = (text: string) => JSON.stringify(text).slice(1, -1);
+      const text = JSON.stringify(answer(req.method ?? '', new URL(req.url ?? '/', 'http://x').pathname))
+        .split(inside(AUTH)).join(jsonEscaped(auth, modes()))
+        .split(inside(BARE)).join(jsonEscaped(bareKey(auth.replace(/^Basic /, '')), modes()));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(text);
+    });
+  });
+}
+
 describe('secrets: the API key never leaks', function () {
   let sandbox: Sandbox;
   let echo: http.Server;
   let echoUrl: string;
   let echoMode: EchoMode = 'message';
+  let echoFs: http.Server;
+  let echoFsUrl: string;
+  let echoModes: number[] = [0];
   const seen: Array<{ where: string; text: string }> = [];
   const outputs: Out[] = [];
   let restoreConsole: (() => void) | undefined;
@@ -67,6 +115,9 @@ describe('secrets: the API key never leaks', function () {
     });
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
     echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
+    echoFs = echoingFullStory(() => echoModes);
+    await new Promise<void>((resolve) => echoFs.listen(0, '127.0.0.1', resolve));
+    echoFsUrl = `http://127.0.0.1:${(echoFs.address() as AddressInfo).port}`;
     internals.settings({ fullstory: { pollIntervalMs: 20 } });
   });
 
@@ -74,6 +125,7 @@ describe('secrets: the API key never leaks', function () {
     internals.settings({});
     await sandbox.close();
     await new Promise<void>((resolve) => echo.close(() => resolve()));
+    await new Promise<void>((resolve) => echoFs.close(() => resolve()));
   });
 
   beforeEach(function (done) {
@@ -104,10 +156,10 @@ describe('secrets: the API key never leaks', function () {
     return [
       { id: 'f1', type: 'tab', label: 'secrets' },
       configFor(url, { maxAttempts: 2, retryBudget: 1, timeout: 1, ...config }),
-      { id: 'user', z: 'f1', type: 'fullstory-user', server: 'cfg', operation: 'upsert', wires },
-      { id: 'event', z: 'f1', type: 'fullstory-event', server: 'cfg', wires },
-      { id: 'userBatch', z: 'f1', type: 'fullstory-user', server: 'cfg', operation: 'upsert', mode: 'batch', batchSize: 100, flushInterval: 60, wires },
-      { id: 'eventBatch', z: 'f1', type: 'fullstory-event', server: 'cfg', mode: 'batch', batchSize: 100, flushInterval: 60, wires },
+      dataNode({ id: 'user', z: 'f1', type: 'fullstory-user', operation: 'upsert', wires }),
+      dataNode({ id: 'event', z: 'f1', type: 'fullstory-event', wires }),
+      dataNode({ id: 'userBatch', z: 'f1', type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 100, flushInterval: 60, wires }),
+      dataNode({ id: 'eventBatch', z: 'f1', type: 'fullstory-event', mode: 'batch', batchSize: 100, flushInterval: 60, wires }),
       { id: 'ok', z: 'f1', type: 'helper' },
       { id: 'fail', z: 'f1', type: 'helper' },
     ];
@@ -158,14 +210,14 @@ describe('secrets: the API key never leaks', function () {
   };
 
   /** Gathers what the runtime exposed (spies are reset at unload) and checks it all. */
-  function assertNothingLeaked(expectSomething = true): void {
+  function assertNothingLeaked(expectSomething = true, needles: readonly string[] = NEEDLES): void {
     const anyNode = helper.getNode('cfg') as unknown as Record<string, Spy>;
     for (const method of ['status', 'log', 'warn', 'error', 'debug', 'trace', 'send']) record(`node.${method}`, anyNode[method].args);
     record('Node-RED log', internals.log().args);
     record('flow export', internals._redNodes.getFlows());
     if (expectSomething) assert.ok(seen.some((s) => s.where.startsWith('output')), 'the scenario produced output');
     for (const { where, text } of seen) {
-      for (const needle of NEEDLES) {
+      for (const needle of needles) {
         assert.ok(!text.includes(needle), `${JSON.stringify(needle)} leaked into ${where}: ${text.slice(Math.max(0, text.indexOf(needle) - 120), text.indexOf(needle) + 60)}`);
       }
     }
@@ -263,6 +315,34 @@ describe('secrets: the API key never leaks', function () {
     assertNothingLeaked();
   });
 
+  it('generated keys echoed into 200 answers of every call (single, get/list, batch jobs) reach no msg, status or log', async function () {
+    await fc.assert(
+      fc.asyncProperty(keyArb, escapeModesArb, async (key, modes) => {
+        echoModes = modes;
+        seen.length = 0;
+        outputs.length = 0;
+        await load(echoFsUrl, key);
+        try {
+          const users = await run('user', [
+            { payload: { uid: 'u', email: 'a@example.com' } },
+            { operation: 'get', payload: { id: '42' } },
+            { operation: 'list', payload: { uid: 'u' } },
+            { operation: 'delete', payload: { id: '42' } },
+          ]);
+          assert.deepEqual(users.map((m) => m.error?.code ?? 'ok'), ['ok', 'ok', 'ok', 'ok'], inspect(users.map((m) => m.error)));
+          await run('event', [{ payload: { name: 'E' } }]);
+          await run('userBatch', [{ payload: [{ uid: 'ok-1' }, { uid: 'bad-1' }], flush: true }]);
+          await run('eventBatch', [{ payload: [{ name: 'ok-1' }, { name: 'bad-1' }], flush: true }]);
+          assert.ok(outputs.some((o) => /rejected Basic \[redacted\]/.test(JSON.stringify(o))), `a job error message came through, redacted: ${JSON.stringify(outputs.map((o) => o.error))}`);
+          assertNothingLeaked(true, [key, bareKey(key)]);
+        } finally {
+          await helper.unload();
+        }
+      }),
+      { numRuns: numRuns(4) },
+    );
+  });
+
   it('admin endpoints: stored key, typed key, environment key, region', async function () {
     await load(sandbox.url, SECRET);
     assert.equal((await testConnection({ id: 'cfg', apiKey: '__PWRD__', baseUrl: sandbox.url })).result, 'read_write', 'stored key, deployed host');
@@ -298,8 +378,9 @@ describe('secrets: the API key never leaks', function () {
     const outs = await run('user', [{ payload: { uid: 'x' } }]);
     assert.equal(outs[0].error!.code, 'insecure_host');
     assert.equal((await run('event', [{ payload: { name: 'E' } }]))[0].error!.code, 'insecure_host');
-    const warned = (node as unknown as Record<string, Spy>).warn.args.flat().map(String);
-    assert.ok(warned.some((w) => /https/.test(w)), JSON.stringify(warned));
+    // Logged once by the config node (the test helper's RED._ gives the catalog key).
+    const logged = (node as unknown as Record<string, Spy>).error.args.flat().map(String);
+    assert.deepEqual(logged, ['fullstory-config.log.unusable'], JSON.stringify(logged));
     assertNothingLeaked();
   });
 

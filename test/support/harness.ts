@@ -6,6 +6,7 @@ import type { Node, NodeMessage } from 'node-red';
 import configNode from '../../nodes/fullstory-config/fullstory-config';
 import userNode from '../../nodes/fullstory-user/fullstory-user';
 import eventNode from '../../nodes/fullstory-event/fullstory-event';
+import { editorNode } from './editor-defaults';
 
 helper.init(process.env.FULLSTORY_NODE_RED_PATH ?? require.resolve('node-red'));
 
@@ -16,28 +17,29 @@ export const NODES = [configNode, userNode, eventNode];
 
 export type FlowNode = Record<string, unknown> & { id: string; type: string };
 
-/** A config node pointing at the sandbox, with small retry settings so failing tests stay fast. */
+/**
+ * A config node pointing at the sandbox: the editor's defaults, with small retry settings so
+ * failing tests stay fast.
+ */
 export function configFor(url: string, extra: Record<string, unknown> = {}): FlowNode {
-  return {
-    id: 'cfg',
-    type: 'fullstory-config',
-    baseUrl: url,
-    timeout: 2,
-    maxAttempts: 3,
-    retryBudget: 10,
-    maxConcurrency: 8,
-    maxJobs: 10,
-    rateLimit: 0,
-    ...extra,
-  };
+  return editorNode('fullstory-config', { id: 'cfg', baseUrl: url, timeout: 2, maxAttempts: 3, retryBudget: 10, ...extra });
 }
 
-/** A data node wired to two helper nodes: `ok` (output 1) and `fail` (output 2). */
+/**
+ * A data node as the editor saves it (its `defaults` from the .html, the server set to `cfg`)
+ * with only `changes` applied; an unknown setting throws (see editorNode).
+ */
+export function dataNode(changes: Record<string, unknown> & { id: string; type: string }): FlowNode {
+  const { type, ...rest } = changes;
+  return editorNode(type, { server: 'cfg', ...rest });
+}
+
+/** A data node (see dataNode) wired to two helper nodes: `ok` (output 1) and `fail` (output 2). */
 export function dataFlow(url: string, node: Record<string, unknown> & { type: string }, config: Record<string, unknown> = {}): FlowNode[] {
   return [
     { id: 'f1', type: 'tab', label: 'test' },
     configFor(url, config),
-    { id: 'n1', z: 'f1', server: 'cfg', wires: [['ok'], ['fail']], ...node } as FlowNode,
+    dataNode({ id: 'n1', z: 'f1', wires: [['ok'], ['fail']], ...node }),
     { id: 'ok', z: 'f1', type: 'helper' },
     { id: 'fail', z: 'f1', type: 'helper' },
   ];

@@ -12,6 +12,7 @@ import { HeldMessage, type MessageExit } from '../../nodes/shared/held-message';
 import type { InputNote } from '../../nodes/shared/notes';
 import { unreadableIndexError, unreadableItemError, unreadableMsgError } from '../../nodes/shared/unreadable-input';
 import { internalFaultText, undeliverableError, type DeliveryOutcome } from '../../nodes/shared/undeliverable';
+import { expressionError } from '../../nodes/shared/field-reader';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -185,6 +186,9 @@ describe('localizeError', () => {
       ...[{ seats: 2.5 }, { seats: [1] }, { tags: 5 }, { tags: ['a', 1] }, { when: true }].map((properties) =>
         thrown(() => buildUserFields({ uid: 'a', properties }, { declaredTypes: { seats: 'int', tags: 'strs', when: 'date' } }))),
       ...eventCases.map(([payload, defaults]) => thrown(() => buildEventRequest(payload, { declaredTypes: {}, ...defaults }))),
+      expressionError('properties', 'jsonata', { code: 'D3030', position: 8, message: 'Unable to cast value to a number: "abc"' }),
+      expressionError('uid', 'msg', new Error('Invalid property expression: unterminated expression')),
+      thrown(() => buildUserFields({ properties: 'x' }, { declaredTypes: {}, payloadRole: 'source', settings: { properties: { a: 1 } } })),
     ];
     for (const error of errors) {
       assert.ok(error.i18n, `no catalog key for: ${error.message}`);

@@ -123,10 +123,18 @@ describe('event-request', function () {
       expectError(() => build(undefined), 'invalid_payload', undefined, "the node's Event name");
       expectError(() => build(null), 'invalid_payload', undefined, 'null');
     });
-    it('reads only the event fields of the payload when the editor supplies the name', function () {
-      assert.deepEqual(build({ customerId: 'c-9', order: { total: 1 }, timestamp: 0 }, { name: 'Order', properties: { total: 1 } }), {
+    it('reads only the event fields of a source payload (the node sets fields: payload-role.ts)', function () {
+      assert.deepEqual(build({ customerId: 'c-9', order: { total: 1 }, timestamp: 0 }, { name: 'Order', properties: { total: 1 }, payloadRole: 'source' }), {
         name: 'Order', timestamp: '1970-01-01T00:00:00.000Z', properties: { total: 1 },
       });
+    });
+    it('a source payload: unknown fields ignored in v2, flat v1 and wrapped v1; event fields still checked', function () {
+      const source = { payloadRole: 'source' as const, association: { kind: 'anonymous' as const, useMostRecent: false } };
+      assert.deepEqual(build({ name: 'E', extra: 1 }, source), { name: 'E' });
+      assert.deepEqual(build({ event_name: 'E', extra: 1 }, source), { name: 'E' });
+      assert.deepEqual(build({ event: { event_name: 'E', extra: 1 }, extra: 2 }, source), { name: 'E' });
+      expectError(() => build({ name: 'E', context: 'web' }, source), 'invalid_field', 'context');
+      expectError(() => build({ name: 'E', extra: 1 }), 'invalid_field', 'extra');
     });
     it('lets the editor timestamp override the payload timestamp', function () {
       assert.equal(build({ name: 'E', timestamp: 0 }, { timestamp: new Date(1000) }).timestamp, '1970-01-01T00:00:01.000Z');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { startSandbox, type Sandbox } from '../../sandbox';
+import { prng } from '../../sandbox/faults';
 
 const ADMIN = 'na1.admin-key';
 const STANDARD = 'na1.standard-key';
@@ -29,7 +30,8 @@ function client(sb: () => Sandbox) {
     const res = await fetch(sb().url + path, {
       method,
       headers,
-      ...(hasBody ? { body: o.raw ?? JSON.stringify(body) } : {}),
+      // Bytes, not a string: fetch would add "Content-Type: text/plain" to a string body.
+      ...(hasBody ? { body: Buffer.from(o.raw ?? JSON.stringify(body), 'utf8') } : {}),
     });
     const text = await res.text();
     let parsed: unknown;
@@ -43,6 +45,11 @@ function client(sb: () => Sandbox) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits on state (never on a fixed time): checks `cond` on every turn of the event loop. */
+async function until(cond: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await cond())) await new Promise((r) => setImmediate(r));
+}
 
 describe('sandbox', function () {
   let sb: Sandbox;
@@ -107,7 +114,7 @@ describe('sandbox', function () {
       assert.equal((await call('POST', '/v2/events', { name: 'e', user: { id } }, { key: STANDARD })).status, 200);
       const job = await call('POST', '/v2/users/batch', { requests: [{ uid: 's2' }] }, { key: STANDARD });
       assert.equal(job.status, 200);
-      await sleep(20);
+      await waitJob('users', job.body.job.id);
       const jid = encodeURIComponent(job.body.job.id);
       for (const p of [`/v2/users/batch/${jid}`, `/v2/users/batch/${jid}/imports`, `/v2/users/batch/${jid}/errors`]) {
         assert.equal((await call('GET', p, undefined, { key: STANDARD })).status, 200, p);
@@ -127,14 +134,15 @@ describe('sandbox', function () {
       assert.equal(sb.counters.byRoute['POST /v2/users'], 1);
     });
 
-    it('bodies must be JSON objects sent as application/json', async function () {
+    it('bodies must be JSON objects (sent as application/json when a Content-Type is sent)', async function () {
       const cases: [unknown, CallOptions][] = [
         [{ uid: 'a' }, { contentType: 'text/plain' }],
-        [{ uid: 'a' }, { contentType: null }],
         [{ uid: 'a' }, { contentType: 'application/json; charset=latin1' }],
         [undefined, { raw: '{"uid": ' }],
+        [undefined, { raw: '{"uid": ', contentType: null }],
         [undefined, { raw: '' }],
         [[{ uid: 'a' }], {}],
+        [[{ uid: 'a' }], { contentType: null }],
         [null, {}],
       ];
       for (const [body, o] of cases) {
@@ -146,6 +154,18 @@ describe('sandbox', function () {
       const ok = await call('POST', '/v2/users', { uid: 'a' }, { contentType: 'application/json; charset=UTF-8' });
       assert.equal(ok.status, 200);
       assert.equal(sb.users.size, 1);
+    });
+
+    it('a POST without Content-Type is read as JSON, as FullStory does (the official Node SDK sends none)', async function () {
+      const user = await call('POST', '/v2/users', { uid: 'no-type', properties: { plan: 'pro' } }, { contentType: null });
+      assert.equal(user.status, 200, user.text);
+      const event = await call('POST', '/v2/events', { name: 'e', user: { uid: 'no-type' } }, { contentType: null });
+      assert.equal(event.status, 200, event.text);
+      const job = await call('POST', '/v2/users/batch', { requests: [{ uid: 'no-type-2' }] }, { contentType: null });
+      assert.equal(job.status, 200, job.text);
+      assert.equal(sb.requests.at(-1)?.headers['content-type'], undefined, 'really sent without one');
+      assert.deepEqual(sb.users.get(user.body.id)?.properties, { plan: 'pro' });
+      assert.equal(sb.events.length, 1);
     });
 
     it('records requests with headers as received', async function () {
@@ -261,8 +281,7 @@ describe('sandbox', function () {
       assert.equal(marked.status, 200);
       assert.equal(marked.body.is_being_deleted, true);
       assert.equal((await call('POST', `/v2/users/${a.body.id}`, { display_name: 'x' })).status, 404);
-      await sleep(25);
-      assert.equal((await call('GET', `/v2/users/${b.body.id}`)).status, 404);
+      await until(async () => (await call('GET', `/v2/users/${b.body.id}`)).status === 404);
       assert.equal(sb.users.size, 0);
       const again = await call('POST', '/v2/users', { uid: 'd1' });
       assert.notEqual(again.body.id, a.body.id);
@@ -381,17 +400,58 @@ describe('sandbox', function () {
       assert.equal((await userStatus({ [seg]: { [seg + 'bb']: 1 } })).status, 400); // 513 chars
     });
 
-    it('values: no null, no arrays of objects, no mixed arrays, ≤ 8192 bytes each', async function () {
+    it('values: no null, no arrays of objects, no mixed arrays', async function () {
       for (const v of [null, [{ a: 1 }], [1, 'a'], [[1]], [null]]) {
         const r = await userStatus({ p: v });
         assert.equal(r.status, 400, JSON.stringify(v));
       }
       assert.equal((await userStatus({ s: ['a', 'b'], n: [1, 2.5], b: [true], e: [] })).status, 200);
-      assert.equal((await userStatus({ p: 'x'.repeat(8190) })).status, 200); // JSON "…" = 8192 bytes
-      const big = await userStatus({ p: 'x'.repeat(8191) });
-      assert.equal(big.status, 400);
-      assert.match(big.body.message, /8192/);
-      assert.equal((await userStatus({ p: 'é'.repeat(4096) })).status, 400); // 8192 + 2 bytes
+    });
+
+    // FullStory's "8192 bytes" and our nodes (nodes/shared/properties.ts) count a string's raw UTF-8
+    // bytes, not its JSON text: quotes and escapes do not count.
+    const sizeCases: Array<[string, string, number]> = [
+      ['8192 × "a"', 'a'.repeat(8192), 200],
+      ['8193 × "a"', 'a'.repeat(8193), 400],
+      ['4096 × "é" (2 bytes each)', 'é'.repeat(4096), 200],
+      ['4096 × "é" + "a"', `${'é'.repeat(4096)}a`, 400],
+      ['2730 × "€" (3 bytes each) + "aa" = 8192', `${'€'.repeat(2730)}aa`, 200],
+      ['2730 × "€" + "aaa" = 8193', `${'€'.repeat(2730)}aaa`, 400],
+      ['2048 × "😀" (4 bytes, 2 UTF-16 units each)', '😀'.repeat(2048), 200],
+      ['2048 × "😀" + "a"', `${'😀'.repeat(2048)}a`, 400],
+      ['8192 × \'"\' (JSON: 16,386 bytes)', '"'.repeat(8192), 200],
+      ['8193 × \'"\'', '"'.repeat(8193), 400],
+      ['8192 × backslash', '\\'.repeat(8192), 200],
+      ['8192 × newline', '\n'.repeat(8192), 200],
+      ['8192 × U+0001 (JSON: \\u0001, 6 bytes each)', '\u0001'.repeat(8192), 200],
+      ['8193 × U+0001', '\u0001'.repeat(8193), 400],
+    ];
+    for (const [label, value, status] of sizeCases) {
+      it(`a string value is measured in raw UTF-8 bytes, ≤ 8192: ${label} → ${status}`, async function () {
+        assert.equal(Buffer.byteLength(value, 'utf8') <= 8192, status === 200, 'the case itself is right');
+        const r = await userStatus({ p: value });
+        assert.equal(r.status, status, r.text.slice(0, 200));
+        if (status === 400) {
+          assert.equal(r.body.code, 'invalid_argument');
+          assert.match(r.body.message, new RegExp(`${Buffer.byteLength(value, 'utf8')} bytes; the limit is 8192`));
+        }
+        const e = await call('POST', '/v2/events', { name: 'e', properties: { nested: { p: value } } });
+        assert.equal(e.status, status, 'events measure the same way');
+      });
+    }
+
+    it('a string value is accepted exactly when its UTF-8 bytes are ≤ 8192, for random strings near the limit', async function () {
+      // Seeded, so a failure repeats: strings of 1-, 2-, 3- and 4-byte characters and JSON-escaped ones.
+      const random = prng(11);
+      const alphabet = ['a', 'é', '€', '😀', '"', '\\', '\n', '\u0001', '\u2028', '<'];
+      for (let i = 0; i < 60; i++) {
+        const target = 8192 + Math.floor(random() * 13) - 6;
+        let value = '';
+        while (Buffer.byteLength(value, 'utf8') < target) value += alphabet[Math.floor(random() * alphabet.length)];
+        const bytes = Buffer.byteLength(value, 'utf8');
+        const r = await userStatus({ p: value });
+        assert.equal(r.status, bytes <= 8192 ? 200 : 400, `${bytes} bytes (${JSON.stringify(value).length} as JSON) → ${r.status}`);
+      }
     });
 
     it('at most 500 properties, nested leaves counted', async function () {
@@ -501,10 +561,11 @@ describe('sandbox', function () {
     });
 
     it('409 conflict while the first request with the key is still in flight', async function () {
-      sb.inject({ match: { path: '/v2/users' }, fault: { type: 'delay', ms: 150 } });
+      sb.inject({ match: { path: '/v2/users' }, fault: { type: 'delay', ms: 500 } });
       const headers = { 'idempotency-key': 'k4' };
       const first = call('POST', '/v2/users', { uid: 'slow' }, { headers });
-      await sleep(40);
+      // The fault is taken where the key is marked in flight, just before the delay.
+      await until(() => sb.faultSummary().length === 0);
       const second = await call('POST', '/v2/users', { uid: 'slow' }, { headers });
       assert.equal(second.status, 409);
       assert.equal(second.body.code, 'conflict');
@@ -593,7 +654,7 @@ describe('sandbox', function () {
       sb.stuckJobs = false;
       sb.processingResponsesFor202 = 2;
       const later = await call('POST', '/v2/events/batch', { requests: [{ name: 'e' }] });
-      await sleep(25);
+      await waitJob('events', later.body.job.id);
       const sid = encodeURIComponent(stuck.body.job.id);
       assert.equal((await call('GET', `/v2/events/batch/${sid}`)).body.job.status, 'PROCESSING');
       for (const part of ['imports', 'errors']) {
@@ -718,9 +779,10 @@ describe('sandbox', function () {
       assert.ok(Date.now() - t >= 55);
       sb.inject({ fault: { type: 'delayAfterProcessing', ms: 60 } });
       t = Date.now();
-      const slow = call('POST', '/v2/users', { uid: 'late' });
-      await sleep(20);
-      assert.equal(sb.users.size, 1, 'processed before the answer');
+      let answered = false;
+      const slow = call('POST', '/v2/users', { uid: 'late' }).finally(() => (answered = true));
+      await until(() => sb.users.size === 1);
+      assert.equal(answered, false, 'processed before the answer');
       assert.equal((await slow).status, 200);
       assert.ok(Date.now() - t >= 55);
       sb.inject({ fault: { type: 'malformed' } });
@@ -752,9 +814,9 @@ describe('sandbox', function () {
 
   describe('lifecycle', function () {
     it('reset() isolates: a request held by a delay fault is neither processed nor recorded', async function () {
-      sb.inject({ fault: { type: 'delay', ms: 80 } });
+      sb.inject({ fault: { type: 'delay', ms: 500 } });
       const pending = call('POST', '/v2/users', { uid: 'old' }).then(() => 'answered', () => 'dropped');
-      await sleep(20);
+      await until(() => sb.faultSummary().length === 0); // the request took the fault: it is held
       sb.reset();
       assert.equal(await pending, 'dropped');
       assert.equal(sb.users.size, 0);
@@ -788,7 +850,7 @@ describe('sandbox', function () {
       const t = Date.now();
       await small.close();
       await closed;
-      assert.ok(Date.now() - t < 1000);
+      assert.ok(Date.now() - t < 10_000, 'not the 60 s keep-alive timeout');
       agent.destroy();
     });
   });

@@ -157,6 +157,48 @@ describe('user-request', function () {
     });
   });
 
+  describe('node settings and the payload role (payload-role.ts)', function () {
+    const source = (payload: unknown, settings: Record<string, unknown>) => buildUserFields(payload, { declaredTypes: {}, payloadRole: 'source', settings });
+    it('a source: unknown fields ignored, FullStory fields read, settings win', function () {
+      assert.deepEqual(source({ user_id: 'x', email: 'e@example.com', uid: 'replaced', name: 'Ann' }, { uid: 'x' }), {
+        fields: { uid: 'x', email: 'e@example.com' },
+      });
+    });
+    it('a replaced payload field is not read, so its bad value is no error; a field not replaced is checked', function () {
+      assert.deepEqual(source({ uid: 42, email: 7 }, { uid: 'u', email: 'e@example.com' }).fields, { uid: 'u', email: 'e@example.com' });
+      expectError(() => source({ email: 7 }, { uid: 'u' }), 'invalid_field', 'email', 'must be a string');
+    });
+    it('a setting that reads nothing (undefined, null, "") leaves the payload field', function () {
+      for (const nothing of [undefined, null, '']) assert.equal(source({ uid: 'p' }, { uid: nothing }).fields.uid, 'p');
+    });
+    it('settings are checked like payload fields, under their field name', function () {
+      expectError(() => source({}, { uid: 5 }), 'invalid_field', 'uid', 'Convert it to text');
+      expectError(() => source({}, { email: 'x'.repeat(129) }), 'invalid_field', 'email', 'at most 128');
+      expectError(() => source({}, { id: '..' }), 'invalid_field', 'id');
+      expectError(() => source({}, { properties: 'plan=pro' }), 'invalid_payload', 'properties', "The node's Properties setting");
+    });
+    it('a missing payload is an empty source, but never an empty request', function () {
+      assert.deepEqual(source(undefined, { uid: 'u' }), { fields: { uid: 'u' } });
+      assert.deepEqual(source(null, { uid: 'u' }), { fields: { uid: 'u' } });
+      expectError(() => buildUserFields(null, { declaredTypes: {}, settings: { uid: 'u' } }), 'invalid_payload', undefined);
+      expectError(() => source('text', { uid: 'u' }), 'invalid_payload', undefined, 'a string');
+    });
+    it('v1: a replaced displayName is neither read nor compared with display_name', function () {
+      assert.deepEqual(source({ displayName: 'A', display_name: 'B', plan_str: 'x', extra: 1 }, { display_name: 'C' }).fields, {
+        display_name: 'C', properties: { plan: 'x' }, schema: { properties: { plan: 'str' } },
+      });
+    });
+    it('v1 with the node\'s properties: the payload stays v1, the setting replaces a suffixed field and its type', function () {
+      assert.deepEqual(source({ uid: 'u', displayName: 'D', plan_str: 'x', seats_int: 2 }, { properties: { plan: 5 } }).fields, {
+        uid: 'u', display_name: 'D', properties: { plan: 5, seats: 2 }, schema: { properties: { seats: 'int' } },
+      });
+    });
+    it('a request still refuses what a source ignores', function () {
+      expectError(() => buildUserFields({ uid: 'u', user_id: 'x' }, { declaredTypes: {}, settings: {} }), 'invalid_field', 'user_id', 'Did you mean "uid"?');
+      expectError(() => buildUserFields({ displayName: 'D', plan: 'x' }, { declaredTypes: {} }), 'invalid_property_name', 'plan', 'no v1 type suffix');
+    });
+  });
+
   describe('payloads that are not objects', function () {
     const cases: Array<[string, unknown, string]> = [
       ['a string', 'u-1', 'a string'],

@@ -1,0 +1,75 @@
+// How a data node's own settings and msg.payload combine: ONE rule, followed by the user node
+// (user-request.ts) and the event node (event-request.ts). The help of both nodes and the README
+// state it in one sentence: "When the node sets any field itself, msg.payload is only the source
+// it reads from: the FullStory fields in it that the node does not set are still sent and
+// checked, and every other field in it is ignored."
+//
+// - The payload is the REQUEST when the node sets none of the request's fields: it must be
+//   FullStory's shape (v2, or v1), and an unknown field is refused, because it is most likely a
+//   typo or a wrong shape, and sending without it would lose data silently.
+// - The payload is a SOURCE when the node sets at least one of the request's fields: a
+//   typedInput setting that is set (and applies to the operation), or the event node's
+//   association other than "as msg.payload says". The settings read from it (a form body, a CRM
+//   record), so:
+//     - a field the node sets replaces the payload's field of that name, which is then neither
+//       read nor checked; a setting that reads nothing for a msg (undefined, null or "") leaves
+//       the payload's field in place;
+//     - FullStory's fields of the payload that no setting replaces are read and checked as
+//       always, because they are sent (a uid that is a number is still an error);
+//     - the node's properties are merged over the payload's properties (the node's keys win);
+//     - every other field of the payload is the flow's own data, and is ignored.
+
+import type { PropertyType } from './api-types';
+import { invalidInput } from './errors';
+import { at, atField, describeType, isPlainObject } from './properties';
+
+export type PayloadRole = 'request' | 'source';
+
+/** `settingsSet`: the node's settings that supply a field of the request (set, and applying). */
+export function payloadRole(settingsSet: readonly string[]): PayloadRole {
+  return settingsSet.length > 0 ? 'source' : 'request';
+}
+
+/** Whether a payload field FullStory does not know is ignored (source) or refused (request). */
+export function ignoresUnknownFields(role: PayloadRole | undefined): boolean {
+  return role === 'source';
+}
+
+/** A value that says something: undefined, null and "" mean nothing (for a setting's value for
+ * one msg: "the payload's field applies"). */
+export function isGiven(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== '';
+}
+
+/** v1 custom fields read from the payload: what a property of the node's setting replaces. */
+interface V1Origin {
+  origin: Map<string, string>;
+  types: Record<string, PropertyType>;
+}
+
+/**
+ * The properties to send: the payload's (at `payloadField`), with the node's Properties setting
+ * merged over them, the setting's keys winning. A v1 field the setting replaces loses its suffix
+ * type too. Returns the payload's own properties when the setting gives nothing.
+ */
+export function withSettingProperties(fromPayload: unknown, payloadField: string, setting: unknown, v1?: V1Origin): unknown {
+  if (!isGiven(setting)) return fromPayload;
+  if (!isPlainObject(setting)) {
+    throw invalidInput('invalid_payload', `The node's Properties setting must give an object such as {"plan": "pro"}, but it gives ${describeType(setting)}.`, 'properties',
+      { key: 'setting.propertiesNotObject', vars: { type: describeType(setting) } });
+  }
+  const keys = Object.keys(setting);
+  if (keys.length === 0) return fromPayload;
+  if (fromPayload !== undefined && fromPayload !== null && !isPlainObject(fromPayload)) {
+    throw invalidInput('invalid_payload', `The properties${at(payloadField)} must be an object of name/value pairs, but they are ${describeType(fromPayload)}.`, payloadField,
+      { key: 'setting.payloadPropertiesNotObject', vars: { at: atField(payloadField), type: describeType(fromPayload) } });
+  }
+  // Null prototype: a "__proto__" key is then an ordinary entry, refused later by the name rule.
+  const merged = Object.create(null) as Record<string, unknown>;
+  if (fromPayload !== undefined && fromPayload !== null) for (const key of Object.keys(fromPayload)) merged[key] = (fromPayload as Record<string, unknown>)[key];
+  for (const key of keys) {
+    merged[key] = setting[key];
+    if (v1?.origin.delete(key)) delete v1.types[key];
+  }
+  return merged;
+}
