@@ -7,7 +7,7 @@ import type { Context, CreateEventRequest, EventSession, EventUser, PropertyType
 import { invalidInput } from './errors';
 import type { InputNote, NoteSink } from './notes';
 import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from './payload-role';
-import { at, atField, buildProperties, describeType, isPlainObject, isValidPropertyName, parseSchemaObject, suggestName } from './properties';
+import { at, atField, buildProperties, describeType, isPlainObject, nameForFix, parseSchemaObject } from './properties';
 import { toSessionId } from './session-url';
 import { toUtcIso } from './timestamps';
 import { buildV1Properties, optionalText, optionalUserKey, readV1Fields, USER_FIELD_LIMITS } from './user-request';
@@ -93,12 +93,12 @@ interface Parts {
 function unknownField(key: string, field: string, allowed: string, hint: string | undefined, what: string) {
   const fix = hint !== undefined
     ? ` Did you mean ${hint.includes(' ') ? hint : `"${hint}"`}?`
-    : ` Custom data goes under properties, e.g. msg.payload.properties.${isValidPropertyName(key) ? key : suggestName(key)}.`;
+    : ` Custom data goes under properties, e.g. msg.payload.properties.${nameForFix(key)}.`;
   const vars = { what, name: JSON.stringify(key.slice(0, 40)), at: atField(field), allowed };
   return invalidInput('invalid_field', `${what} has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(field)}. Its fields are ${allowed}.${fix}`, field,
     hint !== undefined
       ? { key: 'event.unknownFieldHint', vars: { ...vars, hint: hint.includes(' ') ? hint : `"${hint}"` } }
-      : { key: 'event.unknownFieldCustom', vars: { ...vars, suggestion: isValidPropertyName(key) ? key : suggestName(key) } });
+      : { key: 'event.unknownFieldCustom', vars: { ...vars, suggestion: nameForFix(key) } });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,8 +318,8 @@ function readV1(src: Record<string, unknown>, skipIdentification: boolean, role:
       default:
         if (ignoresUnknownFields(role)) break;
         throw invalidInput('invalid_field',
-          `The v1 event has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(prefix + key)}. v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${isValidPropertyName(key) ? key : suggestName(key)}_str.`, prefix + key,
-          { key: 'v1.eventUnknownField', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(prefix + key), fields: V1_FIELDS, suggestion: isValidPropertyName(key) ? key : suggestName(key) } });
+          `The v1 event has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(prefix + key)}. v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${nameForFix(key)}_str.`, prefix + key,
+          { key: 'v1.eventUnknownField', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(prefix + key), fields: V1_FIELDS, suggestion: nameForFix(key) } });
     }
   }
 

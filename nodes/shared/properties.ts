@@ -110,7 +110,8 @@ export function excerpt(value: unknown): string {
 }
 
 /** Long paths are cut so that messages stay readable. */
-function shorten(text: string, max = 80): string {
+/** The text cut to `max` characters (an ellipsis marks the cut), for names quoted in error texts. */
+export function shorten(text: string, max = 80): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -133,6 +134,14 @@ export function suggestName(name: string): string {
   let s = name.replace(BAD_NAME_CHARS_RE, '_').replace(EDGE_UNDERSCORES_RE, '');
   if (!STARTS_WITH_LETTER_RE.test(s)) s = s === '' ? 'property_1' : `p_${s}`;
   return shorten(s, 40);
+}
+
+/**
+ * A name to show in a fix ("e.g. properties.plan"): the name itself when FullStory takes it, else
+ * suggestName's; at most 40 characters either way, so a runaway key cannot blow up an error text.
+ */
+export function nameForFix(name: string): string {
+  return isValidPropertyName(name) ? shorten(name, 40) : suggestName(name);
 }
 
 export function isValidPropertyName(name: string): boolean {

@@ -299,6 +299,20 @@ describe('event-request', function () {
     }
   });
 
+  describe('long field names in errors', function () {
+    // A name is quoted with at most 40 characters (expectError: a short sentence), however long it is.
+    const long = 'x'.repeat(700);
+    it('an unknown v2 field', function () {
+      expectError(() => build({ name: 'E', [long]: 1 }), 'invalid_field', long, /properties\.x{39}…\./);
+    });
+    it('an unknown v1 field', function () {
+      expectError(() => build({ event_name: 'E', [long]: 1 }), 'invalid_field', long, /event_data\.x{39}…_str\./);
+    });
+    it('a v1 event_data field without a suffix', function () {
+      expectError(() => build({ event_name: 'E', event_data: { [long]: 1 } }), 'invalid_property_name', `event_data.${long}`, /x{39}…_str,/);
+    });
+  });
+
   describe('payloads that are not objects', function () {
     const cases: Array<[string, unknown, string]> = [
       ['a string', 'Order Placed', 'a string'],

@@ -157,6 +157,21 @@ describe('user-request', function () {
     });
   });
 
+  describe('long field names in errors', function () {
+    // Found by the generated-msg test: a valid 600-character name came back five times in one
+    // message (4 KB). A name is quoted with at most 40 characters (expectError: a short sentence).
+    const long = 'x'.repeat(700);
+    it('a v1 field without a suffix', function () {
+      expectError(() => build({ uid: 'u', displayName: 'A', [long]: 1 }), 'invalid_property_name', long, /x{39}…_str,/);
+    });
+    it('two v1 fields that become one property', function () {
+      expectError(() => build({ uid: 'u', [`${long}_str`]: 'a', [`${long}_strs`]: ['b'] }), 'invalid_property_name', `${long}_strs`);
+    });
+    it('an unknown v2 field', function () {
+      expectError(() => build({ uid: 'u', properties: {}, [long]: 1 }), 'invalid_field', long, /properties\.x{39}…\./);
+    });
+  });
+
   describe('node settings and the payload role (payload-role.ts)', function () {
     const source = (payload: unknown, settings: Record<string, unknown>) => buildUserFields(payload, { declaredTypes: {}, payloadRole: 'source', settings });
     it('a source: unknown fields ignored, FullStory fields read, settings win', function () {
