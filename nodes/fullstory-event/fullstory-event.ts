@@ -11,6 +11,7 @@ import type { FieldValues } from '../shared/field-reader';
 import { buildEventRequest, type EventDefaults } from '../shared/event-request';
 import { payloadRole } from '../shared/payload-role';
 import type { EventAssociation, EventNodeDef } from '../shared/node-settings';
+import type { NoteSink } from '../shared/notes';
 
 type EventField = 'eventName' | 'timestamp' | 'properties' | 'associationValue';
 
@@ -45,9 +46,9 @@ export default function register(RED: NodeAPI): void {
       payloadRole: role,
     });
 
-    const build = (msg: NodeMessageInFlow) => {
+    const build = (msg: NodeMessageInFlow, notes?: NoteSink) => {
       check();
-      return fields.apply(msg, (values) => buildEventRequest(msg.payload, defaultsFor(values)));
+      return fields.apply(msg, (values) => buildEventRequest(msg.payload, defaultsFor(values), notes));
     };
 
     const behaviour: DataNodeBehaviour = {
@@ -55,9 +56,9 @@ export default function register(RED: NodeAPI): void {
       batchOperation: 'event',
       goesToBatch: () => true,
       buildRecord: build,
-      planSingle: (msg) => {
+      planSingle: (msg, notes) => {
         const toCall = (event: CreateEventRequest): SingleCall => ({ operation: 'event', call: createEvent(event), interpret: () => ({}) });
-        const built = build(msg);
+        const built = build(msg, notes);
         return built instanceof Promise ? built.then(toCall) : toCall(built);
       },
     };

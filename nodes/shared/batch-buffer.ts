@@ -3,7 +3,7 @@
 
 import { setMaxListeners } from 'node:events';
 import type { BatchResource } from './api-types';
-import { FullStoryError } from './errors';
+import { asFullStoryError, FullStoryError } from './errors';
 import type { FullStoryClient } from './client';
 import { runImportJob, MAX_RECORDS_PER_JOB, type JobReport } from './batch-job';
 import type { JobRecord, RecordOutcome } from './batch-outcomes';
@@ -159,15 +159,37 @@ export class BatchBuffer {
     this.observer.queued(this.queuedCount);
   }
 
+  /** Keeps a job in sight for close(); the tracked promise cannot reject (a rejection is our bug: logged). */
   private track(job: Promise<void>): void {
-    this.jobs.add(job);
-    void job.finally(() => this.jobs.delete(job));
+    const tracked: Promise<void> = job.then(
+      () => void this.jobs.delete(tracked),
+      (err: unknown) => {
+        this.jobs.delete(tracked);
+        this.observer.error(`Internal error in the FullStory node's batch job; please report it: ${asFullStoryError(err).message}`);
+      },
+    );
+    this.jobs.add(tracked);
   }
 
+  /** Whatever goes wrong around a job (no usable client, say), its records still get an outcome. */
   private async runJob(records: BufferedRecord[]): Promise<void> {
+    try {
+      await this.runJobOnce(records);
+    } catch (err) {
+      const error = asFullStoryError(err);
+      this.settle(records, () => ({ ok: false, error }));
+      this.observer.jobFinished(false, error.code);
+    }
+  }
+
+  private async runJobOnce(records: BufferedRecord[]): Promise<void> {
     this.waitingForSlot += records.length;
-    const release = await this.acquireJobSlot();
-    this.waitingForSlot -= records.length;
+    let release: () => void;
+    try {
+      release = await this.acquireJobSlot();
+    } finally {
+      this.waitingForSlot -= records.length;
+    }
     this.runningJobs++;
     this.observer.jobs(this.runningJobs);
     this.observer.queued(this.queuedCount);
@@ -232,9 +254,14 @@ export class BatchBuffer {
 
   /** Creates the job for records still buffered at close; its outcome is logged, not routed. */
   private async submitFinalJob(records: BufferedRecord[]): Promise<void> {
-    const report = await this.importJob(records);
-    if (report.jobId === undefined) this.finalJobNotCreated(records, report);
-    this.releaseAll(records);
+    try {
+      const report = await this.importJob(records);
+      if (report.jobId === undefined) this.finalJobNotCreated(records, report);
+    } catch (err) {
+      this.observer.error(`Stopped with ${records.length} buffered record(s) that could not be sent: ${asFullStoryError(err).message}`);
+    } finally {
+      this.releaseAll(records);
+    }
   }
 
   private finalJobNotCreated(records: BufferedRecord[], report: JobReport): void {
@@ -262,10 +289,8 @@ export class BatchBuffer {
   private releaseAll(records: BufferedRecord[]): void {
     for (const record of records) {
       const held = record.held;
-      if (!held.released) {
-        held.released = true;
-        this.exit.release(held);
-      }
+      // release() marks it exited, so a msg with records in several jobs is released once.
+      if (!held.exited) this.exit.release(held);
     }
   }
 

@@ -11,11 +11,15 @@ import { localizeError, type Translate } from './error-text';
 import type { FullStoryClient } from './client';
 import { BatchBuffer, newCloseController, type BufferedRecord } from './batch-buffer';
 import { recordImportKey } from './batch-outcomes';
-import { HeldMessage, type Done, type MessageExit, type Send } from './held-message';
+import { HeldMessage, type BulkResult, type Done, type MessageExit, type RecordNote, type Send } from './held-message';
 import { idempotencyKeyFor, requestDigest } from './idempotency';
 import { NodeStatusBoard } from './node-status';
 import { batchSettings } from './settings';
 import type { DataNodeDef } from './node-settings';
+import { shallowCopy, withFields, workingMsg, type MsgFields } from './msg-fields';
+import type { InputNote, MsgNote, NoteSink } from './notes';
+import { thrownText, unreadableIndexError, unreadableItemError, unreadableMsgError } from './unreadable-input';
+import { internalFaultText, undeliverableError, type DeliveryOutcome, type UndeliverableReason } from './undeliverable';
 
 /** One single-mode call: the FullStory call (fullstory-api.ts) and how to read its checked answer. */
 export interface SingleCall<T = unknown> {
@@ -40,16 +44,31 @@ export interface DataNodeBehaviour {
   batchOperation: string;
   /** Does this msg go to the batch buffer (batch mode on and the operation can be batched)? */
   goesToBatch(msg: NodeMessageInFlow): boolean;
-  /** Builds one import record from msg.payload (bulk items are presented as their own msg). */
-  buildRecord(msg: NodeMessageInFlow): MaybePromise<unknown>;
-  planSingle(msg: NodeMessageInFlow): MaybePromise<SingleCall>;
+  /**
+   * Builds one import record from msg.payload (bulk items are presented as their own msg).
+   * Whatever the builder changed in the input that the user should know goes to `notes`.
+   */
+  buildRecord(msg: NodeMessageInFlow, notes?: NoteSink): MaybePromise<unknown>;
+  planSingle(msg: NodeMessageInFlow, notes?: NoteSink): MaybePromise<SingleCall>;
 }
 
 export interface ClientProvider {
   client(): FullStoryClient;
 }
 
-type Output = NodeMessage | null;
+/** How a msg leaves (DataNodeController.leave): the fields we set for each output it goes to. */
+interface Departure {
+  /** Output 1: fields set on the msg itself. */
+  ok?: MsgFields;
+  /** Output 2: fields set on the msg, or on a shallow copy of it when it also goes to output 1. */
+  fail?: MsgFields;
+  /** The error behind `fail` (status, Catch nodes). */
+  error?: FullStoryError;
+  /** The text of `fail`'s msg.error, for an undeliverable msg's report. */
+  failText?: string;
+  /** A flush / reset control msg: no result to count. */
+  control?: boolean;
+}
 
 const isPromise = <T>(value: MaybePromise<T>): value is Promise<T> =>
   typeof (value as Promise<T> | undefined)?.then === 'function';
@@ -69,17 +88,23 @@ export class DataNodeController implements MessageExit {
   private readonly closeBudgetMs: number;
   private stopping: { ok: number; failed: number; codes: Set<string> } | undefined;
   private readonly warn: (text: string) => void;
+  private readonly logError: (text: string) => void;
   private readonly translate: Translate;
+  private readonly behaviour: DataNodeBehaviour;
+  /** Notes of single-mode msgs, from planning until the msg leaves. */
+  private readonly singleNotes = new WeakMap<object, RecordNote[]>();
 
   constructor(
     RED: NodeAPI,
     node: Node,
     private readonly def: DataNodeDef,
     private readonly config: ClientProvider | null,
-    private readonly behaviour: DataNodeBehaviour,
+    behaviour: DataNodeBehaviour,
   ) {
     this.warn = (text) => node.warn(text);
+    this.logError = (text) => node.error(text);
     this.translate = (key, vars) => RED._(key, vars);
+    this.behaviour = { ...behaviour, planSingle: (msg) => this.planWithNotes(behaviour, msg) };
     this.status = new NodeStatusBoard(node, (key, vars) => RED._(`${def.type}.${key}`, vars as Record<string, string | number>));
     const settings = RED.settings as unknown as { nodeMessageBufferMaxLength?: unknown; nodeCloseTimeout?: unknown; fullstory?: { pollIntervalMs?: unknown } };
     const closeTimeout = typeof settings.nodeCloseTimeout === 'number' ? settings.nodeCloseTimeout : 15_000;
@@ -100,13 +125,17 @@ export class DataNodeController implements MessageExit {
   }
 
   /** The 'input' handler. Never throws, never leaves a msg behind. */
-  handle(msg: NodeMessageInFlow, send: Send, done: Done): void {
+  handle(received: NodeMessageInFlow, send: Send, done: Done): void {
+    // A frozen or sealed msg is worked on as a shallow copy: the msg itself stays as it was (and
+    // Node-RED's own copies of a msg are not frozen either).
+    const msg = workingMsg(received) ?? received;
     try {
       if (this.handleControl(msg, send, done)) return;
       if (!this.config) throw new FullStoryError('No FullStory config node is selected on this node.', { code: 'not_configured', i18n: { key: 'node.notConfigured' } });
       if (this.batch && this.behaviour.goesToBatch(msg)) this.enqueue(msg, send, done);
       else this.track(this.sendSingle(msg, send, done));
     } catch (err) {
+      // Only before the msg is held anywhere: enqueue and sendSingle settle their own failures.
       this.failure(new HeldMessage(msg, send, done, undefined, ''), asFullStoryError(err));
     }
   }
@@ -161,57 +190,144 @@ export class DataNodeController implements MessageExit {
   // ---- MessageExit: the only places a msg leaves ----
 
   success(held: HeldMessage, fullstory: Record<string, unknown>): void {
-    const msg = held.msg as NodeMessageInFlow & { fullstory?: unknown; error?: unknown };
-    delete msg.error;
-    msg.fullstory = fullstory;
-    this.status.recordResult(true);
-    this.noteExit(true);
-    held.send([msg, null]);
-    held.done();
+    const notes = this.notesOf(held);
+    this.leave(held, { ok: { error: undefined, fullstory: notes ? { ...fullstory, notes } : fullstory } });
   }
 
   failure(held: HeldMessage, error: FullStoryError, fullstory?: Record<string, unknown>): void {
-    const msg = held.msg as NodeMessageInFlow & { fullstory?: unknown; error?: unknown };
-    msg.error = error.toMsgError();
-    (msg.error as { message: string }).message = this.errorText(error);
-    if (fullstory) msg.fullstory = fullstory;
-    this.status.recordResult(false, error.code);
-    this.noteExit(false, error.code);
-    held.send([null, msg]);
-    this.finish(held, error);
+    const cause = this.explained(error, held);
+    const msgError = cause.toMsgError();
+    msgError.message = this.errorText(cause);
+    const notes = this.notesOf(held);
+    const fail: Record<string, unknown> = { error: msgError };
+    if (fullstory) fail.fullstory = notes ? { ...fullstory, notes } : fullstory;
+    this.leave(held, { fail, error: cause, failText: msgError.message });
   }
 
-  split(held: HeldMessage, succeeded: Output, failed: Output, firstError: FullStoryError | undefined): void {
+  split(held: HeldMessage, result: BulkResult, firstError: FullStoryError | undefined): void {
+    const notes = this.notesOf(held);
+    const summary = notes ? { ...result.summary, notes } : result.summary;
     // A msg back from a retry loop still carries the error(s) of its last failure: not on a success.
-    if (succeeded) {
-      delete (succeeded as { error?: unknown }).error;
-      delete (succeeded as { errors?: unknown }).errors;
+    const ok = result.succeeded.length > 0 ? { payload: result.succeeded, fullstory: summary, error: undefined, errors: undefined } : undefined;
+    if (result.failed.length === 0 || !firstError) {
+      this.leave(held, { ok });
+      return;
     }
-    if (failed && firstError) {
-      const errors = (failed as { errors?: Array<{ code: string; retryable: boolean }> }).errors ?? [];
-      const codes = new Set(errors.map((e) => e.code));
-      const shared = codes.size === 1 ? [...codes][0] : undefined;
-      (failed as { error?: unknown }).error = {
-        message: this.summaryText(errors.length, held.size, shared, this.errorText(firstError)),
-        code: shared ?? 'partial_failure',
-        // The summary covers every failed record: resending them all is safe only if each one is.
-        retryable: errors.length > 0 && errors.every((e) => e.retryable === true),
-        attempts: firstError.attempts,
-        ...(firstError.jobId ? { jobId: firstError.jobId } : {}),
-      };
-    }
-    this.status.recordResult(!failed, firstError?.code);
-    this.noteExit(!failed, firstError?.code);
-    held.send([succeeded, failed]);
-    this.finish(held, failed ? firstError : undefined);
+    const codes = new Set(result.errors.map((e) => e.code));
+    const shared = codes.size === 1 ? [...codes][0] : undefined;
+    const text = this.summaryText(result.errors.length, held.size, shared, this.errorText(firstError));
+    const error = {
+      message: text,
+      code: shared ?? 'partial_failure',
+      // The summary covers every failed record: resending them all is safe only if each one is.
+      retryable: result.errors.length > 0 && result.errors.every((e) => e.retryable === true),
+      attempts: firstError.attempts,
+      ...(firstError.jobId ? { jobId: firstError.jobId } : {}),
+    };
+    this.leave(held, { ok, fail: { payload: result.failed, errors: result.errors, fullstory: summary, error }, error: firstError, failText: text });
   }
 
   release(held: HeldMessage): void {
-    held.done();
+    if (held.exited) return;
+    held.exited = true;
+    // Its outcome is unknown here (the node is closing): nothing to say about FullStory.
+    this.callDone(held, undefined, { control: true });
   }
 
   errorText(error: FullStoryError): string {
     return localizeError(this.translate, error);
+  }
+
+  /**
+   * The one way out: every msg leaves through here, once. Our fields go on the msg (or on a copy
+   * when the msg refuses them: msg-fields.ts), the msg goes to its output(s), then done() is called
+   * once. Never throws: a msg that can be neither written nor copied, or that Node-RED cannot pass
+   * on (it deep-copies a msg going to more than one node), ends via done(err) with code
+   * `undeliverable`, which says what happened at FullStory.
+   */
+  private leave(held: HeldMessage, departure: Departure): void {
+    if (held.exited) return;
+    held.exited = true;
+    const { ok, fail } = departure;
+    let okMsg: NodeMessage | null = null;
+    let failMsg: NodeMessage | null = null;
+    let problem: { key: UndeliverableReason; detail: string } | undefined;
+    try {
+      if (ok) okMsg = withFields(held.msg, ok);
+      // Both outputs: the failures go on a shallow copy that shares everything but our fields.
+      if (fail) failMsg = withFields(ok ? shallowCopy(held.msg) : held.msg, fail);
+    } catch (err) {
+      problem = { key: 'notWritable', detail: thrownText(err) };
+    }
+    if (okMsg || failMsg) {
+      try {
+        held.send([okMsg, failMsg]);
+      } catch (err) {
+        problem ??= { key: 'notSent', detail: thrownText(err) };
+      }
+    }
+    const undeliverable = problem ? this.undeliverable(problem.key, problem.detail, departure) : undefined;
+    if (!departure.control) {
+      const code = undeliverable?.code ?? (fail ? departure.error?.code : undefined);
+      this.status.recordResult(!fail && !undeliverable, code);
+      this.noteExit(!fail && !undeliverable, code);
+    }
+    // done(err) makes Catch nodes fire (and logs once); off by default, output 2 is the route. An
+    // undeliverable msg has no other route left.
+    const doneError = undeliverable ?? (fail && this.def.reportToCatch ? departure.error : undefined);
+    this.callDone(held, doneError, departure);
+  }
+
+  /** done() may throw: Node-RED copies the msg for Catch and Complete nodes, after it counted it. */
+  private callDone(held: HeldMessage, error: FullStoryError | undefined, departure: Departure): void {
+    try {
+      if (error) held.done(error);
+      else held.done();
+    } catch (err) {
+      // With an error, Node-RED hands Catch nodes a copy before it logs: log it here instead.
+      this.logError((error ?? this.undeliverable('notSent', thrownText(err), departure)).message);
+    }
+  }
+
+  private undeliverable(reason: UndeliverableReason, detail: string, departure: Departure): FullStoryError {
+    const text = departure.failText ?? '';
+    const outcome: DeliveryOutcome = departure.control
+      ? { kind: 'none' }
+      : !departure.fail ? { kind: 'accepted' } : departure.ok ? { kind: 'partly', text } : { kind: 'failed', text };
+    return undeliverableError(this.translate, reason, detail, outcome, departure.error?.attempts);
+  }
+
+  /** `internal_error` from building a request: a msg property that throws when read is the user's. */
+  private explained(error: FullStoryError, held: HeldMessage): FullStoryError {
+    if (error.code !== 'internal_error') return error;
+    return unreadableMsgError(held.msg) ?? error;
+  }
+
+  /** Notes on the msg's record(s) in the runtime's language, for msg.fullstory.notes. */
+  private notesOf(held: HeldMessage): MsgNote[] | undefined {
+    let notes = held.notes;
+    if (!notes) {
+      notes = this.singleNotes.get(held.msg);
+      if (!notes) return undefined;
+      this.singleNotes.delete(held.msg);
+    }
+    return notes.map((note) => {
+      const out: MsgNote = { code: note.code, message: localizeError(this.translate, note) };
+      if (note.field !== undefined) out.field = note.field;
+      if (note.index !== undefined) out.index = note.index;
+      return out;
+    });
+  }
+
+  /** Single mode: collects the notes of planning the msg's call until the msg leaves. */
+  private planWithNotes(behaviour: DataNodeBehaviour, msg: NodeMessageInFlow): MaybePromise<SingleCall> {
+    const notes: InputNote[] = [];
+    const keep = (call: SingleCall): SingleCall => {
+      if (notes.length > 0) this.singleNotes.set(msg, notes);
+      return call;
+    };
+    const planned = behaviour.planSingle(msg, { addNote: (note) => void notes.push(note) });
+    return isPromise(planned) ? planned.then(keep) : keep(planned);
   }
 
   private summaryText(failed: number, records: number, code: string | undefined, first: string): string {
@@ -223,12 +339,6 @@ export class DataNodeController implements MessageExit {
         : { key: 'batch.partialFailure', vars: { failed, records, first } },
     });
     return localizeError(this.translate, summary);
-  }
-
-  private finish(held: HeldMessage, error: FullStoryError | undefined): void {
-    // done(err) makes Catch nodes fire (and logs once); off by default, output 2 is the route.
-    if (error && this.def.reportToCatch) held.done(error);
-    else held.done();
   }
 
   // ---- batch mode ----
@@ -248,16 +358,36 @@ export class DataNodeController implements MessageExit {
   }
 
   private controlDone(msg: NodeMessageInFlow, send: Send, done: Done, fullstory: Record<string, unknown>): true {
-    (msg as NodeMessageInFlow & { fullstory?: unknown }).fullstory = fullstory;
-    send([msg, null]);
-    done();
+    this.leave(new HeldMessage(msg, send, done, undefined, ''), { ok: { fullstory }, control: true });
     return true;
   }
 
   private enqueue(msg: NodeMessageInFlow, send: Send, done: Done): void {
-    const batch = this.batch!;
     const items = Array.isArray(msg.payload) ? (msg.payload as unknown[]) : undefined;
-    const held = new HeldMessage(msg, send, done, items, this.behaviour.batchOperation);
+    // Each item is read once, here: a getter on the array fails that item, not the node.
+    let unreadable: Map<number, unknown> | undefined;
+    const values = items ? new Array<unknown>(items.length) : undefined;
+    if (items && values) {
+      for (let index = 0; index < values.length; index++) {
+        try {
+          values[index] = items[index];
+        } catch (err) {
+          (unreadable ??= new Map()).set(index, err);
+        }
+      }
+    }
+    const held = new HeldMessage(msg, send, done, values, this.behaviour.batchOperation);
+    try {
+      this.enqueueHeld(held, msg, unreadable);
+    } catch (err) {
+      // Our bug: every record without an outcome yet fails with it, so the msg still leaves.
+      for (let index = 0; index < held.size; index++) this.rejectRecord(held, index, err);
+    }
+  }
+
+  private enqueueHeld(held: HeldMessage, msg: NodeMessageInFlow, unreadable: Map<number, unknown> | undefined): void {
+    const batch = this.batch!;
+    const items = held.bulkItems;
     if (items && items.length === 0) {
       this.success(held, { operation: held.operation, mode: 'batch', records: 0, succeeded: 0, failed: 0, jobIds: [] });
       return;
@@ -281,13 +411,17 @@ export class DataNodeController implements MessageExit {
     const pending: Array<Promise<void>> = [];
     const count = held.size;
     for (let index = 0; index < count; index++) {
-      // A bulk item is built as if it were the payload of its own msg, so editor fields that read
-      // msg.payload.x apply per record.
-      const view = { ...msg, payload: items[index] } as NodeMessageInFlow;
+      if (unreadable?.has(index)) {
+        this.rejectRecord(held, index, unreadableIndexError(index, unreadable.get(index)));
+        continue;
+      }
       try {
-        const built = this.behaviour.buildRecord(view);
+        // A bulk item is built as if it were the payload of its own msg, so editor fields that read
+        // msg.payload.x apply per record.
+        const view = { ...msg, payload: items[index] } as NodeMessageInFlow;
+        const built = this.behaviour.buildRecord(view, { addNote: (note) => held.addNote({ ...note, index }) });
         if (isPromise(built)) {
-          pending.push(built.then((r) => void records.push(this.bufferedRecord(held, index, r)), (err) => this.rejectRecord(held, index, err)));
+          pending.push(built.then((r) => void records.push(this.bufferedRecord(held, index, r))).then(undefined, (err) => this.rejectRecord(held, index, err)));
         } else {
           records.push(this.bufferedRecord(held, index, built));
         }
@@ -299,8 +433,17 @@ export class DataNodeController implements MessageExit {
       if (records.length > 0) batch.add(records.sort((a, b) => a.index - b.index));
       if ((msg as { flush?: unknown }).flush !== undefined) batch.flush();
     };
-    if (pending.length === 0) hand();
-    else this.track(Promise.all(pending).then(hand));
+    if (pending.length === 0) {
+      hand();
+      return;
+    }
+    this.track(
+      Promise.all(pending)
+        .then(hand)
+        .then(undefined, (err) => {
+          for (const record of records) this.rejectRecord(held, record.index, err);
+        }),
+    );
   }
 
   /** One record per msg: the hot path of batch mode, kept free of arrays, closures and promises. */
@@ -309,20 +452,19 @@ export class DataNodeController implements MessageExit {
     const flush = (msg as { flush?: unknown }).flush !== undefined;
     let built: unknown;
     try {
-      built = this.behaviour.buildRecord(msg);
+      built = this.behaviour.buildRecord(msg, held);
     } catch (err) {
       this.rejectRecord(held, 0, err);
       return;
     }
     if (isPromise(built)) {
       this.track(
-        built.then(
-          (record) => {
+        built
+          .then((record) => {
             batch.addOne(this.bufferedRecord(held, 0, record));
             if (flush) batch.flush();
-          },
-          (err) => this.rejectRecord(held, 0, err),
-        ),
+          })
+          .then(undefined, (err) => this.rejectRecord(held, 0, err)),
       );
       return;
     }
@@ -337,7 +479,13 @@ export class DataNodeController implements MessageExit {
 
   /** Invalid records fail at once and never reach a job (so they cannot poison it). */
   private rejectRecord(held: HeldMessage, index: number, err: unknown): void {
-    if (held.settle(index, { ok: false, error: asFullStoryError(err) })) held.deliver(this);
+    let error = asFullStoryError(err);
+    if (error.code === 'internal_error') {
+      // Not one of our checks: a value in the msg that throws when read is the user's, not our bug.
+      const unreadable = held.bulkItems ? unreadableItemError(held.bulkItems[index], index, held.msg) : unreadableMsgError(held.msg);
+      error = unreadable ?? error;
+    }
+    if (held.settle(index, { ok: false, error })) held.deliver(this);
   }
 
   // ---- single mode ----
@@ -382,9 +530,23 @@ export class DataNodeController implements MessageExit {
     }
   }
 
+  /**
+   * Keeps async work in sight for close(). The tracked promise cannot reject: a failure here would be
+   * our bug (every msg's own failures are settled before), so it is logged, never left unhandled.
+   */
   private track(work: Promise<void>): void {
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    const tracked: Promise<void> = work.then(
+      () => void this.inFlight.delete(tracked),
+      (err: unknown) => {
+        this.inFlight.delete(tracked);
+        this.internalFault(err);
+      },
+    );
+    this.inFlight.add(tracked);
+  }
+
+  private internalFault(err: unknown): void {
+    this.logError(internalFaultText(this.translate, thrownText(err, 300)));
   }
 }
 

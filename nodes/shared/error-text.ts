@@ -1,7 +1,7 @@
 // The text of an error as it leaves a node: the runtime's message catalog when the error carries a
 // catalog key and the catalog has it, else the English message the error was built with.
 
-import type { FullStoryError } from './errors';
+import type { ErrorI18n } from './errors';
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
@@ -11,7 +11,13 @@ export type Translate = (key: string, vars?: Record<string, string | number>) =>
  */
 export const ERROR_CATALOG_PREFIX = 'node-red-contrib-fullstory/fullstory-config:fullstory-config.errors.';
 
-export function localizeError(translate: Translate, error: FullStoryError): string {
+/** Anything with an English text and, optionally, its catalog key: an error, or a note (notes.ts). */
+export interface LocalizableText {
+  message: string;
+  i18n?: ErrorI18n;
+}
+
+export function localizeError(translate: Translate, error: LocalizableText): string {
   const i18n = error.i18n;
   if (!i18n) return error.message;
   const vars = i18n.vars ? { ...i18n.vars } : undefined;

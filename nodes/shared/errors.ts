@@ -31,7 +31,9 @@ export type LocalErrorCode =
   | 'buffer_full'
   | 'reset'
   | 'partial_failure'
-  | 'closed';
+  | 'closed'
+  // delivery: the msg could be neither written nor copied on its way out (done(err) reports it)
+  | 'undeliverable';
 
 export interface ErrorDetails {
   code: string;
@@ -113,7 +115,13 @@ export function invalidInput(code: LocalErrorCode, message: string, field?: stri
 
 /** Turns anything thrown into a FullStoryError (unexpected bugs become `internal_error`). */
 export function asFullStoryError(err: unknown): FullStoryError {
-  if (err instanceof FullStoryError) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  let message: string;
+  try {
+    if (err instanceof FullStoryError) return err;
+    message = String(err instanceof Error ? err.message : err);
+  } catch {
+    // Something thrown that cannot even be looked at (a proxy, an object without a prototype).
+    message = 'an unreadable value was thrown';
+  }
   return new FullStoryError(message, { code: 'internal_error', retryable: false });
 }

@@ -5,8 +5,9 @@
 
 import type { Context, CreateEventRequest, EventSession, EventUser, PropertyType } from './api-types';
 import { invalidInput } from './errors';
+import type { InputNote, NoteSink } from './notes';
 import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from './payload-role';
-import { at, atField, buildProperties, describeType, isPlainObject, isValidPropertyName, parseSchemaObject, suggestName } from './properties';
+import { at, atField, buildProperties, describeType, isPlainObject, nameForFix, parseSchemaObject } from './properties';
 import { toSessionId } from './session-url';
 import { toUtcIso } from './timestamps';
 import { buildV1Properties, optionalText, optionalUserKey, readV1Fields, USER_FIELD_LIMITS } from './user-request';
@@ -85,17 +86,19 @@ interface Parts {
   user?: EventUser;
   session?: EventSession;
   context?: Context;
+  /** Said in msg.fullstory.notes once the event is built (e.g. a v1 uid that was not sent). */
+  notes?: InputNote[];
 }
 
 function unknownField(key: string, field: string, allowed: string, hint: string | undefined, what: string) {
   const fix = hint !== undefined
     ? ` Did you mean ${hint.includes(' ') ? hint : `"${hint}"`}?`
-    : ` Custom data goes under properties, e.g. msg.payload.properties.${isValidPropertyName(key) ? key : suggestName(key)}.`;
+    : ` Custom data goes under properties, e.g. msg.payload.properties.${nameForFix(key)}.`;
   const vars = { what, name: JSON.stringify(key.slice(0, 40)), at: atField(field), allowed };
   return invalidInput('invalid_field', `${what} has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(field)}. Its fields are ${allowed}.${fix}`, field,
     hint !== undefined
       ? { key: 'event.unknownFieldHint', vars: { ...vars, hint: hint.includes(' ') ? hint : `"${hint}"` } }
-      : { key: 'event.unknownFieldCustom', vars: { ...vars, suggestion: isValidPropertyName(key) ? key : suggestName(key) } });
+      : { key: 'event.unknownFieldCustom', vars: { ...vars, suggestion: nameForFix(key) } });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -315,8 +318,8 @@ function readV1(src: Record<string, unknown>, skipIdentification: boolean, role:
       default:
         if (ignoresUnknownFields(role)) break;
         throw invalidInput('invalid_field',
-          `The v1 event has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(prefix + key)}. v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${isValidPropertyName(key) ? key : suggestName(key)}_str.`, prefix + key,
-          { key: 'v1.eventUnknownField', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(prefix + key), fields: V1_FIELDS, suggestion: isValidPropertyName(key) ? key : suggestName(key) } });
+          `The v1 event has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(prefix + key)}. v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${nameForFix(key)}_str.`, prefix + key,
+          { key: 'v1.eventUnknownField', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(prefix + key), fields: V1_FIELDS, suggestion: nameForFix(key) } });
     }
   }
 
@@ -357,10 +360,15 @@ function readV1Identification(
   }
   if (chosen.length === 1 && chosen[0] !== 'use_recent_session') {
     const field = prefix + chosen[0];
+    // v1 took the uid in the URL, so v1 events with a session nearly always have one. FullStory v2
+    // takes a session id only on its own (README §2.2): the session already names its user.
     if (uid !== undefined) {
-      throw invalidInput('invalid_identification',
-        `The v1 event gives both uid and ${chosen[0]}${at(field)}, but FullStory v2 accepts a session id only on its own: the session already names its user. Remove uid, or replace ${chosen[0]} with use_recent_session: true.`, field,
-        { key: 'v1.uidWithSession', vars: { session: chosen[0], at: atField(field) } });
+      (parts.notes ??= []).push({
+        code: 'uid_not_sent',
+        field: v1.uidField,
+        message: `The v1 uid${at(v1.uidField)} was not sent: FullStory v2 identifies this event by its ${chosen[0]} alone, as the session already names its user.`,
+        i18n: { key: 'v1.uidNotSent', vars: { at: atField(v1.uidField), session: chosen[0] } },
+      });
     }
     parts.session = { id: toSessionId(chosen[0] === 'session_url' ? v1.sessionUrl : v1.deviceSession, field) };
     return;
@@ -440,8 +448,9 @@ function checkIdentification(user: EventUser | undefined, session: EventSession 
 /**
  * payload (+ the node's settings) → CreateEventRequest. Accepts the v2 shape and the v1
  * "Set User Events" shape; payload may be undefined/null when the editor supplies the name.
+ * What the conversion changed that the user should know goes to `notes` (once the event is built).
  */
-export function buildEventRequest(payload: unknown, defaults: EventDefaults): CreateEventRequest {
+export function buildEventRequest(payload: unknown, defaults: EventDefaults, notes?: NoteSink): CreateEventRequest {
   const editorName = isGiven(defaults.name) ? defaults.name : undefined;
   const skipIdentification = defaults.association !== undefined;
   let parts: Parts;
@@ -478,5 +487,6 @@ export function buildEventRequest(payload: unknown, defaults: EventDefaults): Cr
   if (user !== undefined) event.user = user;
   if (session !== undefined) event.session = session;
   if (parts.context !== undefined) event.context = parts.context;
+  if (notes && parts.notes) for (const note of parts.notes) notes.addNote(note);
   return event;
 }

@@ -3,23 +3,39 @@
 import type { NodeMessage, NodeMessageInFlow } from 'node-red';
 import { FullStoryError, type MsgError } from './errors';
 import type { RecordOutcome } from './batch-outcomes';
+import type { InputNote, NoteSink } from './notes';
 
 export type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
 export type Done = (err?: Error) => void;
+
+/** What a bulk msg (payload was an array) comes to once every record has an outcome. */
+export interface BulkResult {
+  /** The records that succeeded (with their FullStory `id` where there is one), in input order. */
+  succeeded: unknown[];
+  /** The records that failed, in input order. */
+  failed: unknown[];
+  /** One error per failed record, with the record's index in the original array. */
+  errors: Array<MsgError & { index: number }>;
+  /** msg.fullstory of the msg(s) that leave. */
+  summary: Record<string, unknown>;
+}
 
 /** What a node does with a msg once its fate is known; implemented once in data-node.ts. */
 export interface MessageExit {
   success(held: HeldMessage, fullstory: Record<string, unknown>): void;
   failure(held: HeldMessage, error: FullStoryError, fullstory?: Record<string, unknown>): void;
-  /** Bulk msg with some records failed: output 1 gets the successes, output 2 a copy with the rest. */
-  split(held: HeldMessage, succeeded: NodeMessage | null, failed: NodeMessage | null, firstError: FullStoryError | undefined): void;
+  /** Bulk msg: output 1 gets the successes, output 2 a copy with the rest (either may be empty). */
+  split(held: HeldMessage, result: BulkResult, firstError: FullStoryError | undefined): void;
   /** Node closing: the msg's records were handed to FullStory but no outcome will be reported. */
   release(held: HeldMessage): void;
   /** The text an error shows in msg.error / msg.errors (localized when the catalog has it). */
   errorText?(error: FullStoryError): string;
 }
 
-export class HeldMessage {
+/** A note on one of a held msg's records; `index` for an item of a bulk msg. */
+export type RecordNote = InputNote & { index?: number };
+
+export class HeldMessage implements NoteSink {
   // Batch mode holds one of these per msg (100,000s at a time), so it stays small: a one-record msg
   // keeps its outcome and job id in plain fields; only bulk msgs get an array and a set.
   private outcome: RecordOutcome | undefined;
@@ -27,13 +43,19 @@ export class HeldMessage {
   private readonly outcomes: Array<RecordOutcome | undefined> | undefined;
   private jobIdSet: Set<string> | undefined;
   private remaining: number;
-  released = false;
+  /** Notes from building its record(s), for msg.fullstory.notes (rare: kept out of the common case). */
+  private noteList: RecordNote[] | undefined;
+  /**
+   * Set by the controller once the msg has left, ended via done(err), or been released by a
+   * closing node (done() called, no outcome): from then on nothing may send it again.
+   */
+  exited = false;
 
   constructor(
     readonly msg: NodeMessageInFlow,
     readonly send: Send,
     readonly done: Done,
-    /** The original array items for a bulk msg (payload was an array), else undefined. */
+    /** The items of a bulk msg's array as read when it arrived (payload was an array), else undefined. */
     readonly bulkItems: readonly unknown[] | undefined,
     readonly operation: string,
   ) {
@@ -59,9 +81,18 @@ export class HeldMessage {
     return --this.remaining === 0;
   }
 
+  addNote(note: RecordNote): void {
+    (this.noteList ??= []).push(note);
+  }
+
+  /** Notes on its record(s), for msg.fullstory.notes; undefined when there are none. */
+  get notes(): readonly RecordNote[] | undefined {
+    return this.noteList;
+  }
+
   /** Sends the msg on its way once every record is settled. */
   deliver(exit: MessageExit): void {
-    if (this.released) return;
+    if (this.exited) return;
     if (!this.outcomes) {
       const outcome = this.outcome!;
       if (outcome.ok) {
@@ -74,15 +105,14 @@ export class HeldMessage {
       return;
     }
     const jobIds = this.jobIdSet ? [...this.jobIdSet] : [];
-    const ok: unknown[] = [];
+    const succeeded: unknown[] = [];
     const failed: unknown[] = [];
     const errors: Array<MsgError & { index: number }> = [];
     let firstError: FullStoryError | undefined;
     this.outcomes.forEach((outcome, index) => {
       const item = this.bulkItems![index];
       if (outcome!.ok) {
-        const id = outcome!.id;
-        ok.push(id && item !== null && typeof item === 'object' && !Array.isArray(item) ? { ...item, id } : item);
+        succeeded.push(withId(item, outcome!.id));
       } else {
         failed.push(item);
         firstError ??= outcome!.error;
@@ -92,14 +122,17 @@ export class HeldMessage {
         errors.push({ ...msgError, index });
       }
     });
-    const summary = { operation: this.operation, mode: 'batch', jobIds, records: this.size, succeeded: ok.length, failed: failed.length };
-    // Two msgs leave when a bulk import partly fails: the same msg for the successes, a shallow copy
-    // for the failures (sharing everything but payload), so a retry loop resends only what failed.
-    const successMsg = ok.length > 0 ? Object.assign(this.msg, { payload: ok, fullstory: summary }) : null;
-    const failureMsg =
-      failed.length > 0
-        ? Object.assign(successMsg ? { ...this.msg } : this.msg, { payload: failed, errors, fullstory: summary })
-        : null;
-    exit.split(this, successMsg, failureMsg, firstError);
+    const summary = { operation: this.operation, mode: 'batch', jobIds, records: this.size, succeeded: succeeded.length, failed: failed.length };
+    exit.split(this, { succeeded, failed, errors, summary }, firstError);
+  }
+}
+
+/** A succeeded record with the FullStory id it got; the record as it was when it cannot be copied. */
+function withId(item: unknown, id: string | undefined): unknown {
+  if (!id || item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+  try {
+    return { ...item, id };
+  } catch {
+    return item; // a getter that throws on a second read
   }
 }

@@ -8,7 +8,7 @@
 import { types as utilTypes } from 'node:util';
 import type { Properties, PropertyType, Schema } from './api-types';
 import { invalidInput, type FullStoryError } from './errors';
-import { isIsoDateString } from './timestamps';
+import { inRfc3339Range, isIsoDateString } from './timestamps';
 
 export const PROPERTY_TYPES: ReadonlySet<PropertyType> = new Set<PropertyType>([
   'str', 'strs', 'int', 'ints', 'real', 'reals', 'bool', 'bools', 'date', 'dates',
@@ -110,7 +110,8 @@ export function excerpt(value: unknown): string {
 }
 
 /** Long paths are cut so that messages stay readable. */
-function shorten(text: string, max = 80): string {
+/** The text cut to `max` characters (an ellipsis marks the cut), for names quoted in error texts. */
+export function shorten(text: string, max = 80): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -133,6 +134,14 @@ export function suggestName(name: string): string {
   let s = name.replace(BAD_NAME_CHARS_RE, '_').replace(EDGE_UNDERSCORES_RE, '');
   if (!STARTS_WITH_LETTER_RE.test(s)) s = s === '' ? 'property_1' : `p_${s}`;
   return shorten(s, 40);
+}
+
+/**
+ * A name to show in a fix ("e.g. properties.plan"): the name itself when FullStory takes it, else
+ * suggestName's; at most 40 characters either way, so a runaway key cannot blow up an error text.
+ */
+export function nameForFix(name: string): string {
+  return isValidPropertyName(name) ? shorten(name, 40) : suggestName(name);
 }
 
 export function isValidPropertyName(name: string): boolean {
@@ -389,7 +398,13 @@ function dateToIso(st: WalkState, rel: string, value: Date, position?: number): 
     throw valueError('invalid_property_value', st, rel, `${where}is an invalid Date (its time is NaN). Check how the date was created, or leave the property out.`,
       { key: position === undefined ? 'invalidDate' : 'invalidDateItem', vars: { i: position ?? '' } });
   }
-  return value.toISOString();
+  const iso = value.toISOString();
+  if (!inRfc3339Range(value.getTime())) {
+    const where = position === undefined ? '' : `has at position ${position} a value that `;
+    throw valueError('invalid_property_value', st, rel, `${where}is a Date outside the years 0001 to 9999 (${iso}), which FullStory cannot store. Check how the date was created, or leave the property out.`,
+      { key: position === undefined ? 'dateOutOfRange' : 'dateOutOfRangeItem', vars: { i: position ?? '', value: iso } });
+  }
+  return iso;
 }
 
 function checkStringSize(st: WalkState, rel: string, value: string): void {

@@ -13,6 +13,9 @@ const ISO_RE =
 
 /** Largest time a JavaScript Date can hold, either side of 1970. */
 const MAX_DATE_MS = 8.64e15;
+/** RFC 3339 (what FullStory takes) has four-digit years: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z. */
+const FIRST_RFC3339_MS = -62_135_596_800_000;
+const LAST_RFC3339_MS = 253_402_300_799_999;
 /** 400 Gregorian years are exactly 146,097 days: lets years 0–99 avoid Date.UTC's 1900 offset. */
 const MS_PER_400_YEARS = 146_097 * 86_400_000;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -70,7 +73,12 @@ const STRICT_DATE_RE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:
 export function isIsoDateString(text: string): boolean {
   if (!STRICT_DATE_RE.test(text)) return false;
   const r = parseIso(text);
-  return typeof r === 'number' || r === 'date_only';
+  return typeof r === 'number' ? inRfc3339Range(r) : r === 'date_only' && text.slice(0, 4) !== '0000';
+}
+
+/** True when a moment (epoch ms) has an RFC 3339 form: years 0001 to 9999. */
+export function inRfc3339Range(ms: number): boolean {
+  return ms >= FIRST_RFC3339_MS && ms <= LAST_RFC3339_MS;
 }
 
 function quote(text: string): string {
@@ -93,6 +101,13 @@ function timestampError(field: string, problem: string, key: string, vars?: Reco
   });
 }
 
+/** The UTC ISO string of a moment, refused when it has no RFC 3339 form (toISOString writes "+275760-…"). */
+function rfc3339(ms: number, field: string): string {
+  const iso = new Date(ms).toISOString();
+  if (!inRfc3339Range(ms)) throw timestampError(field, `is ${iso}, outside the years 0001 to 9999 a timestamp can name`, 'outOfRange', { value: iso });
+  return iso;
+}
+
 /**
  * Date, epoch milliseconds (finite number), or ISO 8601 string WITH a timezone (Z or ±hh:mm)
  * → UTC ISO string (toISOString). Anything else → invalid_timestamp saying which forms are accepted.
@@ -101,7 +116,7 @@ export function toUtcIso(value: unknown, field: string): string {
   if (typeof value === 'string') {
     const text = value.trim();
     const r = parseIso(text);
-    if (typeof r === 'number') return new Date(r).toISOString();
+    if (typeof r === 'number') return rfc3339(r, field);
     if (r === 'no_zone') {
       throw timestampError(field, `${quote(text)} has no timezone, so the moment it names is ambiguous: add "Z" for UTC or an offset such as "+02:00"`, 'noZone', { value: quote(text) });
     }
@@ -113,13 +128,13 @@ export function toUtcIso(value: unknown, field: string): string {
       : timestampError(field, `${quote(text)} is not an ISO 8601 date-time`, 'notIso', { value: quote(text) });
   }
   if (typeof value === 'number') {
-    if (Number.isFinite(value) && Math.abs(value) <= MAX_DATE_MS) return new Date(value).toISOString();
+    if (Number.isFinite(value) && Math.abs(value) <= MAX_DATE_MS) return rfc3339(value, field);
     throw timestampError(field, `is ${String(value)}, which is not a usable number of milliseconds`, 'badNumber', { value: String(value) });
   }
   if (utilTypes.isDate(value)) {
     const t = value.getTime();
     if (Number.isNaN(t)) throw timestampError(field, 'is an invalid Date (its time is NaN)', 'invalidDate');
-    return value.toISOString();
+    return rfc3339(t, field);
   }
   throw timestampError(field, `is ${kindOf(value)}`, 'wrongType', { type: kindOf(value) });
 }

@@ -6,8 +6,8 @@ import type { PropertyType, UserFields } from './api-types';
 import { invalidInput, type LocalErrorCode } from './errors';
 import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from './payload-role';
 import {
-  at, atField, buildProperties, describeType, excerpt, isPlainObject, isValidPropertyName, parseSchemaObject,
-  propertyNameError, splitV1Suffix, suggestName,
+  at, atField, buildProperties, describeType, excerpt, isPlainObject, isValidPropertyName, nameForFix, parseSchemaObject,
+  propertyNameError, shorten, splitV1Suffix,
 } from './properties';
 
 /** The user fields the node's own settings supply for one msg (see payload-role.ts). */
@@ -34,6 +34,8 @@ export const USER_FIELD_LIMITS = { uid: 256, display_name: 256, email: 128, id: 
 
 // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
 const CONTROL_CHARS_RE = /[\u0000-\u001f\u007f-\u009f]/;
+/** Half of a UTF-16 surrogate pair without its other half: not a character at all. */
+const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const V2_FIELDS = 'uid, display_name, email, properties, schema and id';
 
@@ -74,6 +76,12 @@ export function optionalText(value: unknown, field: string, max: number, label =
   if (longerThan(value, max)) {
     throw invalidInput('invalid_field', `The ${label}${at(field)} is ${value.length} characters long; FullStory accepts at most ${max}. Shorten it.`, field,
       { key: 'field.tooLong', vars: { label, at: atField(field), length: value.length, max } });
+  }
+  // JSON would carry it as an escape that FullStory stores as "�" (a uid would name another user),
+  // and a URL cannot carry it at all (encodeURIComponent throws).
+  if (LONE_SURROGATE_RE.test(value)) {
+    throw invalidInput('invalid_field', `The ${label}${at(field)} contains a broken character (half of an emoji or other character, as left when text is cut in the wrong place). Fix the text where it is made.`, field,
+      { key: 'field.loneSurrogate', vars: { label, at: atField(field) } });
   }
   return value;
 }
@@ -140,12 +148,12 @@ function unknownV2Field(key: string) {
   const hint = USER_FIELD_HINTS.get(key);
   const fix = hint !== undefined
     ? ` Did you mean "${hint}"?`
-    : ` Custom data goes under properties, e.g. msg.payload.properties.${isValidPropertyName(key) ? key : suggestName(key)}.`;
+    : ` Custom data goes under properties, e.g. msg.payload.properties.${nameForFix(key)}.`;
   return invalidInput('invalid_field',
     `msg.payload has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(key)}. User fields are ${V2_FIELDS}.${fix}`, key,
     hint !== undefined
       ? { key: 'user.unknownFieldHint', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(key), fields: V2_FIELDS, hint } }
-      : { key: 'user.unknownFieldCustom', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(key), fields: V2_FIELDS, suggestion: isValidPropertyName(key) ? key : suggestName(key) } });
+      : { key: 'user.unknownFieldCustom', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(key), fields: V2_FIELDS, suggestion: nameForFix(key) } });
 }
 
 type Parsed = { fields: UserFields; id?: string };
@@ -187,7 +195,7 @@ export function readV1Fields(
     const field = fieldPrefix === '' ? key : `${fieldPrefix}.${key}`;
     const split = splitV1Suffix(key);
     if (split === undefined) {
-      const base = isValidPropertyName(key) ? key : suggestName(key);
+      const base = nameForFix(key);
       throw invalidInput('invalid_property_name',
         `Field ${JSON.stringify(key.slice(0, 40))}${at(field)} has no v1 type suffix. In the v1 format every custom field needs one: ${base}_str, ${base}_int, ${base}_real, ${base}_bool, ${base}_date, or a list form such as ${base}_strs. Or switch to the v2 format and put the value under properties.`, field,
         { key: 'v1.noSuffix', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(field), base } });
@@ -195,9 +203,10 @@ export function readV1Fields(
     if (!isValidPropertyName(split.name)) throw propertyNameError(split.name, field);
     const earlier = origin.get(split.name);
     if (earlier !== undefined) {
+      const [first, second, name] = [shorten(earlier, 40), shorten(key, 40), shorten(split.name, 40)];
       throw invalidInput('invalid_property_name',
-        `Fields "${earlier}" and "${key}"${at(field)} both become the property "${split.name}" once their v1 suffixes are removed. Keep only one of them.`, field,
-        { key: 'v1.sameProperty', vars: { earlier, key, at: atField(field), name: split.name } });
+        `Fields "${first}" and "${second}"${at(field)} both become the property "${name}" once their v1 suffixes are removed. Keep only one of them.`, field,
+        { key: 'v1.sameProperty', vars: { earlier: first, key: second, at: atField(field), name } });
     }
     origin.set(split.name, key);
     properties[split.name] = value;

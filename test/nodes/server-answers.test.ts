@@ -12,7 +12,10 @@ import { startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 import { assertEachOnce, send, trackDone, untrackDone, type Out } from '../support/exits';
 import { collect, helper, loadFlow, type Collected, type FlowNode } from '../support/harness';
 import { drive } from '../support/io';
-import { FC_RUNS } from '../support/generated-runs';
+import { numRuns } from '../support/fc-runs';
+
+/** Cases through a deployed node over loopback HTTP (tens of milliseconds a case). */
+const NODE_RUNS = numRuns(15, 20);
 
 // What the editor saves for a node dragged from the palette (the .html files' defaults).
 const CONFIG_DEFAULTS = { name: '', apiKeyEnv: '', timeout: 10, maxAttempts: 5, retryBudget: 30, maxConcurrency: 8, maxJobs: 10, rateLimit: 0 };
@@ -338,7 +341,7 @@ describe('what the server answers: wrong shapes, null bodies, endless paging, od
         fc.record({ key: fc.constantFrom(...keys), value: fc.oneof(fc.jsonValue(), fc.string(), fc.constant(undefined)) }).map(({ key, value }) => ({ ...valid, [key]: value })),
       );
 
-    it(`an upsert's answer: a success only with a plain id in msg.fullstory.id, else invalid_response (${FC_RUNS.node} runs)`, async function () {
+    it(`an upsert's answer: a success only with a plain id in msg.fullstory.id, else invalid_response (${NODE_RUNS} runs)`, async function () {
       this.timeout(60_000);
       await loadFlow(flow());
       const out = collect();
@@ -356,12 +359,12 @@ describe('what the server answers: wrong shapes, null bodies, endless paging, od
             assert.equal(result.msg.error!.code, 'invalid_response', result.msg.error!.message);
           }
         }),
-        { numRuns: FC_RUNS.node },
+        { numRuns: NODE_RUNS },
       );
       assertEachOnce(out, ids);
     });
 
-    it(`a users job's /imports page: each msg leaves once, with a plain id or none, or outcome_unknown with the job id (${FC_RUNS.node} runs)`, async function () {
+    it(`a users job's /imports page: each msg leaves once, with a plain id or none, or outcome_unknown with the job id (${NODE_RUNS} runs)`, async function () {
       this.timeout(60_000);
       runtimeSettings({ fullstory: { pollIntervalMs: 10 } });
       await loadFlow(flow({ mode: 'batch', batchSize: 2 }));
@@ -396,7 +399,7 @@ describe('what the server answers: wrong shapes, null bodies, endless paging, od
             }
           }
         }),
-        { numRuns: FC_RUNS.node },
+        { numRuns: NODE_RUNS },
       );
       assertEachOnce(out, ids);
     });

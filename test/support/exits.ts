@@ -11,12 +11,16 @@ export type Out = NodeMessage & { _msgid: string; topic?: string; error?: MsgErr
 
 /** done() calls per _msgid of the data nodes n1 and n2. */
 export const completions = new Map<string, number>();
+/** The error each msg's done(err) was called with (done() without one is not listed). */
+export const doneErrors = new Map<string, Error & { code?: string }>();
 
 export function trackDone(): void {
   completions.clear();
-  hooks.add('onComplete.exittest', (event: { msg: { _msgid: string }; node: { id: string } }) => {
+  doneErrors.clear();
+  hooks.add('onComplete.exittest', (event: { msg: { _msgid: string }; node: { id: string }; error?: Error }) => {
     if (event.node.id !== 'n1' && event.node.id !== 'n2') return;
     completions.set(event.msg._msgid, (completions.get(event.msg._msgid) ?? 0) + 1);
+    if (event.error) doneErrors.set(event.msg._msgid, event.error);
   });
 }
 

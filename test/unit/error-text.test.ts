@@ -9,6 +9,9 @@ import { toUtcIso } from '../../nodes/shared/timestamps';
 import { toSessionId } from '../../nodes/shared/session-url';
 import { buildEventRequest, type EventDefaults } from '../../nodes/shared/event-request';
 import { HeldMessage, type MessageExit } from '../../nodes/shared/held-message';
+import type { InputNote } from '../../nodes/shared/notes';
+import { unreadableIndexError, unreadableItemError, unreadableMsgError } from '../../nodes/shared/unreadable-input';
+import { internalFaultText, undeliverableError, type DeliveryOutcome } from '../../nodes/shared/undeliverable';
 import { expressionError } from '../../nodes/shared/field-reader';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -67,7 +70,6 @@ const eventCases: Array<[unknown, Partial<EventDefaults>?]> = [
   [{ event_name: 'E', foo: 1 }],
   [{ event_name: 'E', event_data: 5 }],
   [{ event_name: 'E', use_recent_session: 'yes' }],
-  [{ event_name: 'E', uid: 'u', session_url: '9:8' }],
   [{ event_name: 'E', use_recent_session: true }],
   [{ uid: 'a', event: { event_name: 'E', uid: 'b' } }],
   [{ name: 'E', context: { browser: { url: 5 } } }],
@@ -101,6 +103,8 @@ const propertyCases: unknown[] = [
   { a: [1, Number.NEGATIVE_INFINITY] },
   { a: new Date(Number.NaN) },
   { a: [new Date(Number.NaN)] },
+  { a: new Date(-8.64e15) },
+  { a: [new Date(0), new Date(8.64e15)] },
   { a: 'é'.repeat(5000) },
   { a: 'x'.repeat(20000) },
   { a: [null] },
@@ -164,6 +168,7 @@ describe('localizeError', () => {
       thrown(() => requireUserKey('  ', 'uid')),
       thrown(() => requireUserKey('..', 'id')),
       thrown(() => requireUserKey('a\nb', 'uid')),
+      thrown(() => requireUserKey('a\uD800', 'uid')),
       thrown(() => optionalText(42, 'uid', 10)),
       thrown(() => optionalText(true, 'email', 10)),
       thrown(() => optionalText('x'.repeat(11), 'email', 10)),
@@ -173,7 +178,7 @@ describe('localizeError', () => {
       thrown(() => buildUserFields({ uid: 'a', properties: Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`p${i}`, i])) }, none)),
       thrown(() => buildUserFields({ uid: 'a', displayName: 'x', plan: 'y' }, none)),
       thrown(() => buildUserFields({ uid: 'a', displayName: 'x', display_name: 'y' }, none)),
-      ...['2024-05-01T12:00:00', '2024-05-01', '', 'yesterday', Number.POSITIVE_INFINITY, new Date(Number.NaN), [1], true]
+      ...['2024-05-01T12:00:00', '2024-05-01', '', 'yesterday', Number.POSITIVE_INFINITY, new Date(Number.NaN), new Date(8.64e15), [1], true]
         .map((v) => thrown(() => toUtcIso(v, 'timestamp'))),
       ...[42, null, '', 'https://example.com/x', 'https://app.fullstory.com/ui/o/session/a%3', 'nope']
         .map((v) => thrown(() => toSessionId(v))),
@@ -189,6 +194,34 @@ describe('localizeError', () => {
       assert.ok(error.i18n, `no catalog key for: ${error.message}`);
       assert.equal(localizeError(en, error), error.message, error.i18n.key);
     }
+  });
+
+  it('the en-US catalog says what the English says: unreadable input, undeliverable msgs, notes, internal faults', () => {
+    const en = translatorFor('en-US');
+    const english: Translate = (key) => key; // no catalog: every text falls back to its English
+    const getter = (key: string) => Object.defineProperty({}, key, { enumerable: true, get() { throw new Error('no'); } });
+    const unreadable = [
+      unreadableMsgError({ payload: { properties: getter('plan') } }),
+      unreadableMsgError(getter('payload')),
+      unreadableItemError(getter('uid'), 3, { payload: [] }),
+      unreadableIndexError(2, new Error('no')),
+    ];
+    for (const error of unreadable) {
+      assert.ok(error?.i18n, 'a catalog key');
+      assert.equal(localizeError(en, error), error.message, error.i18n.key);
+    }
+    const outcomes: DeliveryOutcome[] = [{ kind: 'accepted' }, { kind: 'failed', text: 'Bad.' }, { kind: 'partly', text: '1 of 2 records failed: Bad.' }, { kind: 'none' }];
+    for (const reason of ['notWritable', 'notSent'] as const) {
+      for (const outcome of outcomes) {
+        assert.equal(undeliverableError(en, reason, 'detail', outcome).message, undeliverableError(english, reason, 'detail', outcome).message, `${reason} ${outcome.kind}`);
+      }
+    }
+    assert.equal(internalFaultText(en, 'boom'), internalFaultText(english, 'boom'));
+    const notes: InputNote[] = [];
+    buildEventRequest({ event_name: 'E', uid: 'u', session_url: '1:2' }, { declaredTypes: {} }, { addNote: (n) => void notes.push(n) });
+    assert.equal(notes.length, 1);
+    assert.equal(localizeError(en, notes[0]), notes[0].message);
+    assert.match(localizeError(translatorFor('de'), notes[0]), /^Die v1-uid \(bei uid\) wurde nicht gesendet/);
   });
 
   it('translates parts first and falls back to English when a part is missing', () => {
@@ -225,18 +258,18 @@ describe('localizeError', () => {
     held.settle(0, { ok: true });
     held.settle(1, { ok: false, error: keyed });
     held.settle(2, { ok: false, error: plain });
-    let failedMsg: { errors?: Array<{ message: string; code: string; index: number }> } | null = null;
+    let errors: Array<{ message: string; code: string; index: number }> = [];
     const exit: MessageExit = {
       success: () => assert.fail('not a success'),
       failure: () => assert.fail('not a single failure'),
       release: () => assert.fail('not released'),
-      split: (_held, _ok, failed) => {
-        failedMsg = failed as typeof failedMsg;
+      split: (_held, result) => {
+        errors = result.errors;
       },
       errorText: (error) => localizeError(translatorFor('de'), error),
     };
     held.deliver(exit);
-    assert.deepEqual(failedMsg!.errors!.map((e) => [e.index, e.code, e.message]), [
+    assert.deepEqual(errors.map((e) => [e.index, e.code, e.message]), [
       [1, 'invalid_field', 'uid (bei uid) besteht nur aus Leerzeichen. Gib die echte uid an.'],
       [2, 'timeout', 'Only English'],
     ]);

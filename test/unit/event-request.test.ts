@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { expectError } from '../support/expect-error';
 import { buildEventRequest, toSessionId, type EventDefaults } from '../../nodes/shared/event-request';
+import type { InputNote } from '../../nodes/shared/notes';
 import { parsePropertyTypes } from '../../nodes/shared/properties';
 import { toUtcIso } from '../../nodes/shared/timestamps';
 
@@ -223,6 +224,41 @@ describe('event-request', function () {
       assert.deepEqual(build({ event_name: 'E', session_url: 'https://app.fullstory.com/ui/o/session/9%3A8' }), { name: 'E', session: { id: '9:8' } });
       assert.deepEqual(build({ event_name: 'E', device_session: '9:8' }), { name: 'E', session: { id: '9:8' } });
     });
+    describe('uid with session_url or device_session (v1 always had the uid: it was in the URL)', function () {
+      const withNotes = (payload: unknown, defaults: Partial<EventDefaults> = {}) => {
+        const notes: InputNote[] = [];
+        const event = buildEventRequest(payload, { ...plain, ...defaults }, { addNote: (note) => void notes.push(note) });
+        return { event, notes };
+      };
+      const cases: Array<[string, Record<string, unknown>, string, string]> = [
+        ['uid + session_url', { event_name: 'E', uid: 'u', session_url: 'https://app.fullstory.com/ui/o/session/1%3A2' }, 'uid', 'session_url'],
+        ['uid + device_session', { event_name: 'E', uid: 'u', device_session: '1:2' }, 'uid', 'device_session'],
+        ['wrapped, uid beside the event', { uid: 'u', event: { event_name: 'E', device_session: '1:2' } }, 'uid', 'device_session'],
+        ['wrapped, uid inside the event', { event: { event_name: 'E', uid: 'u', session_url: '1:2' } }, 'event.uid', 'session_url'],
+      ];
+      for (const [title, payload, field, session] of cases) {
+        it(`${title}: session.id alone is sent, and a note says the uid was not`, function () {
+          const { event, notes } = withNotes(payload);
+          assert.deepEqual(event, { name: 'E', session: { id: '1:2' } });
+          assert.equal(notes.length, 1);
+          assert.equal(notes[0].code, 'uid_not_sent');
+          assert.equal(notes[0].field, field);
+          assert.match(notes[0].message, new RegExp(`^The v1 uid \\(at ${field.replace('.', '\\.')}\\) was not sent: FullStory v2 identifies this event by its ${session} alone`));
+          assert.deepEqual(notes[0].i18n, { key: 'v1.uidNotSent', vars: { at: field, session } });
+        });
+      }
+      it('no note without a uid, with use_recent_session, or when the editor sets the association', function () {
+        assert.deepEqual(withNotes({ event_name: 'E', session_url: '1:2' }).notes, []);
+        assert.deepEqual(withNotes({ event_name: 'E', uid: 'u', use_recent_session: true }).notes, []);
+        const editor = withNotes({ event_name: 'E', uid: 'u', session_url: '1:2' }, { association: { kind: 'uid', value: 'x', useMostRecent: false } });
+        assert.deepEqual(editor, { event: { name: 'E', user: { uid: 'x' } }, notes: [] });
+      });
+      it('no note when the event fails anyway', function () {
+        const notes: InputNote[] = [];
+        assert.throws(() => buildEventRequest({ event_name: 'E', uid: 'u', session_url: '1:2', timestamp: 'yesterday' }, plain, { addNote: (n) => void notes.push(n) }));
+        assert.deepEqual(notes, []);
+      });
+    });
     it('turns uid alone into user.uid, and use_recent_session:false into nothing', function () {
       assert.deepEqual(build({ event_name: 'E', uid: 'u', use_recent_session: false }), { name: 'E', user: { uid: 'u' } });
     });
@@ -248,8 +284,7 @@ describe('event-request', function () {
       ['an unknown field beside the wrapper', { event: { event_name: 'E' }, name: 'x' }, 'invalid_field', 'name', 'inside event'],
       ['session_url + device_session', { event_name: 'E', session_url: 'https://app.fullstory.com/ui/o/session/1%3A2', device_session: '1:2' }, 'invalid_identification', 'device_session', 'at most one'],
       ['session_url + use_recent_session', { event_name: 'E', uid: 'u', session_url: 'https://app.fullstory.com/ui/o/session/1%3A2', use_recent_session: true }, 'invalid_identification', 'use_recent_session', 'at most one'],
-      ['uid + session_url', { event_name: 'E', uid: 'u', session_url: 'https://app.fullstory.com/ui/o/session/1%3A2' }, 'invalid_identification', 'session_url', 'Remove uid'],
-      ['uid + device_session', { event_name: 'E', uid: 'u', device_session: '1:2' }, 'invalid_identification', 'device_session', 'Remove uid'],
+      ['an invalid uid beside session_url (checked although it is not sent)', { event_name: 'E', uid: 42, session_url: '1:2' }, 'invalid_field', 'uid', 'Convert it to text'],
       ['use_recent_session without uid', { event_name: 'E', use_recent_session: true }, 'invalid_identification', 'use_recent_session', 'add uid'],
       ['use_recent_session as text', { event_name: 'E', uid: 'u', use_recent_session: 'yes' }, 'invalid_field', 'use_recent_session', 'true or false'],
       ['a bad session_url', { event_name: 'E', session_url: 'https://app.fullstory.com/ui/o/home' }, 'invalid_identification', 'session_url', 'not a FullStory session URL'],
@@ -262,6 +297,20 @@ describe('event-request', function () {
         expectError(() => build(payload), code, field, message);
       });
     }
+  });
+
+  describe('long field names in errors', function () {
+    // A name is quoted with at most 40 characters (expectError: a short sentence), however long it is.
+    const long = 'x'.repeat(700);
+    it('an unknown v2 field', function () {
+      expectError(() => build({ name: 'E', [long]: 1 }), 'invalid_field', long, /properties\.x{39}…\./);
+    });
+    it('an unknown v1 field', function () {
+      expectError(() => build({ event_name: 'E', [long]: 1 }), 'invalid_field', long, /event_data\.x{39}…_str\./);
+    });
+    it('a v1 event_data field without a suffix', function () {
+      expectError(() => build({ event_name: 'E', event_data: { [long]: 1 } }), 'invalid_property_name', `event_data.${long}`, /x{39}…_str,/);
+    });
   });
 
   describe('payloads that are not objects', function () {
@@ -348,6 +397,8 @@ describe('event-request', function () {
       ['2024-05-01 12:00:00z', '2024-05-01T12:00:00.000Z'],
       ['2024-02-29T00:00:00Z', '2024-02-29T00:00:00.000Z'],
       ['0050-01-01T00:00:00Z', '0050-01-01T00:00:00.000Z'],
+      ['0001-01-01T00:00:00Z', '0001-01-01T00:00:00.000Z'],
+      [253402300799999, '9999-12-31T23:59:59.999Z'],
     ];
     for (const [input, expected] of accepted) {
       it(`converts ${String(input)}`, function () {
@@ -368,6 +419,11 @@ describe('event-request', function () {
       [NaN, 'NaN'],
       [Infinity, 'Infinity'],
       [9e15, 'not a usable number'],
+      // toISOString writes these with six-digit years ("+275760-…"), which FullStory refuses.
+      [new Date(8.64e15), 'outside the years 0001 to 9999'],
+      [new Date(-8.64e15), 'outside the years 0001 to 9999'],
+      [253402300800000, 'outside the years 0001 to 9999'],
+      ['0000-12-31T23:59:59Z', 'outside the years 0001 to 9999'],
       [null, 'null'],
       [{ time: 1 }, 'an object'],
       [true, 'a boolean'],

@@ -9,11 +9,14 @@ import type { ApiCall } from '../../nodes/shared/fullstory-api';
 import { pathOf, type ApiRequest, type FullStoryClient } from '../../nodes/shared/client';
 import { FullStoryError } from '../../nodes/shared/errors';
 import { checkServerId, isServerId, PAGE_TOKEN_MAX_LENGTH, SERVER_ID_MAX_LENGTH, ShapeMismatch } from '../../nodes/shared/response-checks';
-import { FC_RUNS } from '../support/generated-runs';
+import { numRuns } from '../support/fc-runs';
 import { followPages } from '../../nodes/shared/paging';
 import { ERROR_CATALOG_PREFIX, localizeError, type Translate } from '../../nodes/shared/error-text';
 import fs from 'node:fs';
 import path from 'node:path';
+
+/** Pure checks (microseconds a case). */
+const UNIT_RUNS = numRuns(300);
 
 /** A client that answers every request with this status and body, and records what it was asked. */
 function answering(status: number, body: unknown): FullStoryClient & { asked: ApiRequest[] } {
@@ -256,7 +259,7 @@ describe('the FullStory API layer', function () {
     assert.ok(ERROR_CATALOG_PREFIX.endsWith('errors.'));
   });
 
-  describe(`generated answers: the declared type or invalid_response, nothing else (${FC_RUNS.unit} runs per call)`, function () {
+  describe(`generated answers: the declared type or invalid_response, nothing else (${UNIT_RUNS} runs per call)`, function () {
     for (const [name, c] of Object.entries(CASES)) {
       it(name, async function () {
         let accepted = 0;
@@ -280,7 +283,7 @@ describe('the FullStory API layer', function () {
             const data = name.startsWith('getJob') && name !== 'getJobStatus' ? { ready: true, page: body } : body;
             assert.ok(!c.conforms(data), `refused a valid ${name} answer: ${JSON.stringify(body)} (${e.message})`);
           }),
-          { numRuns: FC_RUNS.unit },
+          { numRuns: UNIT_RUNS },
         );
         // The generators reach both sides (a property that only ever refuses proves little).
         assert.ok(accepted > 0 && refused > 0, `accepted ${accepted}, refused ${refused}`);
@@ -297,7 +300,7 @@ describe('the FullStory API layer', function () {
       for (const id of ['987654321', 'abd123=', 'otpo123', 'a/b', 'A+b/c==', 'x'.repeat(256), '-_']) assert.equal(checkServerId(id, 'body.id'), id);
     });
 
-    it(`any string: accepted exactly when it is a plain id, and then it stays one path segment, even where a proxy decodes %2F (${FC_RUNS.unit * 4} runs)`, function () {
+    it(`any string: accepted exactly when it is a plain id, and then it stays one path segment, even where a proxy decodes %2F (${UNIT_RUNS * 4} runs)`, function () {
       fc.assert(
         fc.property(fc.oneof(oddText, idArb, fc.stringMatching(/^[A-Za-z0-9+/=_.%-]{1,12}$/)), (id) => {
           let accepted: boolean;
@@ -319,7 +322,7 @@ describe('the FullStory API layer', function () {
           // Decoded by a proxy: no path step can appear.
           assert.ok(decodeURIComponent(url.pathname).split('/').every((s) => s !== '.' && s !== '..'));
         }),
-        { numRuns: FC_RUNS.unit * 4 },
+        { numRuns: UNIT_RUNS * 4 },
       );
     });
   });

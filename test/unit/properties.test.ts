@@ -143,6 +143,10 @@ describe('properties', function () {
       expectError(() => norm({ signup: new Date('nope') }), 'invalid_property_value', 'properties.signup', 'invalid Date');
       expectError(() => norm({ visits: [new Date('nope')] }), 'invalid_property_value', 'properties.visits', 'invalid Date');
     });
+    it('refuses a Date outside the years 0001 to 9999 (toISOString would write "+275760-…")', function () {
+      expectError(() => norm({ signup: new Date(8.64e15) }), 'invalid_property_value', 'properties.signup', 'outside the years 0001 to 9999 (+275760-09-13T00:00:00.000Z)');
+      expectError(() => norm({ visits: [new Date(0), new Date(-8.64e15)] }), 'invalid_property_value', 'properties.visits', 'at position 1');
+    });
   });
 
   describe('normalizeProperties: refused values', function () {
@@ -310,7 +314,7 @@ describe('properties', function () {
       ['int', 2.5, '2.5'], ['int', '5', '"5"'], ['int', 2 ** 64, 'whole number'], ['ints', [1, 1.5], 'position 1'], ['ints', 1, 'holds 1'],
       ['real', 'x', '"x"'], ['bool', 'true', '"true"'], ['str', 5, 'holds 5'], ['strs', 'a', 'a list of strings'],
       ['date', 'May 1st', '"May 1st"'], ['date', '2024-05-01T12:00:00', 'ISO 8601'], ['date', '2024-02-30', 'ISO 8601'],
-      ['date', 5, 'holds 5'], ['int', { a: 1 }, 'an object'], ['str', ['a'], 'a list'],
+      ['date', 5, 'holds 5'], ['int', { a: 1 }, 'an object'], ['str', ['a'], 'a list'], ['date', '0000-01-01', 'ISO 8601'],
     ];
     for (const [type, value, message] of refused) {
       it(`refuses ${type} holding ${JSON.stringify(value)}`, function () {

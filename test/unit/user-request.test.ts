@@ -69,12 +69,17 @@ describe('user-request', function () {
       ['a 129-character email', { email: `${'e'.repeat(117)}@example.com` }, 'email', 'at most 128'],
       ['a numeric id', { id: 123 }, 'id', 'Convert it to text'],
       ['an id with a newline', { id: '123\n' }, 'id', 'control character'],
+      ['a uid with a lone high surrogate (half an emoji)', { uid: 'user-\uD83D' }, 'uid', 'broken character'],
+      ['a display_name with a lone low surrogate', { display_name: '\uDE00 Ann' }, 'display_name', 'broken character'],
     ];
     for (const [title, payload, field, message] of badFields) {
       it(`refuses ${title}`, function () {
         expectError(() => build(payload), 'invalid_field', field, message);
       });
     }
+    it('keeps whole surrogate pairs (emoji) in text fields', function () {
+      assert.equal(build({ uid: 'a😀b', display_name: '😀' }).fields.uid, 'a😀b');
+    });
     it('counts characters, not UTF-16 units, for length limits', function () {
       assert.equal(build({ uid: '😀'.repeat(256) }).fields.uid?.length, 512);
       expectError(() => build({ uid: '😀'.repeat(257) }), 'invalid_field', 'uid');
@@ -149,6 +154,21 @@ describe('user-request', function () {
     });
     it('is not used when properties is present', function () {
       expectError(() => build({ uid: 'u', plan_str: 'x', properties: {} }), 'invalid_field', 'plan_str', 'properties');
+    });
+  });
+
+  describe('long field names in errors', function () {
+    // Found by the generated-msg test: a valid 600-character name came back five times in one
+    // message (4 KB). A name is quoted with at most 40 characters (expectError: a short sentence).
+    const long = 'x'.repeat(700);
+    it('a v1 field without a suffix', function () {
+      expectError(() => build({ uid: 'u', displayName: 'A', [long]: 1 }), 'invalid_property_name', long, /x{39}…_str,/);
+    });
+    it('two v1 fields that become one property', function () {
+      expectError(() => build({ uid: 'u', [`${long}_str`]: 'a', [`${long}_strs`]: ['b'] }), 'invalid_property_name', `${long}_strs`);
+    });
+    it('an unknown v2 field', function () {
+      expectError(() => build({ uid: 'u', properties: {}, [long]: 1 }), 'invalid_field', long, /properties\.x{39}…\./);
     });
   });
 
@@ -240,6 +260,9 @@ describe('user-request', function () {
       ['abc\r\n', 'uid', 'invalid_field', 'control character'],
       ['a\u0000b', 'id', 'invalid_field', 'control character'],
       ['a\u007fb', 'id', 'invalid_field', 'control character'],
+      // encodeURIComponent throws on it: it would fail as a "network error" when put in the URL.
+      ['a\uD800b', 'id', 'invalid_field', 'broken character'],
+      ['\uDFFF', 'uid', 'invalid_field', 'broken character'],
     ];
     for (const [value, field, code, message] of cases) {
       it(`refuses ${JSON.stringify(value) ?? 'undefined'} as ${field}`, function () {
