@@ -75,7 +75,9 @@ export interface SoakResult {
    * Batch msgs released (done() without leaving) by the redeploy, and their records: those still
    * buffered (their job was created while the nodes closed: the final jobs) or already in a job.
    */
-  heldAtRedeploy: { msgs: number; records: number; recordsBuffered: number; recordsInRunningJobs: number; recordsReachedSandbox: number; recordsImported: number };
+  heldAtRedeploy: { msgs: number; records: number; recordsBuffered: number; recordsInRunningJobs: number; recordsReachedSandbox: number; recordsImported: number;
+    /** Held records whose final job failed within the close budget, logged as unsent by their node (the no-disk-queue limit). */
+    recordsLoggedUnsent: number };
   redeploy: { atMsg: number; ms: number; startedAt: number; endedAt: number; warnings: string[] };
   jobs: { total: number; completed: number; failed: number; stuck: number };
   outcomeUnknownRetryableFailures: number;
@@ -591,9 +593,12 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
     if (req.method !== 'POST' || !/^\/v2\/(users|events)\/batch$/.test(req.path) || req.status !== 200) continue;
     const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : '';
     const items = (req.body as { requests?: unknown[] } | undefined)?.requests ?? [];
+    // A 200 whose job the sandbox never stored is an injected malformed answer: not accepted.
+    const jobId = jobIdByKey.get(key);
+    if (jobId === undefined) continue;
     for (const item of items) {
       const seq = seqOfItem(item);
-      if (seq !== undefined) inAcceptedJob.set(seq, jobIdByKey.get(key) ?? '?');
+      if (seq !== undefined) inAcceptedJob.set(seq, jobId);
     }
   }
   const jobById = new Map(jobs.map((j) => [j.id, j]));
@@ -609,7 +614,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   const exits = { sentOk: 0, sentFail: 0, deliveredOk: 0, deliveredFail: 0, msgsExited: 0, bulkSplit: 0, sentWhileClosing: 0, sentWhileClosingNotDelivered: 0 };
   const verdicts = new Map<number, { ok: boolean; error?: MsgErrorLike }>();
   const failByCode: Record<string, number> = {};
-  const held = { msgs: 0, records: 0, recordsBuffered: 0, recordsInRunningJobs: 0, recordsReachedSandbox: 0, recordsImported: 0 };
+  const held = { msgs: 0, records: 0, recordsBuffered: 0, recordsInRunningJobs: 0, recordsReachedSandbox: 0, recordsImported: 0, recordsLoggedUnsent: 0 };
   let outcomeUnknownRetryable = 0;
   const knownIssues: string[] = [];
   const knownIssue = (repro: string, text: string, list: string[], limit = 5): void => {
@@ -697,7 +702,15 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   report('msgs sent more than once on an output', doubleExit);
   report('msgs sent without done()', exitWithoutDone);
   report('msgs released without leaving outside the redeploy (or not batch)', releasedOutsideRedeploy);
-  report('records held at the redeploy that never reached the sandbox', heldNotInSandbox);
+  // A final job refused for the whole close budget is a documented limit (README "Reliability": no
+  // disk queue yet), not a silent loss, when the node logged at least that many records as unsent.
+  const loggedUnsent = redeployInfo.warnings.reduce((n, w) => n + Number(/Stopped with (\d+) buffered record/.exec(w)?.[1] ?? 0), 0);
+  if (heldNotInSandbox.length > 0 && heldNotInSandbox.length <= loggedUnsent) {
+    held.recordsLoggedUnsent = heldNotInSandbox.length;
+    knownIssue('final-job-outage', `records held at the redeploy whose final job failed within the close budget (${loggedUnsent} logged as unsent by the nodes)`, heldNotInSandbox);
+  } else {
+    report('records held at the redeploy that never reached the sandbox', heldNotInSandbox);
+  }
   report('records held at the redeploy in a finished job but not imported', heldNotImported);
   report('msgs sent but not delivered outside the redeploy', sentNotDelivered);
   report('msgs delivered more often than sent', extraDeliveries);
@@ -773,9 +786,8 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
   knownIssue('batch-create-unknown', 'records imported by FullStory but reported failed (retryable) in batch mode: a resend from output 2 would import them twice', batchUnknown);
   for (const [seq, n] of userBySeq) if (n > 1) problem(`user soak-u-${seq} stored ${n} times`);
 
-  // Final-job warnings: a buffered record the node could not hand over is a lost record.
   // Final-job warnings: records buffered at the redeploy whose final job the node could not confirm.
-  knownIssue('final-job-unknown / final-job-outage', 'final import job at the redeploy reported as not created', redeployInfo.warnings.filter((w) => /could not be created/.test(w)));
+  knownIssue('final-job-unknown', 'final import job at the redeploy reported as maybe or not created', redeployInfo.warnings.filter((w) => /Stopped with \d+ buffered record/.test(w)));
   knownIssue('slot-wait-close', 'batch msgs failed while their node closed at the redeploy: records not imported, msg dropped, nothing logged', closingBatchLost);
   knownIssue('closing-sends', 'msgs sent while their node was closing at the redeploy, never delivered (Node-RED had stopped the next nodes)', closingDropped);
   if (fed < messages) problem(`only ${fed} of ${messages} msgs were fed`);
@@ -834,7 +846,7 @@ export function formatSoak(r: SoakResult): string {
   lines.push(`  failures with retryable=true (fault outlived the budget): ${r.outcomeUnknownRetryableFailures}`);
   lines.push(`  duplicates in the sandbox: ${r.duplicates}`);
   const h = r.heldAtRedeploy;
-  lines.push(`  redeploy at msg ${r.redeploy.atMsg}, took ${r.redeploy.ms} ms; held at redeploy: ${h.msgs} msgs, ${h.records} records (${h.recordsBuffered} buffered → final jobs, ${h.recordsInRunningJobs} in running jobs; reached the sandbox ${h.recordsReachedSandbox}, imported ${h.recordsImported})`);
+  lines.push(`  redeploy at msg ${r.redeploy.atMsg}, took ${r.redeploy.ms} ms; held at redeploy: ${h.msgs} msgs, ${h.records} records (${h.recordsBuffered} buffered → final jobs, ${h.recordsInRunningJobs} in running jobs; reached the sandbox ${h.recordsReachedSandbox}, logged as unsent ${h.recordsLoggedUnsent}, imported ${h.recordsImported})`);
   for (const w of r.redeploy.warnings) lines.push(`    log: ${w}`);
   lines.push(`  duration ${(r.durationMs / 1000).toFixed(1)} s; final stop ${r.stopMs} ms`);
   if (r.knownIssues.length > 0) lines.push(`  known issues seen (${r.knownIssues.length}; reproduced by scripts/soak-repro.ts <scenario>):`);
