@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
-import { startSandbox, type Sandbox } from '../../sandbox';
 import { ADMIN_KEY, configFor, helper, loadFlow, STANDARD_KEY } from '../support/harness';
+import { useSandboxSuite } from '../support/sandbox-suite';
 import type { FullStoryConfigNode } from '../../nodes/fullstory-config/fullstory-config';
 
 describe('fullstory-config', function () {
-  let sandbox: Sandbox;
-  before(async function () { sandbox = await startSandbox(); });
-  after(async function () { await sandbox.close(); });
-  beforeEach(function (done) { sandbox.reset(); helper.startServer(done); });
-  afterEach(async function () { await helper.unload(); await new Promise<void>((r) => helper.stopServer(() => r())); });
+  const env = useSandboxSuite();
 
   const testConnection = (body: Record<string, unknown>) =>
     helper.request().post('/fullstory/test-connection').send(body).expect(200).then((res) => res.body as { result: string; region: string; message: string });
 
   it('exposes the region detected from the key prefix, and one shared client', async function () {
-    await loadFlow([configFor(sandbox.url)], 'eu1.some-key');
+    await loadFlow([configFor(env.sandbox.url)], 'eu1.some-key');
     const node = helper.getNode('cfg') as unknown as FullStoryConfigNode;
     assert.equal(node.region, 'eu1');
     assert.equal(node.client(), node.client());
@@ -25,7 +21,7 @@ describe('fullstory-config', function () {
   it('takes the key from an environment variable when the credential is empty', async function () {
     process.env.FS_TEST_KEY = ADMIN_KEY;
     try {
-      await loadFlow([configFor(sandbox.url, { apiKeyEnv: 'FS_TEST_KEY' })], null);
+      await loadFlow([configFor(env.sandbox.url, { apiKeyEnv: 'FS_TEST_KEY' })], null);
       const node = helper.getNode('cfg') as unknown as FullStoryConfigNode;
       const res = await node.client().request({ method: 'GET', path: '/v2/users' });
       assert.equal(res.status, 200);
@@ -41,14 +37,14 @@ describe('fullstory-config', function () {
   });
 
   it('Test connection tells read rights, write-only, rejected and unreachable apart', async function () {
-    await loadFlow([configFor(sandbox.url)]);
-    assert.equal((await testConnection({ id: 'cfg', apiKey: '__PWRD__', baseUrl: sandbox.url })).result, 'read_write', 'stored key');
-    assert.equal((await testConnection({ id: 'cfg', apiKey: STANDARD_KEY, baseUrl: sandbox.url })).result, 'write_only');
-    const rejected = await testConnection({ id: 'cfg', apiKey: 'eu1.wrong', baseUrl: sandbox.url });
+    await loadFlow([configFor(env.sandbox.url)]);
+    assert.equal((await testConnection({ id: 'cfg', apiKey: '__PWRD__', baseUrl: env.sandbox.url })).result, 'read_write', 'stored key');
+    assert.equal((await testConnection({ id: 'cfg', apiKey: STANDARD_KEY, baseUrl: env.sandbox.url })).result, 'write_only');
+    const rejected = await testConnection({ id: 'cfg', apiKey: 'eu1.wrong', baseUrl: env.sandbox.url });
     assert.equal(rejected.result, 'rejected');
     assert.equal(rejected.region, 'eu1');
     assert.equal((await testConnection({ id: 'cfg', apiKey: ADMIN_KEY, baseUrl: 'http://127.0.0.1:1' })).result, 'unreachable');
     assert.equal((await testConnection({ id: 'cfg', apiKey: ADMIN_KEY, baseUrl: 'http://example.com' })).result, 'invalid');
-    assert.equal((await testConnection({ id: 'nope', apiKey: '', baseUrl: sandbox.url })).result, 'invalid');
+    assert.equal((await testConnection({ id: 'nope', apiKey: '', baseUrl: env.sandbox.url })).result, 'invalid');
   });
 });

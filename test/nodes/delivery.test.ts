@@ -6,9 +6,9 @@
 
 import assert from 'node:assert/strict';
 import type { Node, NodeMessage } from 'node-red';
-import { startSandbox, type Sandbox } from '../../sandbox';
-import { completions, doneErrors, trackDone, untrackDone, type Out } from '../support/exits';
+import { completions, doneErrors, type Out } from '../support/exits';
 import { collect, dataFlow, helper, loadFlow, NODES, ADMIN_KEY, type Collected, type FlowNode } from '../support/harness';
+import { useSandboxSuite } from '../support/sandbox-suite';
 import { ioSettle, ioUntil } from '../support/io';
 import { describeFault, processFaultCount, processFaultsSince } from '../support/process-faults';
 
@@ -38,26 +38,9 @@ const frozenMsg = (payload: unknown) => {
 const doneOnce = (id: string) => ioUntil(() => (completions.get(id) ?? 0) >= 1, `done() for ${id}`);
 
 describe('delivery: a msg that cannot be written, read or copied still leaves once (sandbox over HTTP)', function () {
-  let sandbox: Sandbox;
+  const env = useSandboxSuite({ pollIntervalMs: 20 });
   let faultsBefore = 0;
-
-  before(async function () { sandbox = await startSandbox(); });
-  after(async function () {
-    helper.settings({});
-    await sandbox.close();
-  });
-  beforeEach(function (done) {
-    sandbox.reset();
-    helper.settings({ fullstory: { pollIntervalMs: 20 } } as Parameters<typeof helper.settings>[0]);
-    trackDone();
-    faultsBefore = processFaultCount();
-    helper.startServer(done);
-  });
-  afterEach(async function () {
-    await helper.unload();
-    untrackDone();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  beforeEach(function () { faultsBefore = processFaultCount(); });
 
   /** Called at the end of each case: the runtime saw no unhandled rejection or uncaught exception. */
   function assertNoProcessFaults(): void {
@@ -65,10 +48,10 @@ describe('delivery: a msg that cannot be written, read or copied still leaves on
     assert.equal(faults.length, 0, faults.map(describeFault).join('\n'));
   }
 
-  const userBatch = () => dataFlow(sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60 });
-  const eventSingle = (extra: Record<string, unknown> = {}) => dataFlow(sandbox.url, { type: 'fullstory-event', ...extra });
-  const eventBatch = () => dataFlow(sandbox.url, { type: 'fullstory-event', mode: 'batch', batchSize: 1000, flushInterval: 60 });
-  const userSingle = () => dataFlow(sandbox.url, { type: 'fullstory-user', operation: 'upsert' });
+  const userBatch = () => dataFlow(env.sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60 });
+  const eventSingle = (extra: Record<string, unknown> = {}) => dataFlow(env.sandbox.url, { type: 'fullstory-event', ...extra });
+  const eventBatch = () => dataFlow(env.sandbox.url, { type: 'fullstory-event', mode: 'batch', batchSize: 1000, flushInterval: 60 });
+  const userSingle = () => dataFlow(env.sandbox.url, { type: 'fullstory-user', operation: 'upsert' });
   const all = (out: Collected, id: string) => [...out.ok, ...out.fail].filter((m) => m._msgid === id) as Out[];
 
   /**
@@ -104,8 +87,8 @@ describe('delivery: a msg that cannot be written, read or copied still leaves on
     assert.match(error!.message, /1 of 3 records failed/);
     assert.match(error!.message, /invalid_payload/);
     assert.match(error!.message, /display_name/);
-    assert.equal(sandbox.jobs.size, 1);
-    assert.equal([...sandbox.jobs.values()][0].requestCount, 2);
+    assert.equal(env.sandbox.jobs.size, 1);
+    assert.equal([...env.sandbox.jobs.values()][0].requestCount, 2);
     await stillWorks(out, [{ uid: 'after' }]);
     assertNoProcessFaults();
   });
@@ -128,7 +111,7 @@ describe('delivery: a msg that cannot be written, read or copied still leaves on
       assert.match(msg.error!.message, /getter says no/);
       assert.equal(msg.error?.retryable, false);
     });
-    assert.equal(sandbox.requests.length, 0, 'nothing was sent');
+    assert.equal(env.sandbox.requests.length, 0, 'nothing was sent');
     for (const id of ids) assert.equal(completions.get(id), 1);
     assertNoProcessFaults();
   });
@@ -154,7 +137,7 @@ describe('delivery: a msg that cannot be written, read or copied still leaves on
     assert.equal(left._msgid, id);
     assert.equal(left.topic, 't');
     assert.equal(left.fullstory?.status, 200);
-    assert.equal(sandbox.requests.length, 1);
+    assert.equal(env.sandbox.requests.length, 1);
     assert.deepEqual(Object.keys(msg).sort(), ['_msgid', 'payload', 'topic']);
     assert.equal(completions.get(id), 1);
     assert.equal(doneErrors.get(id), undefined);
@@ -166,7 +149,7 @@ describe('delivery: a msg that cannot be written, read or copied still leaves on
     const out = collect();
     const invalid = frozenMsg({ name: 'Bad', timestamp: 'yesterday' });
     receive(invalid.msg);
-    sandbox.rejectRecord = () => ({ code: 'invalid_argument', message: 'no' });
+    env.sandbox.rejectRecord = () => ({ code: 'invalid_argument', message: 'no' });
     const refused = frozenMsg({ name: 'Refused' });
     receive(refused.msg);
     await finished(out, invalid.id, 1);
@@ -231,7 +214,7 @@ describe('delivery: a msg that cannot be written, read or copied still leaves on
     assert.equal(error?.code, 'undeliverable');
     assert.match(error!.message, /cannot copy me/);
     assert.match(error!.message, /FullStory accepted/);
-    assert.equal(sandbox.requests.length, 1, 'the event was sent once');
+    assert.equal(env.sandbox.requests.length, 1, 'the event was sent once');
     assert.equal(out.ok.length, 1, 'the first wire got it');
     assert.equal(second.length, 0);
     assertNoProcessFaults();
@@ -276,7 +259,7 @@ describe('delivery: a msg that cannot be written, read or copied still leaves on
 
   it('batch mode on a config whose client cannot be made (no key, an insecure host): each msg fails with that code, nothing hangs or rejects', async function () {
     for (const [config, key, code] of [[{}, null, 'not_configured'], [{ baseUrl: 'http://example.com' }, ADMIN_KEY, 'insecure_host']] as const) {
-      await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-event', mode: 'batch', batchSize: 1000, flushInterval: 60 }, config), key);
+      await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-event', mode: 'batch', batchSize: 1000, flushInterval: 60 }, config), key);
       const out = collect();
       const one = receive({ payload: { name: 'One' } });
       const bulk = receive({ payload: [{ name: 'Two' }, { name: 'Three' }], flush: true });
@@ -287,7 +270,7 @@ describe('delivery: a msg that cannot be written, read or copied still leaves on
       assert.equal((all(out, bulk)[0].payload as unknown[]).length, 2);
       await helper.unload();
     }
-    assert.equal(sandbox.requests.length, 0);
+    assert.equal(env.sandbox.requests.length, 0);
     assertNoProcessFaults();
   });
 

@@ -6,19 +6,15 @@
 
 import assert from 'node:assert/strict';
 import type { Node } from 'node-red';
-import { startSandbox, type Sandbox } from '../../sandbox';
 import { FIELDS_BY_OPERATION } from '../../nodes/fullstory-user/fullstory-user';
 import { WITH_VALUE } from '../../nodes/fullstory-event/fullstory-event';
 import { editorConstant, editorDefaults, editorNode } from '../support/editor-defaults';
 import { collect, dataFlow, helper, inject, loadFlow } from '../support/harness';
+import { useSandboxSuite } from '../support/sandbox-suite';
 import type { Out } from '../support/exits';
 
 describe('nodes as the editor saves them (defaults from the .html, sandbox over HTTP)', function () {
-  let sandbox: Sandbox;
-  before(async function () { sandbox = await startSandbox(); });
-  after(async function () { await sandbox.close(); });
-  beforeEach(function (done) { sandbox.reset(); helper.startServer(done); });
-  afterEach(async function () { await helper.unload(); await new Promise<void>((r) => helper.stopServer(() => r())); });
+  const env = useSandboxSuite();
 
   const failures = (out: { fail: unknown[] }) => JSON.stringify(out.fail.map((m) => (m as Out).error));
 
@@ -43,22 +39,22 @@ describe('nodes as the editor saves them (defaults from the .html, sandbox over 
   });
 
   it('an event node from the palette, with only its name and event name set, sends {"user":{"uid":"form-1"}}', async function () {
-    await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-event', name: 'Form events', eventName: 'Form Submitted', eventNameType: 'str' }));
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-event', name: 'Form events', eventName: 'Form Submitted', eventNameType: 'str' }));
     const out = collect();
     inject({ payload: { user: { uid: 'form-1' } } });
     await out.waitFor(1);
     assert.equal(out.ok.length, 1, failures(out));
-    assert.deepEqual(sandbox.requests[0].body, { name: 'Form Submitted', user: { uid: 'form-1' } });
+    assert.deepEqual(env.sandbox.requests[0].body, { name: 'Form Submitted', user: { uid: 'form-1' } });
   });
 
   it('an event node from the palette sends a typical v2 event, single and batch', async function () {
-    await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-event' }));
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-event' }));
     const out = collect();
     inject({ payload: { name: 'Signed Up', user: { uid: 'form-1' }, properties: { plan: 'pro' } } });
     await out.waitFor(1);
     assert.equal(out.ok.length, 1, failures(out));
     await helper.unload();
-    await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-event', mode: 'batch' }));
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-event', mode: 'batch' }));
     const batch = collect();
     inject({ payload: [{ name: 'Signed Up', user: { uid: 'form-2' } }], flush: true });
     await batch.waitFor(1, 30_000);
@@ -66,7 +62,7 @@ describe('nodes as the editor saves them (defaults from the .html, sandbox over 
   });
 
   it('a user node from the palette upserts a typical payload', async function () {
-    await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-user' }));
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-user' }));
     const out = collect();
     inject({ payload: { uid: 'form-1', email: 'ann@example.com', display_name: 'Ann', properties: { plan: 'pro' } } });
     await out.waitFor(1);
@@ -77,7 +73,7 @@ describe('nodes as the editor saves them (defaults from the .html, sandbox over 
     for (const type of ['msg', 'flow', 'global', 'jsonata', 'json', 'env', 'num', 'bool', 'str']) {
       it(`${type}: the payload's value applies`, async function () {
         await loadFlow([
-          ...dataFlow(sandbox.url, { type: 'fullstory-event', properties: '', propertiesType: type, timestamp: ' ', timestampType: type === 'str' ? 'msg' : type }),
+          ...dataFlow(env.sandbox.url, { type: 'fullstory-event', properties: '', propertiesType: type, timestamp: ' ', timestampType: type === 'str' ? 'msg' : type }),
           editorNode('fullstory-user', { id: 'n2', z: 'f1', server: 'cfg', wires: [['ok'], ['fail']], uid: '', uidType: type, email: '', emailType: type }),
         ]);
         const node = helper.getNode('n1') as unknown as { error: { called: boolean } };
@@ -87,7 +83,7 @@ describe('nodes as the editor saves them (defaults from the .html, sandbox over 
         inject({ payload: { uid: 'u-1', email: 'a@example.com' } }, 'n2');
         await out.waitFor(2);
         assert.equal(out.ok.length, 2, failures(out));
-        const bodies = sandbox.requests.map((r) => r.body);
+        const bodies = env.sandbox.requests.map((r) => r.body);
         assert.deepEqual(bodies.find((b) => (b as { name?: string }).name === 'E'), { name: 'E', properties: { from: 'payload' } });
         assert.deepEqual(bodies.find((b) => (b as { uid?: string }).uid !== undefined), { uid: 'u-1', email: 'a@example.com' });
       });
@@ -97,7 +93,7 @@ describe('nodes as the editor saves them (defaults from the .html, sandbox over 
   describe('settings the chosen association or operation does not use are never evaluated', function () {
     it('event: the association value, unless the association takes one', async function () {
       for (const association of ['payload', 'anonymous']) {
-        await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-event', association, associationValue: '$error("never evaluated")', associationValueType: 'jsonata' }));
+        await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-event', association, associationValue: '$error("never evaluated")', associationValueType: 'jsonata' }));
         const out = collect();
         inject({ payload: { name: association } });
         await out.waitFor(1);
@@ -105,7 +101,7 @@ describe('nodes as the editor saves them (defaults from the .html, sandbox over 
         await helper.unload();
       }
       // With an association that takes a value, the same setting is read (and fails, as it must).
-      await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-event', association: 'uid', associationValue: '$error("evaluated")', associationValueType: 'jsonata' }));
+      await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-event', association: 'uid', associationValue: '$error("evaluated")', associationValueType: 'jsonata' }));
       const out = collect();
       inject({ payload: { name: 'uid' } });
       await out.waitFor(1);
@@ -114,9 +110,9 @@ describe('nodes as the editor saves them (defaults from the .html, sandbox over 
 
     it('user: the fields of other operations, also when msg.operation picks the operation', async function () {
       const hidden = { displayName: '$error("displayName is not for delete")', displayNameType: 'jsonata', email: 'payload[', emailType: 'msg' };
-      await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-user', operation: 'get', uid: 'payload.uid', uidType: 'msg', ...hidden }));
+      await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-user', operation: 'get', uid: 'payload.uid', uidType: 'msg', ...hidden }));
       const out = collect();
-      const created = await fetch(`${sandbox.url}/v2/users`, {
+      const created = await fetch(`${env.sandbox.url}/v2/users`, {
         method: 'POST',
         headers: { authorization: 'Basic na1.admin-key', 'content-type': 'application/json' },
         body: JSON.stringify({ uid: 'kept' }),
@@ -138,7 +134,7 @@ describe('nodes as the editor saves them (defaults from the .html, sandbox over 
   });
 
   it('a node whose settings error is reported at deploy keeps answering every msg', async function () {
-    await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-user', email: 'payload[', emailType: 'msg' }));
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-user', email: 'payload[', emailType: 'msg' }));
     const node = helper.getNode('n1') as unknown as Node & { error: { args: unknown[][] } };
     assert.equal(node.error.args.length, 1);
     assert.match(String(node.error.args[0][0]), /email setting \(msg\)/);
@@ -146,6 +142,6 @@ describe('nodes as the editor saves them (defaults from the .html, sandbox over 
     inject({ payload: { uid: 'a' } });
     await out.waitFor(1);
     assert.equal((out.fail[0] as Out).error?.code, 'invalid_expression');
-    assert.equal(sandbox.requests.length, 0);
+    assert.equal(env.sandbox.requests.length, 0);
   });
 });

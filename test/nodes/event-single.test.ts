@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
-import { startSandbox, type Sandbox } from '../../sandbox';
 import { collect, dataFlow, helper, inject, loadFlow } from '../support/harness';
+import { useSandboxSuite } from '../support/sandbox-suite';
 
 type Out = { error?: { code: string; message: string; field?: string }; fullstory?: { idempotencyKey?: string; status?: number } };
 
 describe('fullstory-event, single requests (sandbox over HTTP)', function () {
-  let sandbox: Sandbox;
-  before(async function () { sandbox = await startSandbox(); });
-  after(async function () { await sandbox.close(); });
-  beforeEach(function (done) { sandbox.reset(); helper.startServer(done); });
-  afterEach(async function () { await helper.unload(); await new Promise<void>((r) => helper.stopServer(() => r())); });
+  const env = useSandboxSuite();
 
-  const eventFlow = (extra: Record<string, unknown> = {}) => dataFlow(sandbox.url, { type: 'fullstory-event', ...extra });
+  const eventFlow = (extra: Record<string, unknown> = {}) => dataFlow(env.sandbox.url, { type: 'fullstory-event', ...extra });
 
   it('a node as the editor saves it (association from the payload; its value an empty msg property) sends', async function () {
     await loadFlow(eventFlow({ association: 'payload', associationValue: '', associationValueType: 'msg', useMostRecent: true }));
@@ -19,13 +15,13 @@ describe('fullstory-event, single requests (sandbox over HTTP)', function () {
     inject({ payload: { name: 'Clicked', user: { uid: 'u1' } } });
     await out.waitFor(1);
     assert.equal(out.fail.length, 0, JSON.stringify(out.fail.map((m) => (m as Out).error)));
-    assert.equal(sandbox.events.length, 1);
+    assert.equal(env.sandbox.events.length, 1);
   });
 
   it('sends each identification form FullStory accepts', async function () {
     await loadFlow(eventFlow());
     const out = collect();
-    const created = await fetch(`${sandbox.url}/v2/users`, {
+    const created = await fetch(`${env.sandbox.url}/v2/users`, {
       method: 'POST',
       headers: { authorization: 'Basic na1.admin-key', 'content-type': 'application/json' },
       body: JSON.stringify({ uid: 'known' }),
@@ -42,8 +38,8 @@ describe('fullstory-event, single requests (sandbox over HTTP)', function () {
     for (const payload of forms) inject({ payload });
     await out.waitFor(forms.length);
     assert.equal(out.fail.length, 0, JSON.stringify(out.fail.map((m) => (m as Out).error)));
-    assert.equal(sandbox.events.length, forms.length);
-    const byName = new Map(sandbox.events.map((e) => [e.name, e]));
+    assert.equal(env.sandbox.events.length, forms.length);
+    const byName = new Map(env.sandbox.events.map((e) => [e.name, e]));
     assert.deepEqual(byName.get('By session URL')!.session, { id: '111:333' });
     assert.equal(byName.get('By uid')!.session, undefined);
   });
@@ -57,7 +53,7 @@ describe('fullstory-event, single requests (sandbox over HTTP)', function () {
     inject({ payload: { name: 'after', user: { uid: 'a' } } });
     await out.waitFor(4);
     assert.deepEqual(out.fail.map((m) => (m as Out).error!.code), ['invalid_identification', 'invalid_identification']);
-    assert.deepEqual(sandbox.events.map((e) => e.name).sort(), ['after', 'before']);
+    assert.deepEqual(env.sandbox.events.map((e) => e.name).sort(), ['after', 'before']);
   });
 
   it('omits use_most_recent:false, empty objects and nulls', async function () {
@@ -66,7 +62,7 @@ describe('fullstory-event, single requests (sandbox over HTTP)', function () {
     inject({ payload: { name: 'Clean', user: { uid: 'a' }, session: { use_most_recent: false }, context: { browser: {}, device: null }, properties: { a: null, b: 1 } } });
     await out.waitFor(1);
     assert.equal(out.ok.length, 1, JSON.stringify(out.fail[0]));
-    assert.deepEqual(sandbox.requests[0].body, { name: 'Clean', user: { uid: 'a' }, properties: { b: 1 } });
+    assert.deepEqual(env.sandbox.requests[0].body, { name: 'Clean', user: { uid: 'a' }, properties: { b: 1 } });
   });
 
   it('converts Dates and timestamps to UTC ISO and declares date properties', async function () {
@@ -76,7 +72,7 @@ describe('fullstory-event, single requests (sandbox over HTTP)', function () {
     inject({ payload: { name: 'Offset', timestamp: '2026-01-01T02:00:00+02:00' } });
     inject({ payload: { name: 'Bad', timestamp: 'yesterday' } });
     await out.waitFor(3);
-    const bodies = sandbox.requests.map((r) => r.body as Record<string, unknown>);
+    const bodies = env.sandbox.requests.map((r) => r.body as Record<string, unknown>);
     const dates = bodies.find((b) => b.name === 'Dates')!;
     assert.equal(dates.timestamp, '2026-01-01T00:00:00.000Z');
     assert.deepEqual(dates.properties, { when: '2026-01-01T00:00:00.000Z' });
@@ -92,7 +88,7 @@ describe('fullstory-event, single requests (sandbox over HTTP)', function () {
     inject({ payload: { event_name: 'From URL', session_url: 'https://app.fullstory.com/ui/o/session/9%3A8' } });
     await out.waitFor(2);
     assert.equal(out.fail.length, 0, JSON.stringify(out.fail.map((m) => (m as Out).error)));
-    const [a, b] = sandbox.requests.map((r) => r.body as Record<string, unknown>).sort((x, y) => String(x.name).localeCompare(String(y.name)));
+    const [a, b] = env.sandbox.requests.map((r) => r.body as Record<string, unknown>).sort((x, y) => String(x.name).localeCompare(String(y.name)));
     assert.deepEqual(b, {
       name: 'Signed Up', user: { uid: 'v1user' }, session: { use_most_recent: true },
       properties: { plan: 'pro', seats: 3 }, schema: { properties: { plan: 'str', seats: 'int' } },
@@ -106,10 +102,10 @@ describe('fullstory-event, single requests (sandbox over HTTP)', function () {
     inject({ payload: { customerId: 'c-9', order: { total: 12.5, items: 2 } } });
     await out.waitFor(1);
     assert.equal(out.ok.length, 1, JSON.stringify(out.fail[0]));
-    assert.equal(sandbox.events[0].user?.uid, 'c-9');
-    assert.deepEqual(sandbox.events[0].session, { use_most_recent: true });
-    assert.deepEqual(sandbox.events[0].properties, { total: 12.5, items: 2 });
-    assert.equal(sandbox.events[0].name, 'Order Completed');
+    assert.equal(env.sandbox.events[0].user?.uid, 'c-9');
+    assert.deepEqual(env.sandbox.events[0].session, { use_most_recent: true });
+    assert.deepEqual(env.sandbox.events[0].properties, { total: 12.5, items: 2 });
+    assert.equal(env.sandbox.events[0].name, 'Order Completed');
   });
 
   it('declared property types go into the schema', async function () {
@@ -117,7 +113,7 @@ describe('fullstory-event, single requests (sandbox over HTTP)', function () {
     const out = collect();
     inject({ payload: { name: 'Typed', properties: { items: 2, note: 'x' } } });
     await out.waitFor(1);
-    assert.deepEqual((sandbox.requests[0].body as { schema: unknown }).schema, { properties: { items: 'int' } });
+    assert.deepEqual((env.sandbox.requests[0].body as { schema: unknown }).schema, { properties: { items: 'int' } });
   });
 
   it('unusable settings are reported once at deploy, then fail every msg without sending', async function () {
@@ -129,7 +125,7 @@ describe('fullstory-event, single requests (sandbox over HTTP)', function () {
     inject({ payload: { name: 'B' } });
     await out.waitFor(2);
     assert.deepEqual(out.fail.map((m) => (m as Out).error!.code), ['invalid_schema', 'invalid_schema']);
-    assert.equal(sandbox.requests.length, 0);
+    assert.equal(env.sandbox.requests.length, 0);
   });
 
   it('a missing name fails with missing_field', async function () {
@@ -138,6 +134,6 @@ describe('fullstory-event, single requests (sandbox over HTTP)', function () {
     inject({ payload: { properties: { a: 1 } } });
     await out.waitFor(1);
     assert.equal((out.fail[0] as Out).error!.code, 'missing_field');
-    assert.equal(sandbox.requests.length, 0);
+    assert.equal(env.sandbox.requests.length, 0);
   });
 });

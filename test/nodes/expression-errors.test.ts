@@ -4,29 +4,13 @@
 // never internal_error "[object Object]"; nothing is sent for it.
 
 import assert from 'node:assert/strict';
-import { startSandbox, type Sandbox } from '../../sandbox';
 import { assertSentence } from '../support/expect-error';
-import { assertEachOnce, send, trackDone, untrackDone, type Out } from '../support/exits';
+import { assertEachOnce, send, type Out } from '../support/exits';
 import { collect, dataFlow, helper, loadFlow } from '../support/harness';
+import { useSandboxSuite } from '../support/sandbox-suite';
 
 describe('expression errors: invalid_expression with the setting and its own text (sandbox over HTTP)', function () {
-  let sandbox: Sandbox;
-  before(async function () { sandbox = await startSandbox(); });
-  after(async function () {
-    helper.settings({});
-    await sandbox.close();
-  });
-  beforeEach(function (done) {
-    sandbox.reset();
-    helper.settings({ fullstory: { pollIntervalMs: 20 } } as Parameters<typeof helper.settings>[0]);
-    trackDone();
-    helper.startServer(done);
-  });
-  afterEach(async function () {
-    await helper.unload();
-    untrackDone();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  const env = useSandboxSuite({ pollIntervalMs: 20 });
 
   function assertExpressionError(msg: unknown, field: string, text: RegExp): void {
     const error = (msg as Out).error!;
@@ -39,37 +23,37 @@ describe('expression errors: invalid_expression with the setting and its own tex
   }
 
   it('single: a JSONata properties expression that throws', async function () {
-    await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-event', eventName: 'E', eventNameType: 'str', properties: '{"n": $number("abc")}', propertiesType: 'jsonata' }));
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-event', eventName: 'E', eventNameType: 'str', properties: '{"n": $number("abc")}', propertiesType: 'jsonata' }));
     const out = collect();
     const id = send({ payload: {} });
     await out.waitFor(1);
     assertEachOnce(out, [id]);
     assertExpressionError(out.fail[0], 'properties', /\(jsonata\) could not be evaluated: Unable to cast value to a number: "abc" \(JSONata D3030, position \d+\)/);
-    assert.equal(sandbox.requests.length, 0);
+    assert.equal(env.sandbox.requests.length, 0);
   });
 
   it('single: a user field from JSONata that throws', async function () {
-    await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-user', uid: '$error("no uid in this record")', uidType: 'jsonata' }));
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-user', uid: '$error("no uid in this record")', uidType: 'jsonata' }));
     const out = collect();
     const id = send({ payload: {} });
     await out.waitFor(1);
     assertEachOnce(out, [id]);
     assertExpressionError(out.fail[0], 'uid', /\(jsonata\) could not be evaluated: no uid in this record/);
-    assert.equal(sandbox.requests.length, 0);
+    assert.equal(env.sandbox.requests.length, 0);
   });
 
   it('single: a global context read that fails', async function () {
-    await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-user', email: 'x[msg.nothing]', emailType: 'global' }));
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-user', email: 'x[msg.nothing]', emailType: 'global' }));
     const out = collect();
     const id = send({ payload: { uid: 'u' } });
     await out.waitFor(1);
     assertEachOnce(out, [id]);
     assertExpressionError(out.fail[0], 'email', /\(global\) could not be evaluated: Invalid expression/);
-    assert.equal(sandbox.requests.length, 0);
+    assert.equal(env.sandbox.requests.length, 0);
   });
 
   it('batch: the records whose expression throws fail with their index, the others are imported', async function () {
-    await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-event', mode: 'batch', flushInterval: 60, properties: '{"n": $number(payload.n)}', propertiesType: 'jsonata' }));
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-event', mode: 'batch', flushInterval: 60, properties: '{"n": $number(payload.n)}', propertiesType: 'jsonata' }));
     const out = collect();
     // Each msg flushes once its records are read (JSONata is async: neither waits for the other).
     const bulk = send({ payload: [{ name: 'A', n: '1' }, { name: 'B', n: 'abc' }, { name: 'C', n: '3' }], flush: true });
@@ -81,11 +65,11 @@ describe('expression errors: invalid_expression with the setting and its own tex
     assert.equal(failedBulk.error!.code, 'invalid_expression');
     assert.match(failedBulk.errors![0].message, /Unable to cast value to a number: "abc"/);
     assertExpressionError(out.fail.find((m) => m._msgid === one), 'properties', /Unable to cast value to a number: "xyz"/);
-    assert.deepEqual(sandbox.events.map((e) => [e.name, e.properties]).sort(), [['A', { n: 1 }], ['C', { n: 3 }]]);
+    assert.deepEqual(env.sandbox.events.map((e) => [e.name, e.properties]).sort(), [['A', { n: 1 }], ['C', { n: 3 }]]);
   });
 
   it('a syntax error is reported once at deploy, then every msg fails with it', async function () {
-    await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-event', eventName: 'E', eventNameType: 'str', properties: '{"n": $number(', propertiesType: 'jsonata' }));
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-event', eventName: 'E', eventNameType: 'str', properties: '{"n": $number(', propertiesType: 'jsonata' }));
     const node = helper.getNode('n1') as unknown as { error: { args: unknown[][] } };
     assert.equal(node.error.args.length, 1);
     assert.match(String(node.error.args[0][0]), /properties setting \(jsonata\) could not be evaluated/);
@@ -94,6 +78,6 @@ describe('expression errors: invalid_expression with the setting and its own tex
     await out.waitFor(2);
     assertEachOnce(out, ids);
     for (const m of out.fail) assertExpressionError(m, 'properties', /Expected "\)" before end of expression \(JSONata S0203, position \d+\)/);
-    assert.equal(sandbox.requests.length, 0);
+    assert.equal(env.sandbox.requests.length, 0);
   });
 });

@@ -4,9 +4,9 @@
 // ignored; when it sets none, msg.payload is the request and an unknown field is refused.
 
 import assert from 'node:assert/strict';
-import { startSandbox, type Sandbox } from '../../sandbox';
-import { assertEachOnce, send, trackDone, untrackDone, type Out } from '../support/exits';
-import { collect, dataFlow, helper, loadFlow } from '../support/harness';
+import { assertEachOnce, send, type Out } from '../support/exits';
+import { collect, dataFlow, loadFlow } from '../support/harness';
+import { useSandboxSuite } from '../support/sandbox-suite';
 
 /** The form flow of the issue: a user node mapping each field from the form body. */
 const FORM_USER = {
@@ -23,30 +23,14 @@ const FORM_BODY = { user_id: 'form-1', email: 'ann@example.com', name: 'Ann', pl
 const UID_EVENT = { type: 'fullstory-event', association: 'uid', associationValue: 'payload.uid', associationValueType: 'msg', useMostRecent: false };
 
 describe('field mappings make msg.payload a source (sandbox over HTTP)', function () {
-  let sandbox: Sandbox;
-  before(async function () { sandbox = await startSandbox(); });
-  after(async function () {
-    helper.settings({});
-    await sandbox.close();
-  });
-  beforeEach(function (done) {
-    sandbox.reset();
-    helper.settings({ fullstory: { pollIntervalMs: 20 } } as Parameters<typeof helper.settings>[0]);
-    trackDone();
-    helper.startServer(done);
-  });
-  afterEach(async function () {
-    await helper.unload();
-    untrackDone();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  const env = useSandboxSuite({ pollIntervalMs: 20 });
 
   const errorOf = (m: unknown) => (m as Out).error!;
-  const bodies = () => sandbox.requests.map((r) => r.body);
+  const bodies = () => env.sandbox.requests.map((r) => r.body);
 
   /** Sends each payload through a fresh node and returns its outcomes in order. */
   async function outcomes(node: Record<string, unknown> & { type: string }, payloads: unknown[]): Promise<Array<{ ok: boolean; msg: Out }>> {
-    await loadFlow(dataFlow(sandbox.url, node));
+    await loadFlow(dataFlow(env.sandbox.url, node));
     const out = collect();
     const ids = payloads.map((payload) => send({ payload }));
     await out.waitFor(ids.length);
@@ -73,7 +57,7 @@ describe('field mappings make msg.payload a source (sandbox over HTTP)', functio
       assert.equal(errorOf(result.msg).code, 'invalid_field');
       assert.equal(errorOf(result.msg).field, 'user_id');
       assert.match(errorOf(result.msg).message, /unknown field "user_id".*Did you mean "uid"\?/);
-      assert.equal(sandbox.requests.length, 0);
+      assert.equal(env.sandbox.requests.length, 0);
     });
 
     it('FullStory fields a setting does not replace are still sent and checked; replaced ones are not read', async function () {
@@ -114,7 +98,7 @@ describe('field mappings make msg.payload a source (sandbox over HTTP)', functio
     });
 
     it('batch mode: each record of a bulk array is a source on its own', async function () {
-      await loadFlow(dataFlow(sandbox.url, { ...FORM_USER, mode: 'batch', flushInterval: 60 }));
+      await loadFlow(dataFlow(env.sandbox.url, { ...FORM_USER, mode: 'batch', flushInterval: 60 }));
       const out = collect();
       const id = send({ payload: [FORM_BODY, { ...FORM_BODY, user_id: 'form-2', email: 5 }, { ...FORM_BODY, user_id: 'form-3', extra: [1] }], flush: true });
       await out.waitFor(2, 30_000);
@@ -122,7 +106,7 @@ describe('field mappings make msg.payload a source (sandbox over HTTP)', functio
       assert.deepEqual((out.ok[0].payload as Array<{ user_id: string }>).map((r) => r.user_id), ['form-1', 'form-3']);
       const failed = out.fail[0] as Out;
       assert.deepEqual(failed.errors!.map((e) => [e.index, e.code, e.field]), [[1, 'invalid_field', 'email']]);
-      assert.deepEqual([...sandbox.users.values()].map((u) => u.uid).sort(), ['form-1', 'form-3']);
+      assert.deepEqual([...env.sandbox.users.values()].map((u) => u.uid).sort(), ['form-1', 'form-3']);
     });
   });
 
@@ -150,7 +134,7 @@ describe('field mappings make msg.payload a source (sandbox over HTTP)', functio
       assert.deepEqual(results.map((r) => `${errorOf(r.msg).code} ${errorOf(r.msg).field}`), [
         'invalid_field name', 'invalid_field context', 'property_value_too_large properties.total', 'invalid_timestamp timestamp',
       ]);
-      assert.equal(sandbox.requests.length, 0);
+      assert.equal(env.sandbox.requests.length, 0);
     });
 
     it('v1 events: read as v1, with the flow\'s own fields ignored', async function () {
@@ -160,13 +144,13 @@ describe('field mappings make msg.payload a source (sandbox over HTTP)', functio
     });
 
     it('batch mode: a bulk array of sources', async function () {
-      await loadFlow(dataFlow(sandbox.url, { ...UID_EVENT, mode: 'batch', flushInterval: 60 }));
+      await loadFlow(dataFlow(env.sandbox.url, { ...UID_EVENT, mode: 'batch', flushInterval: 60 }));
       const out = collect();
       const id = send({ payload: [{ name: 'A', uid: 'a', extra: 1 }, { name: 5, uid: 'b' }, { name: 'C', uid: 'c', note: 'x' }], flush: true });
       await out.waitFor(2, 30_000);
       assertEachOnce(out, [], [id]);
       assert.deepEqual((out.fail[0] as Out).errors!.map((e) => [e.index, e.code, e.field]), [[1, 'invalid_field', 'name']]);
-      assert.deepEqual(sandbox.events.map((e) => [e.name, e.user?.uid]).sort(), [['A', 'a'], ['C', 'c']]);
+      assert.deepEqual(env.sandbox.events.map((e) => [e.name, e.user?.uid]).sort(), [['A', 'a'], ['C', 'c']]);
     });
   });
 });

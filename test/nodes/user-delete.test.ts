@@ -5,26 +5,18 @@
 // (API README §2.1, §6: 404 user_not_found for an unknown id or uid).
 
 import assert from 'node:assert/strict';
-import { startSandbox, type Sandbox } from '../../sandbox';
-import { assertEachOnce, send, trackDone, untrackDone, type Out } from '../support/exits';
-import { collect, dataFlow, helper, loadFlow, type Collected } from '../support/harness';
+import { assertEachOnce, send, type Out } from '../support/exits';
+import { collect, dataFlow, loadFlow, type Collected } from '../support/harness';
+import { useSandboxSuite } from '../support/sandbox-suite';
 
 describe('fullstory-user delete: a user already gone is a success (sandbox over HTTP)', function () {
-  let sandbox: Sandbox;
-  before(async function () { sandbox = await startSandbox(); });
-  after(async function () { await sandbox.close(); });
-  beforeEach(function (done) { sandbox.reset(); trackDone(); helper.startServer(done); });
-  afterEach(async function () {
-    await helper.unload();
-    untrackDone();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  const env = useSandboxSuite();
 
-  const deleteFlow = () => dataFlow(sandbox.url, { type: 'fullstory-user', operation: 'delete' });
+  const deleteFlow = () => dataFlow(env.sandbox.url, { type: 'fullstory-user', operation: 'delete' });
   const byId = (out: Collected, id: string) => [...out.ok, ...out.fail].find((m) => m._msgid === id) as Out;
 
   async function createUser(uid: string): Promise<string> {
-    const res = await fetch(`${sandbox.url}/v2/users`, {
+    const res = await fetch(`${env.sandbox.url}/v2/users`, {
       method: 'POST',
       headers: { authorization: 'Basic na1.admin-key', 'content-type': 'application/json' },
       body: JSON.stringify({ uid }),
@@ -34,7 +26,7 @@ describe('fullstory-user delete: a user already gone is a success (sandbox over 
 
   it('the sandbox answers 404 user_not_found for an unknown uid and an unknown id, as FullStory documents', async function () {
     for (const path of ['/v2/users?uid=nobody', '/v2/users/987654321']) {
-      const res = await fetch(`${sandbox.url}${path}`, { method: 'DELETE', headers: { authorization: 'Basic na1.admin-key' } });
+      const res = await fetch(`${env.sandbox.url}${path}`, { method: 'DELETE', headers: { authorization: 'Basic na1.admin-key' } });
       assert.equal(res.status, 404);
       assert.equal(((await res.json()) as { code: string }).code, 'user_not_found');
     }
@@ -52,7 +44,7 @@ describe('fullstory-user delete: a user already gone is a success (sandbox over 
     assert.equal(uidMsg.error, undefined, 'the error of an earlier try is gone');
     assert.deepEqual(uidMsg.fullstory, { mode: 'single', operation: 'delete', status: 404, attempts: 1, alreadyDeleted: true });
     assert.deepEqual(byId(out, byFsId).fullstory, { mode: 'single', operation: 'delete', status: 404, attempts: 1, alreadyDeleted: true, id: '987654321' });
-    assert.deepEqual(sandbox.requests.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.query)}`), [
+    assert.deepEqual(env.sandbox.requests.map((r) => `${r.method} ${r.path} ${JSON.stringify(r.query)}`), [
       'DELETE /v2/users {"uid":"nobody"}',
       'DELETE /v2/users/987654321 {}',
     ]);
@@ -74,7 +66,7 @@ describe('fullstory-user delete: a user already gone is a success (sandbox over 
   });
 
   it('a 404 on get or update is still a failure', async function () {
-    await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-user' }));
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-user' }));
     const out = collect();
     const get = send({ operation: 'get', payload: { id: '987654321' } });
     const update = send({ operation: 'update', payload: { id: '987654321', display_name: 'X' } });
@@ -91,7 +83,7 @@ describe('fullstory-user delete: a user already gone is a success (sandbox over 
 
   it('a 404 that is not FullStory\'s "no such user" (e.g. a wrong path behind a proxy) is still a failure', async function () {
     await createUser('kept');
-    sandbox.inject({ match: { method: 'DELETE' }, fault: { type: 'status', status: 404 } });
+    env.sandbox.inject({ match: { method: 'DELETE' }, fault: { type: 'status', status: 404 } });
     await loadFlow(deleteFlow());
     const out = collect();
     const id = send({ payload: { uid: 'kept' } });

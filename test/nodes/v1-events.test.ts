@@ -5,35 +5,19 @@
 // sandbox over HTTP, which refuses a user beside session.id as FullStory does.
 
 import assert from 'node:assert/strict';
-import { startSandbox, type Sandbox } from '../../sandbox';
-import { assertEachOnce, send, trackDone, untrackDone, type Out } from '../support/exits';
-import { collect, dataFlow, helper, loadFlow } from '../support/harness';
+import { assertEachOnce, send, type Out } from '../support/exits';
+import { collect, dataFlow, loadFlow } from '../support/harness';
+import { useSandboxSuite } from '../support/sandbox-suite';
 
 type Note = { code: string; field?: string; message: string; index?: number };
 const notesOf = (msg: Out) => (msg.fullstory as { notes?: Note[] } | undefined)?.notes;
 const SESSION_URL = 'https://app.fullstory.com/ui/o-1/session/111%3A222';
 
 describe('fullstory-event: v1 events with uid and a session (sandbox over HTTP)', function () {
-  let sandbox: Sandbox;
-  before(async function () { sandbox = await startSandbox(); });
-  after(async function () {
-    helper.settings({});
-    await sandbox.close();
-  });
-  beforeEach(function (done) {
-    sandbox.reset();
-    helper.settings({ fullstory: { pollIntervalMs: 20 } } as Parameters<typeof helper.settings>[0]);
-    trackDone();
-    helper.startServer(done);
-  });
-  afterEach(async function () {
-    await helper.unload();
-    untrackDone();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  const env = useSandboxSuite({ pollIntervalMs: 20 });
 
   it('the sandbox refuses a user beside session.id, as FullStory does (what the conversion avoids)', async function () {
-    const res = await fetch(`${sandbox.url}/v2/events`, {
+    const res = await fetch(`${env.sandbox.url}/v2/events`, {
       method: 'POST',
       headers: { authorization: 'Basic na1.admin-key', 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'E', user: { uid: 'u' }, session: { id: '111:222' } }),
@@ -42,7 +26,7 @@ describe('fullstory-event: v1 events with uid and a session (sandbox over HTTP)'
   });
 
   it('single mode: session.id alone is sent; msg.fullstory.notes says the uid was not', async function () {
-    await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-event' }));
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-event' }));
     const out = collect();
     const ids = [
       send({ payload: { uid: 'v1-user', event_name: 'From URL', session_url: SESSION_URL, event_data: { plan_str: 'pro' } } }),
@@ -51,11 +35,11 @@ describe('fullstory-event: v1 events with uid and a session (sandbox over HTTP)'
     ];
     await out.waitFor(3);
     assert.equal(out.fail.length, 0, JSON.stringify(out.fail.map((m) => (m as Out).error)));
-    const byName = new Map(sandbox.events.map((e) => [e.name, e]));
+    const byName = new Map(env.sandbox.events.map((e) => [e.name, e]));
     assert.deepEqual(byName.get('From URL')!.session, { id: '111:222' });
     assert.equal(byName.get('From URL')!.user, undefined);
     assert.deepEqual(byName.get('From device')!.session, { id: '111:333' });
-    assert.deepEqual(sandbox.requests.map((r) => (r.body as { user?: unknown }).user).filter(Boolean), [{ uid: 'v1-user' }], 'only the use_recent_session event names its user');
+    assert.deepEqual(env.sandbox.requests.map((r) => (r.body as { user?: unknown }).user).filter(Boolean), [{ uid: 'v1-user' }], 'only the use_recent_session event names its user');
     const [url, device, recent] = ids.map((id) => out.ok.find((m) => m._msgid === id) as Out);
     assert.deepEqual(notesOf(url)!.map((n) => [n.code, n.field]), [['uid_not_sent', 'uid']]);
     assert.match(notesOf(url)![0].message, /uid \(at uid\) was not sent: FullStory v2 identifies this event by its session_url alone/);
@@ -65,7 +49,7 @@ describe('fullstory-event: v1 events with uid and a session (sandbox over HTTP)'
   });
 
   it('batch mode: a one-record msg gets the note, a bulk msg one note per record with its index', async function () {
-    await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-event', mode: 'batch', batchSize: 1000, flushInterval: 60 }));
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-event', mode: 'batch', batchSize: 1000, flushInterval: 60 }));
     const out = collect();
     const one = send({ payload: { uid: 'v1-user', event_name: 'One', session_url: SESSION_URL } });
     const bulk = send({
@@ -78,10 +62,10 @@ describe('fullstory-event: v1 events with uid and a session (sandbox over HTTP)'
       flush: true,
     });
     await out.waitFor(3);
-    const [job] = [...sandbox.jobs.values()];
+    const [job] = [...env.sandbox.jobs.values()];
     assert.equal(job.errorsCount, 0);
     assert.equal(job.requestCount, 4);
-    for (const event of sandbox.events) assert.equal(event.user, undefined, event.name);
+    for (const event of env.sandbox.events) assert.equal(event.user, undefined, event.name);
     const oneOut = out.ok.find((m) => m._msgid === one) as Out;
     assert.deepEqual(notesOf(oneOut)!.map((n) => [n.code, n.field, n.index]), [['uid_not_sent', 'uid', undefined]]);
     const bulkOk = out.ok.find((m) => m._msgid === bulk) as Out;
