@@ -7,58 +7,34 @@ import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { drive, ioSettle, ioUntil } from '../support/io';
 import type { Node } from 'node-red';
-import { startSandbox, type Sandbox } from '../../sandbox';
-import { assertDoneOnce, assertEachOnce, send, trackDone, untrackDone, type Out } from '../support/exits';
+import { assertDoneOnce, assertEachOnce, send, type Out } from '../support/exits';
 import { collect, dataFlow, helper, loadFlow, type Collected } from '../support/harness';
-
+import { runtimeSettings, useSandboxSuite } from '../support/sandbox-suite';
 
 // ---- done() bookkeeping: Node-RED runs the onComplete hook each time a node calls done(msg) ----
-
-
-
-
-
-
-
-/** settings.js for the next deploy (the test helper merges them over Node-RED's defaults). */
-const runtimeSettings = (settings: Record<string, unknown>) => helper.settings(settings as Parameters<typeof helper.settings>[0]);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('batch mode: buffer, flush triggers, reset, bounds, status, close (sandbox over HTTP)', function () {
-  let sandbox: Sandbox;
   let clock: sinon.SinonFakeTimers | undefined;
-
-  before(async function () { sandbox = await startSandbox(); });
-  after(async function () {
-    helper.settings({});
-    await sandbox.close();
-  });
-  beforeEach(function (done) {
-    sandbox.reset();
-    // Fast polling where the timing itself is not under test (the runtime setting is read at deploy).
-    runtimeSettings({ fullstory: { pollIntervalMs: 20 } });
-    trackDone();
-    helper.startServer(done);
-  });
-  afterEach(async function () {
+  // Before the suite's hooks: fake timers are restored before the runtime is unloaded.
+  afterEach(function () {
     clock?.restore();
     clock = undefined;
-    await helper.unload();
-    untrackDone();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
   });
+  // Fast polling where the timing itself is not under test (the runtime setting is read at deploy).
+  const env = useSandboxSuite({ pollIntervalMs: 20 });
 
   const userFlow = (extra: Record<string, unknown> = {}, config: Record<string, unknown> = {}) =>
-    dataFlow(sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60, ...extra }, config);
+    dataFlow(env.sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60, ...extra }, config);
   const fakeTime = () => {
     clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     return clock;
   };
-  const jobPosts = () => sandbox.requests.filter((r) => r.method === 'POST' && r.path === '/v2/users/batch');
+  const jobPosts = () => env.sandbox.requests.filter((r) => r.method === 'POST' && r.path === '/v2/users/batch');
   const jobUids = () => jobPosts().map((r) => (r.body as { requests: Array<{ uid: string }> }).requests.map((u) => u.uid));
   const byId = (out: Collected, id: string) => [...out.ok, ...out.fail].filter((m) => m._msgid === id) as Out[];
-  const userIdOf = (uid: string) => [...sandbox.users.values()].find((u) => u.uid === uid)?.id;
+  const userIdOf = (uid: string) => [...env.sandbox.users.values()].find((u) => u.uid === uid)?.id;
 
   it('creates a job each time batchSize records are buffered; the rest waits for a flush', async function () {
     await loadFlow(userFlow({ batchSize: 3 }));
@@ -77,7 +53,7 @@ describe('batch mode: buffer, flush triggers, reset, bounds, status, close (sand
     assert.deepEqual(controlOut.fullstory, { control: 'flush', records: 1 });
     assert.equal(controlOut.payload, 'go');
     assert.ok(out.ok.includes(controlOut), 'a control msg leaves on output 1');
-    const jobIds = [...sandbox.jobs.keys()];
+    const jobIds = [...env.sandbox.jobs.keys()];
     assert.equal(jobIds.length, 3);
     ids.forEach((id, i) => {
       const msg = byId(out, id)[0];
@@ -135,7 +111,7 @@ describe('batch mode: buffer, flush triggers, reset, bounds, status, close (sand
     await out.waitFor(5);
     assert.equal(jobPosts().length, 1, 'no empty job was ever created');
     assert.deepEqual(byId(out, none)[0].fullstory, { operation: 'upsert', mode: 'batch', records: 0, succeeded: 0, failed: 0, jobIds: [] });
-    assert.ok(!sandbox.requests.some((r) => r.method === 'POST' && r.status === 400), 'the sandbox never refused a job');
+    assert.ok(!env.sandbox.requests.some((r) => r.method === 'POST' && r.status === 400), 'the sandbox never refused a job');
     assertEachOnce(out, [empty, a, b, none, flushAgain]);
   });
 
@@ -264,7 +240,7 @@ describe('batch mode: buffer, flush triggers, reset, bounds, status, close (sand
     await t.tickAsync(1);
     assert.deepEqual(statuses(), [{}, { fill: 'blue', shape: 'dot', text: 'fullstory-user.status.queued' }]);
     // A job that never ends, and records queued behind it.
-    sandbox.stuckJobs = true;
+    env.sandbox.stuckJobs = true;
     ids.push(send({ flush: true }));
     await ioUntil(() => jobPosts().length === 1, 'job created');
     await ioSettle();
@@ -280,7 +256,7 @@ describe('batch mode: buffer, flush triggers, reset, bounds, status, close (sand
     assert.deepEqual(statuses().at(-1), { fill: 'red', shape: 'ring', text: 'fullstory-user.status.error' });
     assert.deepEqual(out.fail.map((m) => (m as Out).error!.code).sort(), ['job_timeout', 'job_timeout', 'reset']);
     // Then a success.
-    sandbox.stuckJobs = false;
+    env.sandbox.stuckJobs = false;
     ids.push(send({ payload: { uid: 'st4' }, flush: true }));
     await drive(t, () => out.ok.length === 3, 20);
     await t.tickAsync(500);
@@ -310,10 +286,10 @@ describe('batch mode: buffer, flush triggers, reset, bounds, status, close (sand
       await helper.unload();
       assert.ok(performance.now() - started < 5000, 'closed well inside the close timeout');
       assert.deepEqual(jobUids(), [['c1', 'c2', 'c3', 'c4']]);
-      const [jobId] = [...sandbox.jobs.keys()];
-      assert.equal(sandbox.jobs.get(jobId)!.requestCount, 4);
+      const [jobId] = [...env.sandbox.jobs.keys()];
+      assert.equal(env.sandbox.jobs.get(jobId)!.requestCount, 4);
       await sleep(60); // the sandbox works a job off 30 ms after creation
-      assert.deepEqual([...sandbox.users.values()].map((u) => u.uid).sort(), ['c1', 'c2', 'c3', 'c4'], 'FullStory imported every record');
+      assert.deepEqual([...env.sandbox.users.values()].map((u) => u.uid).sort(), ['c1', 'c2', 'c3', 'c4'], 'FullStory imported every record');
       assert.equal(out.ok.length + out.fail.length, 0, 'the flow is stopping: the msgs do not leave');
       assertDoneOnce(ids);
       assert.equal(warnings.length, 1, warnings.join('\n'));
@@ -335,7 +311,7 @@ describe('batch mode: buffer, flush triggers, reset, bounds, status, close (sand
       assert.deepEqual(jobUids().flat().sort(), ['e1', 'l1', 'l2', 'l3']);
       assert.equal(out.ok.length + out.fail.length, 0);
       assertDoneOnce([early, ...late]);
-      for (const jobId of sandbox.jobs.keys()) assert.ok(warnings.join('\n').includes(jobId), `job ${jobId} is logged`);
+      for (const jobId of env.sandbox.jobs.keys()) assert.ok(warnings.join('\n').includes(jobId), `job ${jobId} is logged`);
     });
 
     // The config node closes in the same stop as the data node: it must wait for the final job
@@ -356,9 +332,9 @@ describe('batch mode: buffer, flush triggers, reset, bounds, status, close (sand
       await loadFlow(userFlow({ batchSize: 2 }, { maxJobs: 1 }));
       const out = collect();
       const warnings = captureWarnings();
-      sandbox.stuckJobs = true;
+      env.sandbox.stuckJobs = true;
       const ids = [1, 2, 3, 4, 5].map((i) => send({ payload: { uid: `p${i}` } }));
-      await ioUntil(() => sandbox.requests.some((r) => r.method === 'GET'), 'first job polled');
+      await ioUntil(() => env.sandbox.requests.some((r) => r.method === 'GET'), 'first job polled');
       assert.deepEqual(jobUids(), [['p1', 'p2']], 'the second batch waits for the job slot');
       await helper.unload();
       assert.deepEqual(jobUids().flat().sort(), ['p1', 'p2', 'p3', 'p4', 'p5'], 'every record reached FullStory');
@@ -366,10 +342,10 @@ describe('batch mode: buffer, flush triggers, reset, bounds, status, close (sand
       assert.equal(out.ok.length + out.fail.length, 0);
       assertDoneOnce(ids);
       assert.equal(warnings.length, 1, warnings.join('\n'));
-      for (const jobId of sandbox.jobs.keys()) assert.ok(warnings[0].includes(jobId), `job ${jobId} is named in the warning`);
-      const polls = sandbox.requests.filter((r) => r.method === 'GET').length;
+      for (const jobId of env.sandbox.jobs.keys()) assert.ok(warnings[0].includes(jobId), `job ${jobId} is named in the warning`);
+      const polls = env.sandbox.requests.filter((r) => r.method === 'GET').length;
       await sleep(100);
-      assert.equal(sandbox.requests.filter((r) => r.method === 'GET').length, polls, 'polling stopped');
+      assert.equal(env.sandbox.requests.filter((r) => r.method === 'GET').length, polls, 'polling stopped');
     });
   });
 });

@@ -6,16 +6,10 @@ import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { drive, ioSettle, ioUntil } from '../support/io';
 import type { Node } from 'node-red';
-import { startSandbox, type RecordedRequest, type Sandbox } from '../../sandbox';
-import { assertEachOnce, send, trackDone, untrackDone, type Out } from '../support/exits';
+import type { RecordedRequest } from '../../sandbox';
+import { assertEachOnce, send, type Out } from '../support/exits';
 import { collect, dataFlow, helper, loadFlow, type Collected } from '../support/harness';
-
-
-
-
-
-
-
+import { runtimeSettings, useSandboxSuite } from '../support/sandbox-suite';
 
 /** A fake timer due exactly `delay` ms from now (the job's next poll once it is scheduled). */
 function timerDueIn(clock: sinon.SinonFakeTimers, delay: number): boolean {
@@ -23,54 +17,36 @@ function timerDueIn(clock: sinon.SinonFakeTimers, delay: number): boolean {
   return [...(timers?.values() ?? [])].some((t) => t.callAt === clock.now + delay);
 }
 
-const runtimeSettings = (settings: Record<string, unknown>) => helper.settings(settings as Parameters<typeof helper.settings>[0]);
-
 describe('batch mode: import jobs (create, poll, page) against the sandbox', function () {
-  let sandbox: Sandbox;
   let clock: sinon.SinonFakeTimers | undefined;
   /** Every request with the (possibly fake) time it was answered. */
   const log: Array<RecordedRequest & { at: number }> = [];
-
-  before(async function () {
-    // Small pages so that imports and errors both take several pages.
-    sandbox = await startSandbox({ pageSize: 2, onRequest: (entry) => log.push({ ...entry, at: Date.now() }) });
-  });
-  after(async function () {
-    helper.settings({});
-    await sandbox.close();
-  });
-  beforeEach(function (done) {
-    sandbox.reset();
-    log.length = 0;
-    runtimeSettings({ fullstory: { pollIntervalMs: 20 } });
-    trackDone();
-    helper.startServer(done);
-  });
-  afterEach(async function () {
+  // Before the suite's hooks: fake timers are restored before the runtime is unloaded.
+  afterEach(function () {
     clock?.restore();
     clock = undefined;
-    await helper.unload();
-    untrackDone();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
   });
+  // Small pages so that imports and errors both take several pages.
+  const env = useSandboxSuite({ pollIntervalMs: 20, sandbox: { pageSize: 2, onRequest: (entry) => log.push({ ...entry, at: Date.now() }) } });
+  beforeEach(function () { log.length = 0; });
 
   const userFlow = (extra: Record<string, unknown> = {}, config: Record<string, unknown> = {}) =>
-    dataFlow(sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60, ...extra }, config);
+    dataFlow(env.sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60, ...extra }, config);
   const fakeTime = () => {
     clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     return clock;
   };
   const byId = (out: Collected, id: string) => [...out.ok, ...out.fail].filter((m) => m._msgid === id) as Out[];
-  const userIdOf = (uid: string) => [...sandbox.users.values()].find((u) => u.uid === uid)?.id;
+  const userIdOf = (uid: string) => [...env.sandbox.users.values()].find((u) => u.uid === uid)?.id;
   const onlyJob = () => {
-    const jobs = [...sandbox.jobs.values()];
+    const jobs = [...env.sandbox.jobs.values()];
     assert.equal(jobs.length, 1);
     return jobs[0];
   };
   const jobPath = (resource: string, jobId: string) => `/v2/${resource}/batch/${encodeURIComponent(jobId)}`;
   const gets = (path: string) => log.filter((r) => r.method === 'GET' && r.path === path);
   const rejectUids = (uids: string[]) => {
-    sandbox.rejectRecord = (_resource, record) => {
+    env.sandbox.rejectRecord = (_resource, record) => {
       const uid = (record as { uid?: string }).uid;
       return uid !== undefined && uids.includes(uid) ? { code: 'custom_rejected', message: `refused ${uid}` } : undefined;
     };
@@ -146,7 +122,7 @@ describe('batch mode: import jobs (create, poll, page) against the sandbox', fun
   it('202 from /imports and /errors after the job ended: waits and asks again', async function () {
     await loadFlow(userFlow({ batchSize: 3 }));
     const out = collect();
-    sandbox.processingResponsesFor202 = 3;
+    env.sandbox.processingResponsesFor202 = 3;
     rejectUids(['w2']);
     const ids = ['w1', 'w2', 'w3'].map((uid) => send({ payload: { uid } }));
     await out.waitFor(3);
@@ -164,7 +140,7 @@ describe('batch mode: import jobs (create, poll, page) against the sandbox', fun
   it('429 on create: retried after Retry-After with the same Idempotency-Key; one job', async function () {
     await loadFlow(userFlow({ batchSize: 2 }));
     const out = collect();
-    sandbox.inject({ match: { method: 'POST', path: '/v2/users/batch' }, times: 2, fault: { type: 'status', status: 429, retryAfter: '0.05' } });
+    env.sandbox.inject({ match: { method: 'POST', path: '/v2/users/batch' }, times: 2, fault: { type: 'status', status: 429, retryAfter: '0.05' } });
     const ids = [send({ payload: { uid: 'k1' } }), send({ payload: { uid: 'k2' } })];
     await out.waitFor(2);
     const posts = log.filter((r) => r.method === 'POST');
@@ -184,7 +160,7 @@ describe('batch mode: import jobs (create, poll, page) against the sandbox', fun
     const out = collect();
     const status = /^\/v2\/users\/batch\/[^/]+$/;
     // First poll: 429, wait 3 s (within the 10 s retry budget: the client's own retry).
-    sandbox.inject({ match: { method: 'GET', path: status }, fault: { type: 'status', status: 429, retryAfter: 3 } });
+    env.sandbox.inject({ match: { method: 'GET', path: status }, fault: { type: 'status', status: 429, retryAfter: 3 } });
     const first = send({ payload: { uid: 'q1' } });
     await ioUntil(() => log.some((r) => r.method === 'POST'), 'job created');
     const created = log.find((r) => r.method === 'POST')!.at;
@@ -203,7 +179,7 @@ describe('batch mode: import jobs (create, poll, page) against the sandbox', fun
     assert.equal(polls()[1].at - limited, 3000);
     // Second job: 429 with Retry-After 30 s, past the 10 s retry budget: polling goes on, and the
     // shared 429 pause still holds every request back until then.
-    sandbox.inject({ match: { method: 'GET', path: status }, fault: { type: 'status', status: 429, retryAfter: 30 } });
+    env.sandbox.inject({ match: { method: 'GET', path: status }, fault: { type: 'status', status: 429, retryAfter: 30 } });
     const second = send({ payload: { uid: 'q2' } });
     await ioUntil(() => log.filter((r) => r.method === 'POST').length === 2 && timerDueIn(t, 20), 'second job polled soon');
     await t.tickAsync(20);
@@ -221,8 +197,8 @@ describe('batch mode: import jobs (create, poll, page) against the sandbox', fun
     await loadFlow(userFlow({ batchSize: 3 }));
     const out = collect();
     rejectUids(['g2']);
-    sandbox.inject({ match: { method: 'GET', path: /\/imports$/ }, times: 2, fault: { type: 'status', status: 429, retryAfter: '0.02' } });
-    sandbox.inject({ match: { method: 'GET', path: /\/errors$/ }, fault: { type: 'status', status: 429, retryAfter: '0.02' } });
+    env.sandbox.inject({ match: { method: 'GET', path: /\/imports$/ }, times: 2, fault: { type: 'status', status: 429, retryAfter: '0.02' } });
+    env.sandbox.inject({ match: { method: 'GET', path: /\/errors$/ }, fault: { type: 'status', status: 429, retryAfter: '0.02' } });
     const ids = ['g1', 'g2', 'g3'].map((uid) => send({ payload: { uid } }));
     await out.waitFor(3);
     const job = onlyJob();
@@ -239,7 +215,7 @@ describe('batch mode: import jobs (create, poll, page) against the sandbox', fun
     await loadFlow(userFlow({ batchSize: 2, jobTimeout: 60 }));
     const out = collect();
     const t = fakeTime();
-    sandbox.stuckJobs = true;
+    env.sandbox.stuckJobs = true;
     const ids = [send({ payload: { uid: 't1' } }), send({ payload: { uid: 't2' } })];
     await ioUntil(() => log.some((r) => r.method === 'POST'), 'job created');
     const created = log.find((r) => r.method === 'POST')!.at;
@@ -275,7 +251,7 @@ describe('batch mode: import jobs (create, poll, page) against the sandbox', fun
   it("a job whose status cannot be read fails its msgs with outcome_unknown and the job id", async function () {
     await loadFlow(userFlow({ batchSize: 2 }));
     const out = collect();
-    sandbox.inject({ match: { method: 'GET', path: /^\/v2\/users\/batch\/[^/]+$/ }, fault: { type: 'status', status: 404, code: 'resource_not_found', message: 'gone' } });
+    env.sandbox.inject({ match: { method: 'GET', path: /^\/v2\/users\/batch\/[^/]+$/ }, fault: { type: 'status', status: 404, code: 'resource_not_found', message: 'gone' } });
     const ids = [send({ payload: { uid: 'o1' } }), send({ payload: { uid: 'o2' } })];
     await out.waitFor(2);
     const job = onlyJob();
@@ -290,7 +266,7 @@ describe('batch mode: import jobs (create, poll, page) against the sandbox', fun
     await loadFlow(userFlow({ batchSize: 2 }));
     const node = helper.getNode('n1') as Node & { status: sinon.SinonSpy };
     const out = collect();
-    sandbox.inject({ match: { method: 'POST', path: '/v2/users/batch' }, fault: { type: 'status', status: 400, code: 'invalid_argument', message: 'no' } });
+    env.sandbox.inject({ match: { method: 'POST', path: '/v2/users/batch' }, fault: { type: 'status', status: 400, code: 'invalid_argument', message: 'no' } });
     const ids = [send({ payload: { uid: 'x1' } }), send({ payload: { uid: 'x2' } })];
     await out.waitFor(2);
     for (const id of ids) {
@@ -299,7 +275,7 @@ describe('batch mode: import jobs (create, poll, page) against the sandbox', fun
       assert.deepEqual(fullstory, { operation: 'upsert', mode: 'batch', jobId: undefined });
     }
     assert.equal(log.filter((r) => r.method === 'POST').length, 1);
-    assert.equal(sandbox.jobs.size, 0);
+    assert.equal(env.sandbox.jobs.size, 0);
     await new Promise((r) => setTimeout(r, 600));
     const last = node.status.getCalls().filter((c) => c.thisValue === node).at(-1)!.args[0];
     assert.deepEqual(last, { fill: 'red', shape: 'ring', text: 'fullstory-user.status.error' });
@@ -307,9 +283,9 @@ describe('batch mode: import jobs (create, poll, page) against the sandbox', fun
   });
 
   it('events: POST /v2/events/batch; a failed event among similar ones is matched by content', async function () {
-    await loadFlow(dataFlow(sandbox.url, { type: 'fullstory-event', mode: 'batch', batchSize: 4, flushInterval: 60 }));
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-event', mode: 'batch', batchSize: 4, flushInterval: 60 }));
     const out = collect();
-    sandbox.rejectRecord = (resource, record) =>
+    env.sandbox.rejectRecord = (resource, record) =>
       resource === 'events' && (record as { properties?: { n?: number } }).properties?.n === 2 ? { code: 'bad_event', message: 'n=2 refused' } : undefined;
     const event = (n: number) => ({ name: 'Order Placed', timestamp: '2026-01-02T03:04:05.000Z', user: { uid: 'same-user' }, properties: { n } });
     const ids = [3, 2, 1, 4].map((n) => send({ payload: event(n) }));
@@ -323,7 +299,7 @@ describe('batch mode: import jobs (create, poll, page) against the sandbox', fun
     const failed = byId(out, ids[1])[0];
     assert.deepEqual([failed.error!.code, failed.error!.jobId], ['bad_event', job.id]);
     assert.deepEqual(byId(out, ids[0])[0].fullstory, { operation: 'event', mode: 'batch', jobId: job.id });
-    assert.equal(sandbox.events.length, 3);
+    assert.equal(env.sandbox.events.length, 3);
     assertEachOnce(out, ids);
   });
 });

@@ -5,16 +5,12 @@
 
 import assert from 'node:assert/strict';
 import type { Node } from 'node-red';
-import { startSandbox, type Sandbox, type SandboxJob } from '../../sandbox';
-import { assertEachOnce, completions, send, trackDone, untrackDone, type Out } from '../support/exits';
+import { startSandbox, type SandboxJob } from '../../sandbox';
+import { assertEachOnce, completions, send, type Out } from '../support/exits';
 import { collect, configFor, dataFlow, dataNode, helper, loadFlow, type Collected, type FlowNode } from '../support/harness';
+import { useSandboxSuite } from '../support/sandbox-suite';
 
 type User = { uid: string; id?: string; properties?: Record<string, unknown> };
-
-
-
-
-const runtimeSettings = (settings: Record<string, unknown>) => helper.settings(settings as Parameters<typeof helper.settings>[0]);
 
 /** Most jobs the sandbox had PROCESSING at the same instant (from their created/finished times). */
 function maxProcessingAtOnce(jobs: SandboxJob[]): number {
@@ -25,32 +21,15 @@ function maxProcessingAtOnce(jobs: SandboxJob[]): number {
 }
 
 describe('batch mode: records, bulk msgs, job splitting and the job limit (sandbox over HTTP)', function () {
-  let sandbox: Sandbox;
-
-  before(async function () { sandbox = await startSandbox({ pageSize: 2 }); });
-  after(async function () {
-    helper.settings({});
-    await sandbox.close();
-  });
-  beforeEach(function (done) {
-    sandbox.reset();
-    runtimeSettings({ fullstory: { pollIntervalMs: 20 } });
-    trackDone();
-    helper.startServer(done);
-  });
-  afterEach(async function () {
-    await helper.unload();
-    untrackDone();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  const env = useSandboxSuite({ pollIntervalMs: 20, sandbox: { pageSize: 2 } });
 
   const userFlow = (extra: Record<string, unknown> = {}, config: Record<string, unknown> = {}) =>
-    dataFlow(sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60, ...extra }, config);
+    dataFlow(env.sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60, ...extra }, config);
   const byId = (out: Collected, id: string) => [...out.ok, ...out.fail].filter((m) => m._msgid === id) as Out[];
-  const userIdOf = (uid: string) => [...sandbox.users.values()].find((u) => u.uid === uid)?.id;
-  const jobPosts = () => sandbox.requests.filter((r) => r.method === 'POST' && /\/batch$/.test(r.path));
+  const userIdOf = (uid: string) => [...env.sandbox.users.values()].find((u) => u.uid === uid)?.id;
+  const jobPosts = () => env.sandbox.requests.filter((r) => r.method === 'POST' && /\/batch$/.test(r.path));
   const rejectWhere = (test: (user: User) => boolean, code = 'custom_rejected') => {
-    sandbox.rejectRecord = (_resource, record) => (test(record as User) ? { code, message: `refused ${(record as User).uid}` } : undefined);
+    env.sandbox.rejectRecord = (_resource, record) => (test(record as User) ? { code, message: `refused ${(record as User).uid}` } : undefined);
   };
 
   it('similar records in one job, one of each pair failing: each msg gets its own outcome', async function () {
@@ -66,8 +45,8 @@ describe('batch mode: records, bulk msgs, job splitting and the job limit (sandb
     ];
     const ids = payloads.map((payload) => send({ payload }));
     await out.waitFor(5);
-    const [job] = [...sandbox.jobs.values()];
-    assert.equal(sandbox.jobs.size, 1);
+    const [job] = [...env.sandbox.jobs.values()];
+    assert.equal(env.sandbox.jobs.size, 1);
     assert.equal(job.status, 'FAILED');
     assert.deepEqual(ids.map((id) => (out.ok.some((m) => m._msgid === id) ? 'ok' : 'fail')), ['fail', 'ok', 'ok', 'fail', 'ok']);
     assert.deepEqual(byId(out, ids[0])[0].error!.message, `FullStory rejected this record in import job ${job.id}: refused same`);
@@ -91,9 +70,9 @@ describe('batch mode: records, bulk msgs, job splitting and the job limit (sandb
     await out.waitFor(4);
     assert.equal(out.fail.length, 0);
     assert.equal(byId(out, byIdOnly)[0].fullstory!.id, known);
-    assert.equal(byId(out, byEmail)[0].fullstory!.id, [...sandbox.users.values()].find((u) => u.email === 'new@example.com')!.id);
+    assert.equal(byId(out, byEmail)[0].fullstory!.id, [...env.sandbox.users.values()].find((u) => u.email === 'new@example.com')!.id);
     assert.equal(byId(out, byUid)[0].fullstory!.id, userIdOf('fresh'));
-    assert.deepEqual(sandbox.users.get(known)!.properties, { plan: 'gold' });
+    assert.deepEqual(env.sandbox.users.get(known)!.properties, { plan: 'gold' });
     assertEachOnce([out], [first, byIdOnly, byEmail, byUid]);
   });
 
@@ -117,7 +96,7 @@ describe('batch mode: records, bulk msgs, job splitting and the job limit (sandb
     const items: User[] = [0, 1, 2, 3, 4].map((i) => ({ uid: `b${i}`, properties: { n: i } }));
     const id = send({ topic: 'import', payload: items, flush: true });
     await out.waitFor(2);
-    const [job] = [...sandbox.jobs.values()];
+    const [job] = [...env.sandbox.jobs.values()];
     const okMsg = out.ok[0] as Out;
     const failMsg = out.fail[0] as Out;
     assert.equal(okMsg._msgid, id);
@@ -140,7 +119,7 @@ describe('batch mode: records, bulk msgs, job splitting and the job limit (sandb
     assertEachOnce([out], [], [id]);
 
     // A retry loop sends the failed copy back in: now it goes through, and leaves with no stale error.
-    delete sandbox.rejectRecord;
+    delete env.sandbox.rejectRecord;
     completions.clear();
     out.ok.length = 0;
     out.fail.length = 0;
@@ -150,7 +129,7 @@ describe('batch mode: records, bulk msgs, job splitting and the job limit (sandb
     assert.deepEqual((retried.payload as User[]).map((u) => u.uid), ['b1', 'b3']);
     assert.equal(retried.error, undefined, 'no stale msg.error');
     assert.equal(retried.errors, undefined, 'no stale msg.errors');
-    assert.deepEqual(retried.fullstory, { operation: 'upsert', mode: 'batch', jobIds: [[...sandbox.jobs.keys()][1]], records: 2, succeeded: 2, failed: 0 });
+    assert.deepEqual(retried.fullstory, { operation: 'upsert', mode: 'batch', jobIds: [[...env.sandbox.jobs.keys()][1]], records: 2, succeeded: 2, failed: 0 });
     assertEachOnce([out], [again]);
   });
 
@@ -162,7 +141,7 @@ describe('batch mode: records, bulk msgs, job splitting and the job limit (sandb
     const single2 = send({ payload: { uid: 's2' }, flush: true });
     await out.waitFor(3);
     assert.deepEqual(jobPosts().map((r) => (r.body as { requests: User[] }).requests.map((u) => u.uid)), [['s1', 'k0', 'k1'], ['k2', 'k3', 's2']]);
-    const jobIds = jobPosts().map((p) => [...sandbox.jobs.values()].find((j) => j.idempotencyKey === p.headers['idempotency-key'])!.id);
+    const jobIds = jobPosts().map((p) => [...env.sandbox.jobs.values()].find((j) => j.idempotencyKey === p.headers['idempotency-key'])!.id);
     const bulkOut = byId(out, bulk)[0];
     assert.deepEqual((bulkOut.fullstory!.jobIds as string[]).slice().sort(), jobIds.slice().sort());
     assert.deepEqual((bulkOut.payload as User[]).map((u) => [u.uid, u.id]), ['k0', 'k1', 'k2', 'k3'].map((uid) => [uid, userIdOf(uid)]));
@@ -173,8 +152,8 @@ describe('batch mode: records, bulk msgs, job splitting and the job limit (sandb
 
   it('more than 50,000 records are split into jobs of at most 50,000', async function () {
     this.timeout(30_000);
-    await sandbox.close();
-    sandbox = await startSandbox({ pageSize: 50_000 });
+    await env.sandbox.close();
+    env.sandbox = await startSandbox({ pageSize: 50_000 });
     await loadFlow(userFlow({ batchSize: 50_000 }));
     const out = collect();
     const count = 50_001;
@@ -188,23 +167,23 @@ describe('batch mode: records, bulk msgs, job splitting and the job limit (sandb
     const sent = jobPosts().map((r) => (r.body as { requests: User[] }).requests);
     assert.deepEqual(sent.map((requests) => requests.length).sort((a, b) => b - a), [50_000, 1]);
     assert.equal(new Set(sent.flat().map((u) => u.uid)).size, count, 'every record in exactly one job');
-    assert.equal(sandbox.jobs.size, 2);
+    assert.equal(env.sandbox.jobs.size, 2);
     const msg = out.ok[0] as Out;
     assert.equal((msg.payload as User[]).length, count);
     assert.equal(new Set((msg.payload as User[]).map((u) => u.id)).size, count, 'every record has its own FullStory id');
     assert.equal((msg.payload as User[])[count - 1].id, userIdOf(`x${count - 1}`));
     assert.equal((msg.fullstory!.jobIds as string[]).length, 2);
-    assert.equal(sandbox.users.size, count);
+    assert.equal(env.sandbox.users.size, count);
     assertEachOnce([out], [id]);
     assert.ok(took < 15_000, `took ${Math.round(took)} ms`);
-    await sandbox.close();
-    sandbox = await startSandbox({ pageSize: 2 });
+    await env.sandbox.close();
+    env.sandbox = await startSandbox({ pageSize: 2 });
   });
 
   describe('jobs in progress limited by the config node, across the nodes that share it', function () {
     const twoNodes = (maxJobs: number): FlowNode[] => [
       { id: 'f1', type: 'tab', label: 'test' },
-      configFor(sandbox.url, { maxJobs }),
+      configFor(env.sandbox.url, { maxJobs }),
       dataNode({ id: 'n1', z: 'f1', type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 2, flushInterval: 60, wires: [['ok1'], ['fail1']] }),
       dataNode({ id: 'n2', z: 'f1', type: 'fullstory-event', mode: 'batch', batchSize: 2, flushInterval: 60, wires: [['ok2'], ['fail2']] }),
       { id: 'ok1', z: 'f1', type: 'helper' },
@@ -225,7 +204,7 @@ describe('batch mode: records, bulk msgs, job splitting and the job limit (sandb
       await Promise.all([users.waitFor(6), events.waitFor(6)]);
       assert.equal(users.ok.length + events.ok.length, 12, JSON.stringify([...users.fail, ...events.fail].map((m) => (m as Out).error)));
       assertEachOnce([users, events], ids);
-      const jobs = [...sandbox.jobs.values()];
+      const jobs = [...env.sandbox.jobs.values()];
       assert.deepEqual(jobs.map((j) => j.resource).sort(), ['events', 'events', 'events', 'users', 'users', 'users']);
       return jobs;
     }
