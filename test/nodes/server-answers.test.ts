@@ -11,26 +11,15 @@ import { isServerId } from '../../nodes/shared/response-checks';
 import { startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 import { assertEachOnce, send, trackDone, untrackDone, type Out } from '../support/exits';
 import { collect, helper, loadFlow, type Collected, type FlowNode } from '../support/harness';
+import { editorNode } from '../support/editor-defaults';
+import { runtimeSettings } from '../support/sandbox-suite';
 import { drive } from '../support/io';
 import { numRuns } from '../support/fc-runs';
 
 /** Cases through a deployed node over loopback HTTP (tens of milliseconds a case). */
 const NODE_RUNS = numRuns(15, 20);
 
-// What the editor saves for a node dragged from the palette (the .html files' defaults).
-const CONFIG_DEFAULTS = { name: '', apiKeyEnv: '', timeout: 10, maxAttempts: 5, retryBudget: 30, maxConcurrency: 8, maxJobs: 10, rateLimit: 0 };
-const DATA_DEFAULTS = { name: '', propertyTypes: '', mode: 'single', batchSize: 1000, flushInterval: 10, jobTimeout: 600, maxBuffered: 100000, reportToCatch: false };
-const USER_DEFAULTS = {
-  ...DATA_DEFAULTS, operation: 'upsert', uid: '', uidType: 'none', userId: '', userIdType: 'none', email: '', emailType: 'none',
-  displayName: '', displayNameType: 'none', properties: '', propertiesType: 'none',
-};
-const EVENT_DEFAULTS = {
-  ...DATA_DEFAULTS, eventName: '', eventNameType: 'none', timestamp: '', timestampType: 'none', properties: '', propertiesType: 'none',
-  association: 'payload', associationValue: '', associationValueType: 'msg', useMostRecent: true,
-};
-
 const job = (id: string, status = 'PROCESSING') => ({ job: { id, status, created: '2026-01-01T00:00:00Z' } });
-const runtimeSettings = (settings: Record<string, unknown>) => helper.settings(settings as Parameters<typeof helper.settings>[0]);
 
 describe('what the server answers: wrong shapes, null bodies, endless paging, odd ids (scripted server over HTTP)', function () {
   let api: ScriptedApi;
@@ -59,9 +48,9 @@ describe('what the server answers: wrong shapes, null bodies, endless paging, od
   function flow(user: Record<string, unknown> = {}, event: Record<string, unknown> = {}, config: Record<string, unknown> = {}): FlowNode[] {
     return [
       { id: 'f1', type: 'tab', label: 'test' },
-      { id: 'cfg', type: 'fullstory-config', baseUrl: api.url, ...CONFIG_DEFAULTS, ...config },
-      { id: 'n1', z: 'f1', type: 'fullstory-user', server: 'cfg', ...USER_DEFAULTS, ...user, wires: [['ok'], ['fail']] },
-      { id: 'n2', z: 'f1', type: 'fullstory-event', server: 'cfg', ...EVENT_DEFAULTS, ...event, wires: [['ok2'], ['fail2']] },
+      editorNode('fullstory-config', { id: 'cfg', baseUrl: api.url, ...config }),
+      editorNode('fullstory-user', { id: 'n1', z: 'f1', server: 'cfg', ...user, wires: [['ok'], ['fail']] }),
+      editorNode('fullstory-event', { id: 'n2', z: 'f1', server: 'cfg', ...event, wires: [['ok2'], ['fail2']] }),
       { id: 'ok', z: 'f1', type: 'helper' },
       { id: 'fail', z: 'f1', type: 'helper' },
       { id: 'ok2', z: 'f1', type: 'helper' },
