@@ -9,7 +9,7 @@ import sinon from 'sinon';
 import { FullStoryClient } from '../../nodes/shared/client';
 import { RESPONSE_LIMITS } from '../../nodes/shared/response-body';
 import { MAX_RETRY_AFTER_MS } from '../../nodes/shared/retry-policy';
-import { collect, configFor, helper, loadFlow, type FlowNode } from '../support/harness';
+import { collect, configFor, dataNode, helper, loadFlow, type FlowNode } from '../support/harness';
 import { drive, ioSettle, ioUntil } from '../support/io';
 import { drip, endless, json, silent, startMisbehavingServer, type MisbehavingServer } from '../support/misbehaving-server';
 import { send, type Out } from '../support/exits';
@@ -33,8 +33,8 @@ describe('data nodes against a misbehaving server (over HTTP)', function () {
     return [
       { id: 'f1', type: 'tab', label: 'hostile' },
       configFor(server.url, config),
-      { id: 'n1', z: 'f1', type: 'fullstory-event', server: 'cfg', wires: [['ok'], ['fail']] },
-      { id: 'n2', z: 'f1', type: 'fullstory-user', server: 'cfg', operation: 'upsert', wires: [['ok'], ['fail']], ...user },
+      dataNode({ id: 'n1', z: 'f1', type: 'fullstory-event', wires: [['ok'], ['fail']] }),
+      dataNode({ id: 'n2', z: 'f1', type: 'fullstory-user', operation: 'upsert', wires: [['ok'], ['fail']], ...user }),
       { id: 'ok', z: 'f1', type: 'helper' },
       { id: 'fail', z: 'f1', type: 'helper' },
     ];
