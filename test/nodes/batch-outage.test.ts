@@ -12,6 +12,7 @@ import userNode from '../../nodes/fullstory-user/fullstory-user';
 import eventNode from '../../nodes/fullstory-event/fullstory-event';
 import { assertEachOnce, send, trackDone, untrackDone, type Out } from '../support/exits';
 import { ADMIN_KEY, collect, dataFlow, helper, type FlowNode } from '../support/harness';
+import { useSandboxSuite } from '../support/sandbox-suite';
 import { drive, ioUntil } from '../support/io';
 import { loadCatalogs, withRealText } from '../support/real-i18n';
 
@@ -150,27 +151,11 @@ describe('batch mode while FullStory is unreachable', function () {
 });
 
 describe('the summary msg.error of a partly failed bulk msg', function () {
-  let sandbox: Sandbox;
-  before(async function () {
-    sandbox = await startSandbox();
-  });
-  after(async function () {
-    await sandbox.close();
-  });
-  beforeEach(function (done) {
-    sandbox.reset();
-    trackDone();
-    helper.startServer(done);
-  });
-  afterEach(async function () {
-    await helper.unload();
-    untrackDone();
-    await new Promise<void>((r) => helper.stopServer(() => r()));
-  });
+  const env = useSandboxSuite();
 
   const load = (flow: FlowNode[]) => helper.load(NODES_WITH_TEXT as never, flow, { cfg: { apiKey: ADMIN_KEY } });
-  const batchFlow = () => dataFlow(sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60 }, { maxAttempts: 1 });
-  const refuseJobs = () => sandbox.inject({ match: { method: 'POST', path: '/v2/users/batch' }, times: Infinity, fault: { type: 'status', status: 503 } });
+  const batchFlow = () => dataFlow(env.sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60 }, { maxAttempts: 1 });
+  const refuseJobs = () => env.sandbox.inject({ match: { method: 'POST', path: '/v2/users/batch' }, times: Infinity, fault: { type: 'status', status: 503 } });
 
   it('records that may be resent and records that may not: partial_failure, not retryable (was: retryable)', async function () {
     await load(batchFlow());
