@@ -98,7 +98,7 @@ function checkLeaf(path: string, value: unknown, label: string): Violation | und
 
 /**
  * The size of a value over the spec's "8192 bytes", or undefined when it is within. A string counts
- * its raw UTF-8 bytes, as FullStory and our own nodes (nodes/shared/properties.ts) count them, never
+ * its raw UTF-8 bytes, as FullStory and our own nodes (nodes/lib/validate/properties.ts) count them, never
  * its JSON text with quotes and escapes. Numbers and booleans cannot come near the limit.
  */
 function oversize(value: unknown): number | undefined {

@@ -3,14 +3,14 @@
 
 import type { Node, NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
-import { FullStoryClient, type ClientSettings } from '../shared/client';
-import { FullStoryError } from '../shared/errors';
-import { callApi, listUsers } from '../shared/fullstory-api';
-import { DEFAULT_BASE_URL, EU_BASE_URL, redact, regionOfKey, resolveBaseUrl, type Region } from '../shared/connection';
-import { clientLimits } from '../shared/settings';
-import { ConfigProblemLog, type ConfigProblem, type ProblemVars } from '../shared/config-problems';
-import { localizeError } from '../shared/error-text';
-import type { ConfigCredentials, ConfigNodeDef } from '../shared/node-settings';
+import { FullStoryClient, type ClientSettings } from '../lib/api/client';
+import { FullStoryError } from '../lib/api/errors';
+import { callApi, listUsers } from '../lib/api/endpoints';
+import { DEFAULT_BASE_URL, EU_BASE_URL, redact, regionOfKey, resolveBaseUrl, type Region } from '../lib/api/connection';
+import { clientLimits } from '../lib/runtime/settings';
+import { ConfigProblemLog, type ConfigProblem, type ProblemVars } from '../lib/api/config-problems';
+import { localizeError } from '../lib/delivery/error-text';
+import type { ConfigCredentials, ConfigNodeDef } from '../lib/runtime/node-settings';
 
 export interface FullStoryConfigNode extends Node<ConfigCredentials> {
   region: Region;

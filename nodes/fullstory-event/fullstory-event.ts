@@ -3,15 +3,15 @@
 // job; sending, retries, batching and routing are the shared controller's.
 
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import type { CreateEventRequest } from '../shared/api-types';
-import { attachController, type DataNodeBehaviour, type SingleCall } from '../shared/data-node';
-import { createEvent } from '../shared/fullstory-api';
-import { readEditorSettings } from '../shared/editor-settings';
-import type { FieldValues } from '../shared/field-reader';
-import { buildEventRequest, type EventDefaults } from '../shared/event-request';
-import { payloadRole } from '../shared/payload-role';
-import type { EventAssociation, EventNodeDef } from '../shared/node-settings';
-import type { NoteSink } from '../shared/notes';
+import type { CreateEventRequest } from '../lib/api/types';
+import { attachController, type DataNodeBehaviour, type SingleCall } from '../lib/runtime/data-node';
+import { createEvent } from '../lib/api/endpoints';
+import { readEditorSettings } from '../lib/runtime/editor-settings';
+import type { FieldValues } from '../lib/runtime/field-reader';
+import { buildEventRequest, type EventDefaults } from './event-request';
+import { payloadRole } from '../lib/validate/payload-role';
+import type { EventAssociation, EventNodeDef } from '../lib/runtime/node-settings';
+import type { NoteSink } from '../lib/validate/notes';
 
 type EventField = 'eventName' | 'timestamp' | 'properties' | 'associationValue';
 

@@ -3,16 +3,16 @@
 // else (sending, retries, batching, routing) is the shared controller's.
 
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import type { PropertyType, UserFields } from '../shared/api-types';
-import { invalidInput } from '../shared/errors';
-import * as api from '../shared/fullstory-api';
-import { attachController, type DataNodeBehaviour, type SingleCall } from '../shared/data-node';
-import { readEditorSettings } from '../shared/editor-settings';
-import type { FieldSet, FieldValues } from '../shared/field-reader';
-import { isGiven, payloadRole, type PayloadRole } from '../shared/payload-role';
-import { describeType, excerpt, isPlainObject } from '../shared/properties';
-import { buildUserFields, optionalText, optionalUserKey, requireUserKey, USER_FIELD_LIMITS, type UserSettings } from '../shared/user-request';
-import type { UserNodeDef, UserOperation } from '../shared/node-settings';
+import type { PropertyType, UserFields } from '../lib/api/types';
+import { invalidInput } from '../lib/api/errors';
+import * as api from '../lib/api/endpoints';
+import { attachController, type DataNodeBehaviour, type SingleCall } from '../lib/runtime/data-node';
+import { readEditorSettings } from '../lib/runtime/editor-settings';
+import type { FieldSet, FieldValues } from '../lib/runtime/field-reader';
+import { isGiven, payloadRole, type PayloadRole } from '../lib/validate/payload-role';
+import { describeType, excerpt, isPlainObject } from '../lib/validate/properties';
+import { buildUserFields, optionalText, optionalUserKey, requireUserKey, USER_FIELD_LIMITS, type UserSettings } from './user-request';
+import type { UserNodeDef, UserOperation } from '../lib/runtime/node-settings';
 
 const OPERATIONS: ReadonlySet<string> = new Set<UserOperation>(['upsert', 'update', 'get', 'list', 'delete']);
 /** A list gathers pages into one msg; past this many users it stops and says so (msg.fullstory.truncated). */

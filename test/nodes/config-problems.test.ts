@@ -8,8 +8,8 @@ import { startSandbox, type Sandbox } from '../../sandbox';
 import configNode from '../../nodes/fullstory-config/fullstory-config';
 import userNode from '../../nodes/fullstory-user/fullstory-user';
 import eventNode from '../../nodes/fullstory-event/fullstory-event';
-import { CONFIG_PROBLEM_LOG_INTERVAL_MS, configProblemOf } from '../../nodes/shared/config-problems';
-import { FullStoryError } from '../../nodes/shared/errors';
+import { CONFIG_PROBLEM_LOG_INTERVAL_MS, configProblemOf } from '../../nodes/lib/api/config-problems';
+import { FullStoryError } from '../../nodes/lib/api/errors';
 import { ADMIN_KEY, collect, dataFlow, helper, inject, STANDARD_KEY, type FlowNode } from '../support/harness';
 import { loadCatalogs, withRealText } from '../support/real-i18n';
 

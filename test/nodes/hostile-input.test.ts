@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import type { Node, NodeMessage } from 'node-red';
 import { startSandbox, type RecordedRequest, type Sandbox } from '../../sandbox';
-import { requestDigest } from '../../nodes/shared/idempotency';
+import { requestDigest } from '../../nodes/lib/api/idempotency';
 import { ADMIN_KEY, configFor, dataNode, helper, loadFlow, type FlowNode } from '../support/harness';
 
 type NodeId = 'user' | 'event';

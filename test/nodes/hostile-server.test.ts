@@ -6,9 +6,9 @@
 
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { FullStoryClient } from '../../nodes/shared/client';
-import { RESPONSE_LIMITS } from '../../nodes/shared/response-body';
-import { MAX_RETRY_AFTER_MS } from '../../nodes/shared/retry-policy';
+import { FullStoryClient } from '../../nodes/lib/api/client';
+import { RESPONSE_LIMITS } from '../../nodes/lib/api/response-body';
+import { MAX_RETRY_AFTER_MS } from '../../nodes/lib/api/retry-policy';
 import { collect, configFor, dataNode, helper, loadFlow, type FlowNode } from '../support/harness';
 import { drive, ioSettle, ioUntil } from '../support/io';
 import { drip, endless, json, silent, startMisbehavingServer, type MisbehavingServer } from '../support/misbehaving-server';

@@ -1,5 +1,5 @@
 // Field mappings set in the node make msg.payload a source (issue 11, point 2; the rule:
-// nodes/shared/payload-role.ts). When the node sets any field itself, the FullStory fields of
+// nodes/lib/validate/payload-role.ts). When the node sets any field itself, the FullStory fields of
 // msg.payload that no setting replaces are still sent and checked, and every other field is
 // ignored; when it sets none, msg.payload is the request and an unknown field is refused.
 

@@ -12,7 +12,7 @@ import { inspect } from 'node:util';
 import fc from 'fast-check';
 import type { Node, NodeMessage } from 'node-red';
 import { startSandbox, type Sandbox } from '../../sandbox';
-import { FullStoryClient } from '../../nodes/shared/client';
+import { FullStoryClient } from '../../nodes/lib/api/client';
 import type { FullStoryConfigNode } from '../../nodes/fullstory-config/fullstory-config';
 import { configFor, dataNode, helper, loadFlow, type FlowNode } from '../support/harness';
 import { numRuns } from '../support/fc-runs';

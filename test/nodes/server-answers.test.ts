@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import fc from 'fast-check';
-import { MAX_EMPTY_PAGES_IN_A_ROW, maxPagesFor } from '../../nodes/shared/paging';
-import { isServerId } from '../../nodes/shared/response-checks';
+import { MAX_EMPTY_PAGES_IN_A_ROW, maxPagesFor } from '../../nodes/lib/api/paging';
+import { isServerId } from '../../nodes/lib/api/response-checks';
 import { startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 import { assertEachOnce, send, trackDone, untrackDone, type Out } from '../support/exits';
 import { collect, helper, loadFlow, type Collected, type FlowNode } from '../support/harness';

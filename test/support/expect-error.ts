@@ -1,7 +1,7 @@
 // Asserting validation errors: the code, the field, and a message a person can act on.
 
 import assert from 'node:assert/strict';
-import { FullStoryError } from '../../nodes/shared/errors';
+import { FullStoryError } from '../../nodes/lib/api/errors';
 
 export function assertSentence(message: string): void {
   assert.ok(message.length >= 20 && message.length <= 700, `odd message length: ${message}`);

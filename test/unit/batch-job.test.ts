@@ -3,11 +3,11 @@
 
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { FullStoryClient } from '../../nodes/shared/client';
-import { jobBody, MAX_RESULT_PAGES_PER_JOB, runImportJob, type ImportJobOptions, type JobReport } from '../../nodes/shared/batch-job';
-import { MAX_EMPTY_PAGES_IN_A_ROW } from '../../nodes/shared/paging';
-import type { BatchResource } from '../../nodes/shared/api-types';
-import type { JobRecord } from '../../nodes/shared/batch-outcomes';
+import { FullStoryClient } from '../../nodes/lib/api/client';
+import { jobBody, MAX_RESULT_PAGES_PER_JOB, runImportJob, type ImportJobOptions, type JobReport } from '../../nodes/lib/batch/job';
+import { MAX_EMPTY_PAGES_IN_A_ROW } from '../../nodes/lib/api/paging';
+import type { BatchResource } from '../../nodes/lib/api/types';
+import type { JobRecord } from '../../nodes/lib/batch/outcomes';
 import { startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 import { drive } from '../support/io';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { canonicalJson, matchJobResults, recordImportKey, type JobRecord } from '../../nodes/shared/batch-outcomes';
+import { canonicalJson, matchJobResults, recordImportKey, type JobRecord } from '../../nodes/lib/batch/outcomes';
 
 const user = (u: Record<string, unknown>): JobRecord => ({ json: JSON.stringify(u), importKey: recordImportKey('users', u) });
 

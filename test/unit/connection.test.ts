@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DEFAULT_BASE_URL, jsonMayHoldSecret, redact, redactParsed, regionOfKey, resolveBaseUrl, secretForms } from '../../nodes/shared/connection';
+import { DEFAULT_BASE_URL, jsonMayHoldSecret, redact, redactParsed, regionOfKey, resolveBaseUrl, secretForms } from '../../nodes/lib/api/connection';
 import { numRuns } from '../support/fc-runs';
 import { bareKey, escapeModesArb, jsonEscaped, keyArb } from '../support/key-arbitraries';
 

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FullStoryError, invalidInput } from '../../nodes/shared/errors';
-import { ERROR_CATALOG_PREFIX, localizeError, type Translate } from '../../nodes/shared/error-text';
-import { propertyNameError } from '../../nodes/shared/properties';
-import { buildUserFields, optionalText, requireUserKey } from '../../nodes/shared/user-request';
-import { toUtcIso } from '../../nodes/shared/timestamps';
-import { toSessionId } from '../../nodes/shared/session-url';
-import { buildEventRequest, type EventDefaults } from '../../nodes/shared/event-request';
-import { HeldMessage, type MessageExit } from '../../nodes/shared/held-message';
-import type { InputNote } from '../../nodes/shared/notes';
-import { unreadableIndexError, unreadableItemError, unreadableMsgError } from '../../nodes/shared/unreadable-input';
-import { internalFaultText, undeliverableError, type DeliveryOutcome } from '../../nodes/shared/undeliverable';
-import { expressionError } from '../../nodes/shared/field-reader';
+import { FullStoryError, invalidInput } from '../../nodes/lib/api/errors';
+import { ERROR_CATALOG_PREFIX, localizeError, type Translate } from '../../nodes/lib/delivery/error-text';
+import { propertyNameError } from '../../nodes/lib/validate/properties';
+import { buildUserFields, optionalText, requireUserKey } from '../../nodes/fullstory-user/user-request';
+import { toUtcIso } from '../../nodes/lib/validate/timestamps';
+import { toSessionId } from '../../nodes/lib/validate/session-url';
+import { buildEventRequest, type EventDefaults } from '../../nodes/fullstory-event/event-request';
+import { HeldMessage, type MessageExit } from '../../nodes/lib/delivery/held-message';
+import type { InputNote } from '../../nodes/lib/validate/notes';
+import { unreadableIndexError, unreadableItemError, unreadableMsgError } from '../../nodes/lib/validate/unreadable-input';
+import { internalFaultText, undeliverableError, type DeliveryOutcome } from '../../nodes/lib/delivery/undeliverable';
+import { expressionError } from '../../nodes/lib/runtime/field-reader';
 
 const root = path.resolve(__dirname, '..', '..');
 

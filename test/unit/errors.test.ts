@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { FullStoryError, invalidInput, asFullStoryError } from '../../nodes/shared/errors';
+import { FullStoryError, invalidInput, asFullStoryError } from '../../nodes/lib/api/errors';
 
 describe('errors', function () {
   it('toMsgError carries code, status, retryable and attempts only', function () {

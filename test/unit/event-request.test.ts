@@ -1,12 +1,12 @@
-// Unit tests for nodes/shared/event-request.ts (with timestamps.ts and session-url.ts): the v2 and
+// Unit tests for nodes/fullstory-event/event-request.ts (with timestamps.ts and session-url.ts): the v2 and
 // v1 event shapes, editor defaults, every identification form, context, names and timestamps.
 
 import assert from 'node:assert/strict';
 import { expectError } from '../support/expect-error';
-import { buildEventRequest, toSessionId, type EventDefaults } from '../../nodes/shared/event-request';
-import type { InputNote } from '../../nodes/shared/notes';
-import { parsePropertyTypes } from '../../nodes/shared/properties';
-import { toUtcIso } from '../../nodes/shared/timestamps';
+import { buildEventRequest, toSessionId, type EventDefaults } from '../../nodes/fullstory-event/event-request';
+import type { InputNote } from '../../nodes/lib/validate/notes';
+import { parsePropertyTypes } from '../../nodes/lib/validate/properties';
+import { toUtcIso } from '../../nodes/lib/validate/timestamps';
 
 
 const plain: EventDefaults = { declaredTypes: {} };

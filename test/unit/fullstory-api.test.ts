@@ -4,14 +4,14 @@
 
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import * as api from '../../nodes/shared/fullstory-api';
-import type { ApiCall } from '../../nodes/shared/fullstory-api';
-import { pathOf, type ApiRequest, type FullStoryClient } from '../../nodes/shared/client';
-import { FullStoryError } from '../../nodes/shared/errors';
-import { checkServerId, isServerId, PAGE_TOKEN_MAX_LENGTH, SERVER_ID_MAX_LENGTH, ShapeMismatch } from '../../nodes/shared/response-checks';
+import * as api from '../../nodes/lib/api/endpoints';
+import type { ApiCall } from '../../nodes/lib/api/endpoints';
+import { pathOf, type ApiRequest, type FullStoryClient } from '../../nodes/lib/api/client';
+import { FullStoryError } from '../../nodes/lib/api/errors';
+import { checkServerId, isServerId, PAGE_TOKEN_MAX_LENGTH, SERVER_ID_MAX_LENGTH, ShapeMismatch } from '../../nodes/lib/api/response-checks';
 import { numRuns } from '../support/fc-runs';
-import { followPages } from '../../nodes/shared/paging';
-import { ERROR_CATALOG_PREFIX, localizeError, type Translate } from '../../nodes/shared/error-text';
+import { followPages } from '../../nodes/lib/api/paging';
+import { ERROR_CATALOG_PREFIX, localizeError, type Translate } from '../../nodes/lib/delivery/error-text';
 import fs from 'node:fs';
 import path from 'node:path';
 

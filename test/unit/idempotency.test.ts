@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { idempotencyKeyFor, requestDigest } from '../../nodes/shared/idempotency';
+import { idempotencyKeyFor, requestDigest } from '../../nodes/lib/api/idempotency';
 
 describe('idempotency keys', function () {
   it('reuses the key of a msg coming back with the same request, not with a changed one', function () {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RequestGate, Semaphore } from '../../nodes/shared/limits';
-import { MAX_RETRY_AFTER_MS } from '../../nodes/shared/retry-policy';
+import { RequestGate, Semaphore } from '../../nodes/lib/api/limits';
+import { MAX_RETRY_AFTER_MS } from '../../nodes/lib/api/retry-policy';
 import { numRuns } from '../support/fc-runs';
 
 describe('limits', function () {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
-import { FullStoryError } from '../../nodes/shared/errors';
-import { followPages, MAX_EMPTY_PAGES_IN_A_ROW, maxPagesFor, MIN_EXPECTED_PAGE_SIZE, type PageBounds } from '../../nodes/shared/paging';
+import { FullStoryError } from '../../nodes/lib/api/errors';
+import { followPages, MAX_EMPTY_PAGES_IN_A_ROW, maxPagesFor, MIN_EXPECTED_PAGE_SIZE, type PageBounds } from '../../nodes/lib/api/paging';
 
 type TestPage = { results: number[]; next_page_token?: string };
 

@@ -1,4 +1,4 @@
-// Unit tests for nodes/shared/properties.ts: names, values, limits, types, schema precedence,
+// Unit tests for nodes/lib/validate/properties.ts: names, values, limits, types, schema precedence,
 // v1 suffixes, and the inputs that must never break the walk (cycles, prototypes, other realms).
 
 import assert from 'node:assert/strict';
@@ -7,7 +7,7 @@ import { expectError } from '../support/expect-error';
 import {
   PROPERTY_TYPES, buildProperties, describeType, isPlainObject, mergeSchema, normalizeProperties,
   parsePropertyTypes, parseSchemaObject, splitV1Suffix,
-} from '../../nodes/shared/properties';
+} from '../../nodes/lib/validate/properties';
 
 
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { readBody, RESPONSE_LIMITS, responseKindOf } from '../../nodes/shared/response-body';
+import { readBody, RESPONSE_LIMITS, responseKindOf } from '../../nodes/lib/api/response-body';
 import { numRuns } from '../support/fc-runs';
 
 /** A byte stream that hands out `chunk`-sized pieces of `content` (forever when `endless`),

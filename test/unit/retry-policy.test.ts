@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { backoffDelay, isRetryableStatus, MAX_RETRY_AFTER_MS, nextRetryDelay, parseRetryAfter, type RetrySettings } from '../../nodes/shared/retry-policy';
+import { backoffDelay, isRetryableStatus, MAX_RETRY_AFTER_MS, nextRetryDelay, parseRetryAfter, type RetrySettings } from '../../nodes/lib/api/retry-policy';
 import { numRuns } from '../support/fc-runs';
 
 const settings: RetrySettings = { maxAttempts: 5, budgetMs: 30_000, baseDelayMs: 500, maxDelayMs: 8000 };

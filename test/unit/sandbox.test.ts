@@ -408,7 +408,7 @@ describe('sandbox', function () {
       assert.equal((await userStatus({ s: ['a', 'b'], n: [1, 2.5], b: [true], e: [] })).status, 200);
     });
 
-    // FullStory's "8192 bytes" and our nodes (nodes/shared/properties.ts) count a string's raw UTF-8
+    // FullStory's "8192 bytes" and our nodes (nodes/lib/validate/properties.ts) count a string's raw UTF-8
     // bytes, not its JSON text: quotes and escapes do not count.
     const sizeCases: Array<[string, string, number]> = [
       ['8192 × "a"', 'a'.repeat(8192), 200],

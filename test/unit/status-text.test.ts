@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import type { Node, NodeStatus } from 'node-red';
-import { NodeStatusBoard, STATUS_DEBOUNCE_MS } from '../../nodes/shared/node-status';
+import { NodeStatusBoard, STATUS_DEBOUNCE_MS } from '../../nodes/lib/runtime/node-status';
 import { LANGUAGES, loadCatalogs, translatorFor, type NodeType } from '../support/real-i18n';
 
 /** A board as the data node builds it (keys under `<type>.`), with what it shows recorded. */

@@ -1,10 +1,10 @@
-// Unit tests for nodes/shared/user-request.ts: the v2 and v1 user shapes, field rules, and
+// Unit tests for nodes/fullstory-user/user-request.ts: the v2 and v1 user shapes, field rules, and
 // requireUserKey for ids and uids used in URL paths.
 
 import assert from 'node:assert/strict';
 import { expectError } from '../support/expect-error';
-import { parsePropertyTypes } from '../../nodes/shared/properties';
-import { buildUserFields, requireUserKey } from '../../nodes/shared/user-request';
+import { parsePropertyTypes } from '../../nodes/lib/validate/properties';
+import { buildUserFields, requireUserKey } from '../../nodes/fullstory-user/user-request';
 
 
 const none = { declaredTypes: {} };

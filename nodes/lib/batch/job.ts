@@ -2,12 +2,13 @@
 // (and errors when it FAILED) → one outcome per record.
 
 import { randomUUID } from 'node:crypto';
-import type { BatchResource, FailedEventImport, FailedUserImport, JobStatus, JobStatusResponse } from './api-types';
-import { FullStoryError } from './errors';
-import { sleep, type FullStoryClient } from './client';
-import { callApi, createJob, getJobErrors, getJobImports, getJobStatus, type CallOptions, type JobPageAnswer, type PagedCall } from './fullstory-api';
-import { followPages, maxPagesFor } from './paging';
-import { matchJobResults, type ErrorResult, type JobRecord, type RecordOutcome } from './batch-outcomes';
+import type { BatchResource, FailedEventImport, FailedUserImport, JobStatus, JobStatusResponse } from '../api/types';
+import { FullStoryError } from '../api/errors';
+import { sleep, type FullStoryClient } from '../api/client';
+import { callApi, createJob, getJobErrors, getJobImports, getJobStatus, type CallOptions, type JobPageAnswer, type PagedCall } from '../api/endpoints';
+import { followPages, maxPagesFor } from '../api/paging';
+import { matchJobResults, type ErrorResult, type JobRecord } from './outcomes';
+import type { RecordOutcome } from '../delivery/held-message';
 
 export const MAX_RECORDS_PER_JOB = 50_000;
 /** Pages of /imports (or /errors) one job may take: what 50,000 results justify (see paging.ts). */

@@ -1,7 +1,7 @@
 // Session ids: users copy either the session URL FullStory shows (…/session/DEVICE%3ASESSION) or
 // the raw "DEVICE:SESSION" id from FS.getCurrentSession(); the v2 API wants the raw id (README §1).
 
-import { invalidInput } from './errors';
+import { invalidInput } from '../api/errors';
 
 const SESSION_MARKER = '/session/';
 /** Where the session segment of a URL ends: query, fragment or a further path segment. */

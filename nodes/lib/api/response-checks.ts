@@ -16,7 +16,7 @@ import type {
   ListUsersResponse,
   Page,
   UpdateUserResponse,
-} from './api-types';
+} from './types';
 
 /** FullStory's user ids are at most 256 characters (spec); job ids are shorter in every example. */
 export const SERVER_ID_MAX_LENGTH = 256;

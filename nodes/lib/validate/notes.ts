@@ -2,7 +2,7 @@
 // about, although nothing failed (e.g. a v1 event's uid that FullStory v2 does not take beside a
 // session). They land in msg.fullstory.notes, in the runtime's language.
 
-import type { ErrorI18n } from './errors';
+import type { ErrorI18n } from '../api/errors';
 
 /** A note as a request builder makes it: English text plus its catalog key. */
 export interface InputNote {

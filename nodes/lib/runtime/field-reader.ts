@@ -9,7 +9,7 @@
 // to evaluate is the user's to fix: it becomes `invalid_expression`, naming the setting.
 
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
-import { FullStoryError } from './errors';
+import { FullStoryError } from '../api/errors';
 import type { FieldType } from './node-settings';
 
 export interface FieldReader {

@@ -3,10 +3,10 @@
 // every msg that needs it with the same clear error, instead of crashing the deploy.
 
 import type { Node, NodeAPI } from 'node-red';
-import type { PropertyType } from './api-types';
-import { asFullStoryError } from './errors';
+import type { PropertyType } from '../api/types';
+import { asFullStoryError } from '../api/errors';
 import { compileField, FieldSet, type FieldReader } from './field-reader';
-import { parsePropertyTypes } from './properties';
+import { parsePropertyTypes } from '../validate/properties';
 import type { FieldType } from './node-settings';
 
 export interface EditorSettings<K extends string> {

@@ -2,7 +2,7 @@
 // ends, and ends soon, whatever the server sends: by a deadline, by a page count FullStory's
 // limits justify, by the results the listing can hold, and by progress.
 
-import type { Page } from './api-types';
+import type { Page } from './types';
 import { FullStoryError } from './errors';
 
 /**

@@ -19,8 +19,8 @@
 //     - the node's properties are merged over the payload's properties (the node's keys win);
 //     - every other field of the payload is the flow's own data, and is ignored.
 
-import type { PropertyType } from './api-types';
-import { invalidInput } from './errors';
+import type { PropertyType } from '../api/types';
+import { invalidInput } from '../api/errors';
 import { at, atField, describeType, isPlainObject } from './properties';
 
 export type PayloadRole = 'request' | 'source';

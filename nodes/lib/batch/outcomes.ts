@@ -16,8 +16,9 @@
 //    `outcome_unknown` rather than a guess.
 // Everything is hash lookups: linear in the job size, never records × results.
 
-import type { BatchResource, BatchUserImportResponse, CreateEventRequest, ImportedEvent } from './api-types';
-import { FullStoryError } from './errors';
+import type { BatchResource, BatchUserImportResponse, CreateEventRequest, ImportedEvent } from '../api/types';
+import { FullStoryError } from '../api/errors';
+import type { RecordOutcome } from '../delivery/held-message';
 
 /** One record as it sits in a job: its JSON exactly as sent, and its key for matching imports. */
 export interface JobRecord {
@@ -25,7 +26,6 @@ export interface JobRecord {
   importKey?: string;
 }
 
-export type RecordOutcome = { ok: true; id?: string } | { ok: false; error: FullStoryError };
 
 export interface ErrorResult {
   code: string;

@@ -3,16 +3,16 @@
 // FullStory's one-identification-form rule locally so that a mixed form fails with a clear
 // message instead of a 400 (or a failed batch record) later. Pure: no HTTP, no Node-RED.
 
-import type { Context, CreateEventRequest, EventSession, EventUser, PropertyType } from './api-types';
-import { invalidInput } from './errors';
-import type { InputNote, NoteSink } from './notes';
-import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from './payload-role';
-import { at, atField, buildProperties, describeType, isPlainObject, nameForFix, parseSchemaObject } from './properties';
-import { toSessionId } from './session-url';
-import { toUtcIso } from './timestamps';
-import { buildV1Properties, optionalText, optionalUserKey, readV1Fields, USER_FIELD_LIMITS } from './user-request';
+import type { Context, CreateEventRequest, EventSession, EventUser, PropertyType } from '../lib/api/types';
+import { invalidInput } from '../lib/api/errors';
+import type { InputNote, NoteSink } from '../lib/validate/notes';
+import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from '../lib/validate/payload-role';
+import { at, atField, buildProperties, describeType, isPlainObject, nameForFix, parseSchemaObject } from '../lib/validate/properties';
+import { toSessionId } from '../lib/validate/session-url';
+import { toUtcIso } from '../lib/validate/timestamps';
+import { buildV1Properties, optionalText, optionalUserKey, readV1Fields, USER_FIELD_LIMITS } from '../fullstory-user/user-request';
 
-export { toSessionId } from './session-url';
+export { toSessionId } from '../lib/validate/session-url';
 
 export interface EventDefaults {
   /** From the editor; overrides payload.name when defined. */

@@ -2,7 +2,7 @@
 // and the log line for a fault of our own: both say what happened at FullStory, since the msg that
 // would have said it is gone.
 
-import { FullStoryError } from './errors';
+import { FullStoryError } from '../api/errors';
 import { localizeError, type Translate } from './error-text';
 
 /** Why the msg could not leave: we could not set our fields on it or on a copy, or Node-RED could not pass it on. */

@@ -10,7 +10,7 @@ const MiB = 1024 * KiB;
 
 /**
  * The largest answer each kind of call may return, from FullStory's published limits
- * (/work/shared/fullstory-api/README.md §2, §4, §5):
+ * (FullStory's API reference: user and event limits, batch import limits):
  *
  * - `small`: create/update user (`{"id"}`), create event (`{}`), delete (`{}`), batch job creation
  *   (`{"job": {id, status, created}}`), job status (`{imports, errors, job}`) and every error answer

@@ -1,8 +1,8 @@
 // Turns the strings and numbers stored in a flow into checked runtime settings.
 
-import type { RetrySettings } from './retry-policy';
+import type { RetrySettings } from '../api/retry-policy';
 import { DEFAULTS, type ConfigNodeDef, type DataNodeDef } from './node-settings';
-import type { BatchSettings } from './batch-buffer';
+import type { BatchSettings } from '../batch/buffer';
 
 /** A number from a node property; falls back to the default when empty or not a number. */
 export function numberSetting(value: unknown, fallback: number, min: number, max: number): number {

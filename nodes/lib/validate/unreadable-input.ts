@@ -3,7 +3,7 @@
 // reading the msg again property by property, so that the user gets `invalid_payload` naming the
 // field instead of `internal_error` with an exception text. Runs on that failure path only.
 
-import { FullStoryError, invalidInput } from './errors';
+import { FullStoryError, invalidInput } from '../api/errors';
 import { describeType } from './properties';
 
 /** Property reads a search may make: enough for any msg a flow sends, bounded for a hostile one. */

@@ -1,9 +1,11 @@
 // A msg a data node holds until every one of its records has an outcome, and how it then leaves.
 
 import type { NodeMessage, NodeMessageInFlow } from 'node-red';
-import { FullStoryError, type MsgError } from './errors';
-import type { RecordOutcome } from './batch-outcomes';
-import type { InputNote, NoteSink } from './notes';
+import { FullStoryError, type MsgError } from '../api/errors';
+import type { InputNote, NoteSink } from '../validate/notes';
+
+/** What happened to one record: FullStory took it (with the id it gave, for users) or an error. */
+export type RecordOutcome = { ok: true; id?: string } | { ok: false; error: FullStoryError };
 
 export type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
 export type Done = (err?: Error) => void;

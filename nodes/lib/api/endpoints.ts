@@ -20,7 +20,7 @@ import type {
   Page,
   UpdateUserResponse,
   UserFields,
-} from './api-types';
+} from './types';
 import { pathOf, type ApiRequest, type ApiResponse, type FullStoryClient } from './client';
 import { FullStoryError } from './errors';
 import {

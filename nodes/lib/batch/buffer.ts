@@ -2,12 +2,12 @@
 // msg.flush turns them into import jobs; job outcomes are handed back to the msgs they came from.
 
 import { setMaxListeners } from 'node:events';
-import type { BatchResource } from './api-types';
-import { asFullStoryError, FullStoryError } from './errors';
-import type { FullStoryClient } from './client';
-import { runImportJob, MAX_RECORDS_PER_JOB, type JobReport } from './batch-job';
-import type { JobRecord, RecordOutcome } from './batch-outcomes';
-import type { HeldMessage, MessageExit } from './held-message';
+import type { BatchResource } from '../api/types';
+import { asFullStoryError, FullStoryError } from '../api/errors';
+import type { FullStoryClient } from '../api/client';
+import { runImportJob, MAX_RECORDS_PER_JOB, type JobReport } from './job';
+import type { JobRecord } from './outcomes';
+import type { HeldMessage, MessageExit, RecordOutcome } from '../delivery/held-message';
 
 export interface BatchSettings {
   batchSize: number;

@@ -3,23 +3,23 @@
 // output 2 = failure) with done() called. The user and event nodes only say how to build requests.
 
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { BatchResource, Page } from './api-types';
-import { callApi, isPaged, type ApiCall, type CallOptions, type PagedCall } from './fullstory-api';
-import { followPages, maxPagesFor } from './paging';
-import { asFullStoryError, FullStoryError } from './errors';
-import { localizeError, type Translate } from './error-text';
-import type { FullStoryClient } from './client';
-import { BatchBuffer, newCloseController, type BufferedRecord } from './batch-buffer';
-import { recordImportKey } from './batch-outcomes';
-import { HeldMessage, type BulkResult, type Done, type MessageExit, type RecordNote, type Send } from './held-message';
-import { idempotencyKeyFor, requestDigest } from './idempotency';
+import type { BatchResource, Page } from '../api/types';
+import { callApi, isPaged, type ApiCall, type CallOptions, type PagedCall } from '../api/endpoints';
+import { followPages, maxPagesFor } from '../api/paging';
+import { asFullStoryError, FullStoryError } from '../api/errors';
+import { localizeError, type Translate } from '../delivery/error-text';
+import type { FullStoryClient } from '../api/client';
+import { BatchBuffer, newCloseController, type BufferedRecord } from '../batch/buffer';
+import { recordImportKey } from '../batch/outcomes';
+import { HeldMessage, type BulkResult, type Done, type MessageExit, type RecordNote, type Send } from '../delivery/held-message';
+import { idempotencyKeyFor, requestDigest } from '../api/idempotency';
 import { NodeStatusBoard } from './node-status';
 import { batchSettings } from './settings';
 import type { DataNodeDef } from './node-settings';
-import { shallowCopy, withFields, workingMsg, type MsgFields } from './msg-fields';
-import type { InputNote, MsgNote, NoteSink } from './notes';
-import { thrownText, unreadableIndexError, unreadableItemError, unreadableMsgError } from './unreadable-input';
-import { internalFaultText, undeliverableError, type DeliveryOutcome, type UndeliverableReason } from './undeliverable';
+import { shallowCopy, withFields, workingMsg, type MsgFields } from '../delivery/msg-fields';
+import type { InputNote, MsgNote, NoteSink } from '../validate/notes';
+import { thrownText, unreadableIndexError, unreadableItemError, unreadableMsgError } from '../validate/unreadable-input';
+import { internalFaultText, undeliverableError, type DeliveryOutcome, type UndeliverableReason } from '../delivery/undeliverable';
 
 /** One single-mode call: the FullStory call (fullstory-api.ts) and how to read its checked answer. */
 export interface SingleCall<T = unknown> {

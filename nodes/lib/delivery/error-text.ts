@@ -1,7 +1,7 @@
 // The text of an error as it leaves a node: the runtime's message catalog when the error carries a
 // catalog key and the catalog has it, else the English message the error was built with.
 
-import type { ErrorI18n } from './errors';
+import type { ErrorI18n } from '../api/errors';
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 

@@ -6,8 +6,8 @@
 // realm) pass too.
 
 import { types as utilTypes } from 'node:util';
-import type { Properties, PropertyType, Schema } from './api-types';
-import { invalidInput, type FullStoryError } from './errors';
+import type { Properties, PropertyType, Schema } from '../api/types';
+import { invalidInput, type FullStoryError } from '../api/errors';
 import { inRfc3339Range, isIsoDateString } from './timestamps';
 
 export const PROPERTY_TYPES: ReadonlySet<PropertyType> = new Set<PropertyType>([

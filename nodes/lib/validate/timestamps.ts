@@ -4,7 +4,7 @@
 // the server's offset; we refuse such text instead and say how to fix it.
 
 import { types as utilTypes } from 'node:util';
-import { invalidInput } from './errors';
+import { invalidInput } from '../api/errors';
 
 // date [T time [.fraction] zone]; the zone is optional here so that we can say "no timezone"
 // rather than "not ISO 8601" when it is the only thing missing.

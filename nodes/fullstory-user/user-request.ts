@@ -2,13 +2,13 @@
 // (README §2.1), in the v2 shape or the v1 flat "customvars" shape (README §2.4, §4.4), or throws
 // an error that tells a low-code user what to change. Pure: no HTTP, no Node-RED.
 
-import type { PropertyType, UserFields } from './api-types';
-import { invalidInput, type LocalErrorCode } from './errors';
-import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from './payload-role';
+import type { PropertyType, UserFields } from '../lib/api/types';
+import { invalidInput, type LocalErrorCode } from '../lib/api/errors';
+import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from '../lib/validate/payload-role';
 import {
   at, atField, buildProperties, describeType, excerpt, isPlainObject, isValidPropertyName, nameForFix, parseSchemaObject,
   propertyNameError, shorten, splitV1Suffix,
-} from './properties';
+} from '../lib/validate/properties';
 
 /** The user fields the node's own settings supply for one msg (see payload-role.ts). */
 export interface UserSettings {
