@@ -7,7 +7,8 @@ import type { Context, CreateEventRequest, EventSession, EventUser, PropertyType
 import { invalidInput } from '../lib/api/errors';
 import type { InputNote, NoteSink } from '../lib/validate/notes';
 import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from '../lib/validate/payload-role';
-import { at, atField, buildProperties, describeType, isPlainObject, nameForFix, parseSchemaObject } from '../lib/validate/properties';
+import { buildProperties, nameForFix, parseSchemaObject } from '../lib/validate/properties';
+import { at, atField, describeType, isPlainObject } from '../lib/validate/values';
 import { toSessionId } from '../lib/validate/session-url';
 import { toUtcIso } from '../lib/validate/timestamps';
 import { buildV1Properties, optionalText, optionalUserKey, readV1Fields, USER_FIELD_LIMITS } from '../fullstory-user/user-request';

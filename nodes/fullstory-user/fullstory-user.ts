@@ -10,7 +10,7 @@ import { attachController, type DataNodeBehaviour, type SingleCall } from '../li
 import { readEditorSettings } from '../lib/runtime/editor-settings';
 import type { FieldSet, FieldValues } from '../lib/runtime/field-reader';
 import { isGiven, payloadRole, type PayloadRole } from '../lib/validate/payload-role';
-import { describeType, excerpt, isPlainObject } from '../lib/validate/properties';
+import { describeType, excerpt, isPlainObject } from '../lib/validate/values';
 import { buildUserFields, optionalText, optionalUserKey, requireUserKey, USER_FIELD_LIMITS, type UserSettings } from './user-request';
 import type { UserNodeDef, UserOperation } from '../lib/runtime/node-settings';
 

@@ -6,9 +6,9 @@ import type { PropertyType, UserFields } from '../lib/api/types';
 import { invalidInput, type LocalErrorCode } from '../lib/api/errors';
 import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from '../lib/validate/payload-role';
 import {
-  at, atField, buildProperties, describeType, excerpt, isPlainObject, isValidPropertyName, nameForFix, parseSchemaObject,
-  propertyNameError, shorten, splitV1Suffix,
+  buildProperties, isValidPropertyName, nameForFix, parseSchemaObject, propertyNameError, splitV1Suffix,
 } from '../lib/validate/properties';
+import { at, atField, describeType, excerpt, isPlainObject, shorten } from '../lib/validate/values';
 
 /** The user fields the node's own settings supply for one msg (see payload-role.ts). */
 export interface UserSettings {

@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import vm from 'node:vm';
 import { expectError } from '../support/expect-error';
 import {
-  PROPERTY_TYPES, buildProperties, describeType, isPlainObject, mergeSchema, normalizeProperties,
+  PROPERTY_TYPES, buildProperties, mergeSchema, normalizeProperties,
   parsePropertyTypes, parseSchemaObject, splitV1Suffix,
 } from '../../nodes/lib/validate/properties';
+import { describeType, isPlainObject } from '../../nodes/lib/validate/values';
 
 
 

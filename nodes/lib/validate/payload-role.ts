@@ -21,7 +21,7 @@
 
 import type { PropertyType } from '../api/types';
 import { invalidInput } from '../api/errors';
-import { at, atField, describeType, isPlainObject } from './properties';
+import { at, atField, describeType, isPlainObject } from './values';
 
 export type PayloadRole = 'request' | 'source';
 
