@@ -7,11 +7,13 @@ import type { Context, CreateEventRequest, EventSession, EventUser, PropertyType
 import { invalidInput } from '../lib/api/errors';
 import type { InputNote, NoteSink } from '../lib/validate/notes';
 import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from '../lib/validate/payload-role';
-import { buildProperties, nameForFix, parseSchemaObject } from '../lib/validate/properties';
+import { buildProperties, parseSchemaObject } from '../lib/validate/properties';
+import { nameForFix } from '../lib/validate/property-names';
 import { at, atField, describeType, isPlainObject } from '../lib/validate/values';
 import { toSessionId } from '../lib/validate/session-url';
+import { optionalText, optionalUserKey, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
 import { toUtcIso } from '../lib/validate/timestamps';
-import { buildV1Properties, optionalText, optionalUserKey, readV1Fields, USER_FIELD_LIMITS } from '../fullstory-user/user-request';
+import { buildV1Properties, readV1Fields, type V1Fields } from '../lib/validate/v1-fields';
 
 export { toSessionId } from '../lib/validate/session-url';
 
@@ -83,7 +85,7 @@ interface Parts {
   properties?: unknown;
   propertiesField: string;
   explicit?: Record<string, PropertyType>;
-  v1?: ReturnType<typeof readV1Fields>;
+  v1?: V1Fields;
   user?: EventUser;
   session?: EventSession;
   context?: Context;

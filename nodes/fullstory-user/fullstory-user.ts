@@ -11,7 +11,8 @@ import { readEditorSettings } from '../lib/runtime/editor-settings';
 import type { FieldSet, FieldValues } from '../lib/runtime/field-reader';
 import { isGiven, payloadRole, type PayloadRole } from '../lib/validate/payload-role';
 import { describeType, excerpt, isPlainObject } from '../lib/validate/values';
-import { buildUserFields, optionalText, optionalUserKey, requireUserKey, USER_FIELD_LIMITS, type UserSettings } from './user-request';
+import { optionalText, optionalUserKey, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
+import { buildUserFields, requireUserKey, type UserSettings } from './user-request';
 import type { UserNodeDef, UserOperation } from '../lib/runtime/node-settings';
 
 const OPERATIONS: ReadonlySet<string> = new Set<UserOperation>(['upsert', 'update', 'get', 'list', 'delete']);

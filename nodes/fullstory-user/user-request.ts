@@ -3,12 +3,13 @@
 // an error that tells a low-code user what to change. Pure: no HTTP, no Node-RED.
 
 import type { PropertyType, UserFields } from '../lib/api/types';
-import { invalidInput, type LocalErrorCode } from '../lib/api/errors';
+import { invalidInput } from '../lib/api/errors';
 import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from '../lib/validate/payload-role';
-import {
-  buildProperties, isValidPropertyName, nameForFix, parseSchemaObject, propertyNameError, splitV1Suffix,
-} from '../lib/validate/properties';
-import { at, atField, describeType, excerpt, isPlainObject, shorten } from '../lib/validate/values';
+import { buildProperties, parseSchemaObject } from '../lib/validate/properties';
+import { nameForFix } from '../lib/validate/property-names';
+import { optionalText, optionalUserKey, refuseControlChars, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
+import { buildV1Properties, readV1Fields, splitV1Suffix } from '../lib/validate/v1-fields';
+import { at, atField, describeType, isPlainObject } from '../lib/validate/values';
 
 /** The user fields the node's own settings supply for one msg (see payload-role.ts). */
 export interface UserSettings {
@@ -29,14 +30,6 @@ export interface UserRequestOptions {
 
 const NO_SETTINGS: UserSettings = {};
 
-/** FullStory's length limits (README §2.0). */
-export const USER_FIELD_LIMITS = { uid: 256, display_name: 256, email: 128, id: 256 } as const;
-
-// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-const CONTROL_CHARS_RE = /[\u0000-\u001f\u007f-\u009f]/;
-/** Half of a UTF-16 surrogate pair without its other half: not a character at all. */
-const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 const V2_FIELDS = 'uid, display_name, email, properties, schema and id';
 
 /** Likely intended spelling of an unknown top-level field. */
@@ -46,61 +39,6 @@ const USER_FIELD_HINTS: ReadonlyMap<string, string> = new Map([
   ['emailAddress', 'email'], ['email_address', 'email'], ['mail', 'email'],
   ['props', 'properties'], ['customProperties', 'properties'], ['custom_properties', 'properties'],
 ]);
-
-/** Length in characters (code points), counted only when the UTF-16 length is over the limit. */
-function longerThan(text: string, max: number): boolean {
-  if (text.length <= max) return false;
-  let count = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0xdc00 || c > 0xdfff) count++; // a low surrogate belongs to the character before it
-    if (count > max) return true;
-  }
-  return false;
-}
-
-/**
- * An optional text field: undefined, null and '' mean "not given"; anything but a string is
- * refused (never coerced, because "123" and 123 are different uids to FullStory).
- */
-export function optionalText(value: unknown, field: string, max: number, label = field): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') {
-    const hint = typeof value === 'number' || typeof value === 'bigint'
-      ? ` Convert it to text first, e.g. String(…) in a Function node or a Change node, because FullStory compares ${label} values as text.`
-      : '';
-    const shown = typeof value === 'number' ? ` (${excerpt(value)})` : '';
-    throw invalidInput('invalid_field', `The ${label}${at(field)} must be a string, but it is ${describeType(value)}${shown}.${hint}`, field,
-      { key: hint ? 'field.notStringConvert' : 'field.notString', vars: { label, at: atField(field), type: describeType(value), value: shown } });
-  }
-  if (longerThan(value, max)) {
-    throw invalidInput('invalid_field', `The ${label}${at(field)} is ${value.length} characters long; FullStory accepts at most ${max}. Shorten it.`, field,
-      { key: 'field.tooLong', vars: { label, at: atField(field), length: value.length, max } });
-  }
-  // JSON would carry it as an escape that FullStory stores as "�" (a uid would name another user),
-  // and a URL cannot carry it at all (encodeURIComponent throws).
-  if (LONE_SURROGATE_RE.test(value)) {
-    throw invalidInput('invalid_field', `The ${label}${at(field)} contains a broken character (half of an emoji or other character, as left when text is cut in the wrong place). Fix the text where it is made.`, field,
-      { key: 'field.loneSurrogate', vars: { label, at: atField(field) } });
-  }
-  return value;
-}
-
-function controlCharError(field: string, label: string) {
-  return invalidInput('invalid_field', `The ${label}${at(field)} contains a control character (such as a line break or tab). Remove it; a trailing newline from a file or template is a common cause.`, field,
-    { key: 'field.controlChar', vars: { label, at: atField(field) } });
-}
-
-/**
- * An optional uid or user id: optionalText plus no control characters. These values name a user
- * (in a body, a query or a path), so "abc\n" must not become a second user that a delete by uid,
- * which refuses control characters, could never reach.
- */
-export function optionalUserKey(value: unknown, field: string, max: number, label = field): string | undefined {
-  const text = optionalText(value, field, max, label);
-  if (text !== undefined && CONTROL_CHARS_RE.test(text)) throw controlCharError(field, label);
-  return text;
-}
 
 /**
  * Validates a FullStory user id or uid used in a URL path: non-empty string ≤256, no control
@@ -121,7 +59,7 @@ export function requireUserKey(value: unknown, field: 'id' | 'uid'): string {
     throw invalidInput('invalid_field', `The ${label}${at(field)} is only whitespace. Give the real ${label}.`, field,
       { key: 'field.whitespace', vars: { label, at: atField(field) } });
   }
-  if (CONTROL_CHARS_RE.test(text)) throw controlCharError(field, label);
+  refuseControlChars(text, field, label);
   if (field === 'id' && (text === '.' || text === '..')) {
     throw invalidInput('invalid_field',
       `The ${label}${at(field)} is ${JSON.stringify(text)}, which is not a FullStory user id: in a URL it would be read as a path step and the request would go to another endpoint. Give the id FullStory returned when the user was created.`, field,
@@ -180,69 +118,6 @@ function fromV2(payload: Record<string, unknown>, keys: readonly string[], optio
   if (properties !== undefined) fields.properties = properties;
   if (schema !== undefined) fields.schema = schema;
   return id === undefined ? { fields } : { fields, id };
-}
-
-/** Reads suffixed v1 custom fields into v2 properties and their types (suffix stripped). */
-export function readV1Fields(
-  entries: ReadonlyArray<readonly [string, unknown]>,
-  fieldPrefix: string,
-): { properties: Record<string, unknown>; types: Record<string, PropertyType>; origin: Map<string, string> } {
-  // Null prototype: even a name that slipped past the checks could not reach Object.prototype.
-  const properties = Object.create(null) as Record<string, unknown>;
-  const types: Record<string, PropertyType> = {};
-  const origin = new Map<string, string>();
-  for (const [key, value] of entries) {
-    const field = fieldPrefix === '' ? key : `${fieldPrefix}.${key}`;
-    const split = splitV1Suffix(key);
-    if (split === undefined) {
-      const base = nameForFix(key);
-      throw invalidInput('invalid_property_name',
-        `Field ${JSON.stringify(key.slice(0, 40))}${at(field)} has no v1 type suffix. In the v1 format every custom field needs one: ${base}_str, ${base}_int, ${base}_real, ${base}_bool, ${base}_date, or a list form such as ${base}_strs. Or switch to the v2 format and put the value under properties.`, field,
-        { key: 'v1.noSuffix', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(field), base } });
-    }
-    if (!isValidPropertyName(split.name)) throw propertyNameError(split.name, field);
-    const earlier = origin.get(split.name);
-    if (earlier !== undefined) {
-      const [first, second, name] = [shorten(earlier, 40), shorten(key, 40), shorten(split.name, 40)];
-      throw invalidInput('invalid_property_name',
-        `Fields "${first}" and "${second}"${at(field)} both become the property "${name}" once their v1 suffixes are removed. Keep only one of them.`, field,
-        { key: 'v1.sameProperty', vars: { earlier: first, key: second, at: atField(field), name } });
-    }
-    origin.set(split.name, key);
-    properties[split.name] = value;
-    types[split.name] = split.type;
-  }
-  return { properties, types, origin };
-}
-
-/**
- * Runs buildProperties for v1 fields, reporting errors against the field the user wrote
- * ("totalSpent_real") rather than the v2 property it became ("properties.totalSpent").
- */
-export function buildV1Properties(
-  v1: { properties: Record<string, unknown>; types: Record<string, PropertyType>; origin: Map<string, string> },
-  declared: Record<string, PropertyType>,
-  fieldPrefix: string,
-  input: unknown = v1.properties,
-): ReturnType<typeof buildProperties> {
-  try {
-    return buildProperties(input, declared, v1.types, 'properties');
-  } catch (err) {
-    const f = (err as { field?: unknown }).field;
-    if (typeof f !== 'string' || !f.startsWith('properties.')) throw err;
-    const rest = f.slice('properties.'.length);
-    const dot = rest.indexOf('.');
-    const name = dot === -1 ? rest : rest.slice(0, dot);
-    const original = v1.origin.get(name);
-    if (original === undefined) throw err;
-    const mapped = (fieldPrefix === '' ? '' : `${fieldPrefix}.`) + original + (dot === -1 ? '' : rest.slice(dot));
-    const e = err as { code: string; message: string };
-    const marker = at(f);
-    const message = e.message.includes(marker)
-      ? e.message.replace(marker, ` (v1 field "${original}", at ${mapped})`)
-      : `${e.message} This is the v1 field "${original}".`;
-    throw invalidInput(e.code as LocalErrorCode, message, mapped);
-  }
 }
 
 function fromV1(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions, settings: UserSettings): Parsed {

@@ -6,8 +6,9 @@ import vm from 'node:vm';
 import { expectError } from '../support/expect-error';
 import {
   PROPERTY_TYPES, buildProperties, mergeSchema, normalizeProperties,
-  parsePropertyTypes, parseSchemaObject, splitV1Suffix,
+  parsePropertyTypes, parseSchemaObject,
 } from '../../nodes/lib/validate/properties';
+import { splitV1Suffix } from '../../nodes/lib/validate/v1-fields';
 import { describeType, isPlainObject } from '../../nodes/lib/validate/values';
 
 

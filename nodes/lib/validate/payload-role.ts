@@ -19,8 +19,8 @@
 //     - the node's properties are merged over the payload's properties (the node's keys win);
 //     - every other field of the payload is the flow's own data, and is ignored.
 
-import type { PropertyType } from '../api/types';
 import { invalidInput } from '../api/errors';
+import type { V1Fields } from './v1-fields';
 import { at, atField, describeType, isPlainObject } from './values';
 
 export type PayloadRole = 'request' | 'source';
@@ -42,10 +42,7 @@ export function isGiven(value: unknown): boolean {
 }
 
 /** v1 custom fields read from the payload: what a property of the node's setting replaces. */
-interface V1Origin {
-  origin: Map<string, string>;
-  types: Record<string, PropertyType>;
-}
+type V1Origin = Pick<V1Fields, 'origin' | 'types'>;
 
 /**
  * The properties to send: the payload's (at `payloadField`), with the node's Properties setting

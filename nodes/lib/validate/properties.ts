@@ -7,6 +7,7 @@ import { types as utilTypes } from 'node:util';
 import type { Properties, PropertyType, Schema } from '../api/types';
 import { invalidInput, type FullStoryError } from '../api/errors';
 import { inRfc3339Range, isIsoDateString } from './timestamps';
+import { isValidPropertyName, propertyNameError } from './property-names';
 import { at, atField, describeType, excerpt, isPlainObject, shorten } from './values';
 
 export const PROPERTY_TYPES: ReadonlySet<PropertyType> = new Set<PropertyType>([
@@ -22,10 +23,6 @@ export const PROPERTY_LIMITS = {
   depth: 10,
 } as const;
 
-const NAME_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
-const BAD_NAME_CHARS_RE = /[^A-Za-z0-9_]+/g;
-const EDGE_UNDERSCORES_RE = /^_+|_+$/g;
-const STARTS_WITH_LETTER_RE = /^[A-Za-z]/;
 /** A string this short cannot exceed the byte limit: one UTF-16 unit is at most 3 UTF-8 bytes. */
 const SAFE_STRING_LENGTH = Math.floor(PROPERTY_LIMITS.valueBytes / 3);
 
@@ -56,62 +53,10 @@ function join(base: string, key: string): string {
   return base === '' ? key : `${base}.${key}`;
 }
 
-/** A valid replacement for a bad property name, for the "Rename it, e.g. …" hint. */
-export function suggestName(name: string): string {
-  let s = name.replace(BAD_NAME_CHARS_RE, '_').replace(EDGE_UNDERSCORES_RE, '');
-  if (!STARTS_WITH_LETTER_RE.test(s)) s = s === '' ? 'property_1' : `p_${s}`;
-  return shorten(s, 40);
-}
-
-/**
- * A name to show in a fix ("e.g. properties.plan"): the name itself when FullStory takes it, else
- * suggestName's; at most 40 characters either way, so a runaway key cannot blow up an error text.
- */
-export function nameForFix(name: string): string {
-  return isValidPropertyName(name) ? shorten(name, 40) : suggestName(name);
-}
-
-export function isValidPropertyName(name: string): boolean {
-  return NAME_RE.test(name);
-}
-
-/** The FullStory name rule, with the reason and a fix spelled out. */
-export function propertyNameError(name: string, field: string | undefined): FullStoryError {
-  if (name === '__proto__') {
-    return invalidInput('invalid_property_name',
-      `Property name "__proto__"${at(field)} is not allowed: names start with a letter (FullStory rule), and "__proto__" is reserved by JavaScript. Remove it.`, field,
-      { key: 'property.protoName', vars: { at: atField(field), proto: '__proto__' } });
-  }
-  if (name === '') {
-    return invalidInput('invalid_property_name',
-      `A property has an empty name${at(field)}: names use letters, digits and _ and start with a letter (FullStory rule). Give it a name.`, field,
-      { key: 'property.emptyName', vars: { at: atField(field) } });
-  }
-  return invalidInput('invalid_property_name',
-    `Property name ${JSON.stringify(shorten(name, 40))}${at(field)} is not allowed: names use letters, digits and _ and start with a letter (FullStory rule). Rename it, e.g. "${suggestName(name)}".`, field,
-    { key: 'property.badName', vars: { name: JSON.stringify(shorten(name, 40)), at: atField(field), suggestion: suggestName(name) } });
-}
-
 function pathTooLong(path: string, field: string, code: 'invalid_property_name' | 'invalid_schema'): FullStoryError {
   return invalidInput(code,
     `Property path "${shorten(path, 40)}"${at(field)} is ${path.length} characters long; FullStory allows at most ${PROPERTY_LIMITS.nameLength}, counting the dotted path of nested objects. Use shorter names or less nesting.`, field,
     { key: 'property.pathTooLong', vars: { path: shorten(path, 40), at: atField(field), length: path.length, max: PROPERTY_LIMITS.nameLength } });
-}
-
-// ---------------------------------------------------------------------------------------------
-// v1 suffixes (README §4.4).
-
-/**
- * v1 migration: splits a v1 suffixed name ('totalSpent_real') into { name: 'totalSpent', type: 'real' },
- * or undefined when it has no known suffix. Suffixes: str strs int ints real reals bool bools date dates.
- */
-export function splitV1Suffix(name: string): { name: string; type: PropertyType } | undefined {
-  const i = name.lastIndexOf('_');
-  // The longest suffix is 5 characters; also needs something before the underscore.
-  if (i <= 0 || name.length - i > 6 || i === name.length - 1) return undefined;
-  const suffix = name.slice(i + 1);
-  if (!PROPERTY_TYPES.has(suffix as PropertyType)) return undefined;
-  return { name: name.slice(0, i), type: suffix as PropertyType };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,7 +72,7 @@ function typeNameError(value: unknown, path: string, field: string, what: string
 function checkSchemaPath(path: string, field: string, what: string): void {
   const segments = path.split('.');
   for (const segment of segments) {
-    if (!NAME_RE.test(segment)) {
+    if (!isValidPropertyName(segment)) {
       throw invalidInput('invalid_schema',
         `${what} names the property ${JSON.stringify(shorten(path, 40))}${at(field)}, which is not a valid property path: each dot-separated part uses letters, digits and _ and starts with a letter.`, field);
     }
@@ -445,7 +390,7 @@ function walkObject(st: WalkState, src: Record<string, unknown>, rel: string, de
   const keys = Object.keys(src);
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k];
-    if (!NAME_RE.test(key)) throw propertyNameError(key, fieldOf(st, join(rel, key)));
+    if (!isValidPropertyName(key)) throw propertyNameError(key, fieldOf(st, join(rel, key)));
     if (rel.length + 1 + key.length > PROPERTY_LIMITS.nameLength && join(rel, key).length > PROPERTY_LIMITS.nameLength) {
       throw pathTooLong(join(rel, key), fieldOf(st, join(rel, key)), 'invalid_property_name');
     }
