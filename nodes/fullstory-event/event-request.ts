@@ -13,6 +13,7 @@ import { at, atField, describeType, isPlainObject } from '../lib/validate/values
 import { toSessionId } from '../lib/validate/session-url';
 import { optionalText, optionalUserKey, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
 import { toUtcIso } from '../lib/validate/timestamps';
+import { didYouMean, quoteHint, unknownFieldError, unknownPayloadFieldFix } from '../lib/validate/unknown-field';
 import { buildV1Properties, readV1Fields, type V1Fields } from '../lib/validate/v1-fields';
 
 export { toSessionId } from '../lib/validate/session-url';
@@ -94,14 +95,13 @@ interface Parts {
 }
 
 function unknownField(key: string, field: string, allowed: string, hint: string | undefined, what: string) {
-  const fix = hint !== undefined
-    ? ` Did you mean ${hint.includes(' ') ? hint : `"${hint}"`}?`
-    : ` Custom data goes under properties, e.g. msg.payload.properties.${nameForFix(key)}.`;
-  const vars = { what, name: JSON.stringify(key.slice(0, 40)), at: atField(field), allowed };
-  return invalidInput('invalid_field', `${what} has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(field)}. Its fields are ${allowed}.${fix}`, field,
-    hint !== undefined
-      ? { key: 'event.unknownFieldHint', vars: { ...vars, hint: hint.includes(' ') ? hint : `"${hint}"` } }
-      : { key: 'event.unknownFieldCustom', vars: { ...vars, suggestion: nameForFix(key) } });
+  return unknownFieldError({
+    holder: what, name: key, field,
+    rest: ` Its fields are ${allowed}.${unknownPayloadFieldFix(key, hint)}`,
+    i18n: hint !== undefined
+      ? { key: 'event.unknownFieldHint', vars: { what, allowed, hint: quoteHint(hint) } }
+      : { key: 'event.unknownFieldCustom', vars: { what, allowed, suggestion: nameForFix(key) } },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -130,9 +130,11 @@ function readUser(value: unknown): EventUser | undefined {
         break;
       }
       default:
-        throw invalidInput('invalid_field',
-          `user has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(`user.${key}`)}. An event names its user only by uid (your own id) or id (FullStory's id); set user details with the FullStory User node.`, `user.${key}`,
-          { key: 'event.userUnknownField', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(`user.${key}`) } });
+        throw unknownFieldError({
+          holder: 'user', name: key, field: `user.${key}`,
+          rest: ' An event names its user only by uid (your own id) or id (FullStory\'s id); set user details with the FullStory User node.',
+          i18n: { key: 'event.userUnknownField' },
+        });
     }
   }
   return out;
@@ -167,9 +169,11 @@ function readSession(value: unknown): EventSession | undefined {
         (out ??= {}).use_most_recent = true;
         break;
       default:
-        throw invalidInput('invalid_field',
-          `session has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(`session.${key}`)}. Its fields are id, use_most_recent and uid.`, `session.${key}`,
-          { key: 'event.sessionUnknownField', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(`session.${key}`) } });
+        throw unknownFieldError({
+          holder: 'session', name: key, field: `session.${key}`,
+          rest: ' Its fields are id, use_most_recent and uid.',
+          i18n: { key: 'event.sessionUnknownField' },
+        });
     }
   }
   return out;
@@ -187,11 +191,11 @@ function readContext(value: unknown): Context | undefined {
     const partField = `context.${part}`;
     if (spec === undefined) {
       const hint = CONTEXT_HINTS.get(part);
-      throw invalidInput('invalid_field',
-        `context has an unknown field ${JSON.stringify(part.slice(0, 40))}${at(partField)}. Its fields are browser, mobile, device and location.${hint ? ` Did you mean "${hint}"?` : ''}`, partField,
-        hint
-          ? { key: 'event.contextUnknownPartHint', vars: { name: JSON.stringify(part.slice(0, 40)), at: atField(partField), hint } }
-          : { key: 'event.contextUnknownPart', vars: { name: JSON.stringify(part.slice(0, 40)), at: atField(partField) } });
+      throw unknownFieldError({
+        holder: 'context', name: part, field: partField,
+        rest: ` Its fields are browser, mobile, device and location.${didYouMean(hint)}`,
+        i18n: hint ? { key: 'event.contextUnknownPartHint', vars: { hint } } : { key: 'event.contextUnknownPart' },
+      });
     }
     const sub = value[part];
     if (sub === undefined || sub === null) continue;
@@ -204,9 +208,12 @@ function readContext(value: unknown): Context | undefined {
       const kind = spec.get(key);
       const field = `${partField}.${key}`;
       if (kind === undefined) {
-        throw invalidInput('invalid_field',
-          `${partField} has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(field)}. Its fields are ${[...spec.keys()].join(', ')}.`, field,
-          { key: 'event.contextUnknownField', vars: { part: partField, name: JSON.stringify(key.slice(0, 40)), at: atField(field), allowed: [...spec.keys()].join(', ') } });
+        const allowed = [...spec.keys()].join(', ');
+        throw unknownFieldError({
+          holder: partField, name: key, field,
+          rest: ` Its fields are ${allowed}.`,
+          i18n: { key: 'event.contextUnknownField', vars: { part: partField, allowed } },
+        });
       }
       const v = sub[key];
       if (v === undefined || v === null || v === '') continue;
@@ -320,9 +327,11 @@ function readV1(src: Record<string, unknown>, skipIdentification: boolean, role:
         break;
       default:
         if (ignoresUnknownFields(role)) break;
-        throw invalidInput('invalid_field',
-          `The v1 event has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(prefix + key)}. v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${nameForFix(key)}_str.`, prefix + key,
-          { key: 'v1.eventUnknownField', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(prefix + key), fields: V1_FIELDS, suggestion: nameForFix(key) } });
+        throw unknownFieldError({
+          holder: 'The v1 event', name: key, field: prefix + key,
+          rest: ` v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${nameForFix(key)}_str.`,
+          i18n: { key: 'v1.eventUnknownField', vars: { fields: V1_FIELDS, suggestion: nameForFix(key) } },
+        });
     }
   }
 

@@ -8,6 +8,7 @@ import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole 
 import { buildProperties, parseSchemaObject } from '../lib/validate/properties';
 import { nameForFix } from '../lib/validate/property-names';
 import { optionalText, optionalUserKey, refuseControlChars, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
+import { unknownFieldError, unknownPayloadFieldFix } from '../lib/validate/unknown-field';
 import { buildV1Properties, readV1Fields, splitV1Suffix } from '../lib/validate/v1-fields';
 import { at, atField, describeType, isPlainObject } from '../lib/validate/values';
 
@@ -84,14 +85,13 @@ function looksLikeV1(payload: Record<string, unknown>, keys: readonly string[]):
 
 function unknownV2Field(key: string) {
   const hint = USER_FIELD_HINTS.get(key);
-  const fix = hint !== undefined
-    ? ` Did you mean "${hint}"?`
-    : ` Custom data goes under properties, e.g. msg.payload.properties.${nameForFix(key)}.`;
-  return invalidInput('invalid_field',
-    `msg.payload has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(key)}. User fields are ${V2_FIELDS}.${fix}`, key,
-    hint !== undefined
-      ? { key: 'user.unknownFieldHint', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(key), fields: V2_FIELDS, hint } }
-      : { key: 'user.unknownFieldCustom', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(key), fields: V2_FIELDS, suggestion: nameForFix(key) } });
+  return unknownFieldError({
+    holder: 'msg.payload', name: key, field: key,
+    rest: ` User fields are ${V2_FIELDS}.${unknownPayloadFieldFix(key, hint)}`,
+    i18n: hint !== undefined
+      ? { key: 'user.unknownFieldHint', vars: { fields: V2_FIELDS, hint } }
+      : { key: 'user.unknownFieldCustom', vars: { fields: V2_FIELDS, suggestion: nameForFix(key) } },
+  });
 }
 
 type Parsed = { fields: UserFields; id?: string };

@@ -8,6 +8,7 @@ import type { Properties, PropertyType, Schema } from '../api/types';
 import { invalidInput, type FullStoryError } from '../api/errors';
 import { inRfc3339Range, isIsoDateString } from './timestamps';
 import { isValidPropertyName, propertyNameError } from './property-names';
+import { didYouMean, unknownFieldError } from './unknown-field';
 import { at, atField, describeType, excerpt, isPlainObject, shorten } from './values';
 
 export const PROPERTY_TYPES: ReadonlySet<PropertyType> = new Set<PropertyType>([
@@ -64,9 +65,8 @@ function pathTooLong(path: string, field: string, code: 'invalid_property_name' 
 
 function typeNameError(value: unknown, path: string, field: string, what: string): FullStoryError {
   const alias = typeof value === 'string' ? TYPE_ALIASES.get(value.toLowerCase()) : undefined;
-  const hint = alias ? ` Did you mean "${alias}"?` : '';
   return invalidInput('invalid_schema',
-    `${what} gives ${excerpt(value)} as the type of "${shorten(path, 40)}"${at(field)}, which is not a FullStory type.${hint} Use one of: ${[...PROPERTY_TYPES].join(', ')}.`, field);
+    `${what} gives ${excerpt(value)} as the type of "${shorten(path, 40)}"${at(field)}, which is not a FullStory type.${didYouMean(alias)} Use one of: ${[...PROPERTY_TYPES].join(', ')}.`, field);
 }
 
 function checkSchemaPath(path: string, field: string, what: string): void {
@@ -151,7 +151,7 @@ export function parseSchemaObject(value: unknown, fieldPrefix = 'schema'): Recor
       const f = `${fieldPrefix}.${key}`;
       const looksLikeType = typeof value[key] === 'string';
       const hint = looksLikeType ? ` Put the types under "properties": {"properties": {"${shorten(key, 40)}": ${excerpt(value[key])}}}.` : ' The schema holds only "properties".';
-      throw invalidInput('invalid_schema', `${what} has an unknown field ${JSON.stringify(shorten(key, 40))}${at(f)}.${hint}`, f);
+      throw unknownFieldError({ holder: what, name: key, quotedName: JSON.stringify(shorten(key, 40)), field: f, rest: hint, code: 'invalid_schema' });
     }
   }
   if (map === undefined || map === null) return undefined;
