@@ -6,7 +6,7 @@
 import type { Context, CreateEventRequest, EventSession, EventUser, PropertyType } from '../lib/api/types';
 import { invalidInput } from '../lib/api/errors';
 import type { InputNote, NoteSink } from '../lib/validate/notes';
-import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from '../lib/validate/payload-role';
+import { isGiven, SettingsOverPayload, type PayloadRole } from '../lib/validate/payload-role';
 import { buildProperties, parseSchemaObject } from '../lib/validate/properties';
 import { nameForFix } from '../lib/validate/property-names';
 import { at, atField, describeType, isPlainObject } from '../lib/validate/values';
@@ -76,6 +76,14 @@ const INT32_MAX = 2 ** 31 - 1;
 const ALLOWED_FORMS =
   'Use exactly one of: session.id alone; user.uid or user.id (optionally with session.use_most_recent: true); ' +
   'session.uid alone; or none of them, for a new anonymous user.';
+
+type EventOver = SettingsOverPayload<'name' | 'timestamp' | 'properties' | 'association'>;
+
+/** The node's settings for one msg over its payload (payload-role.ts); the association replaces user and session. */
+function overPayload(defaults: EventDefaults): EventOver {
+  const { name, timestamp, properties, association } = defaults;
+  return new SettingsOverPayload({ name, timestamp, properties, association }, defaults.payloadRole);
+}
 
 /** What the payload contributes, before the editor's settings are applied. */
 interface Parts {
@@ -257,8 +265,8 @@ function checkContextValue(kind: ContextKind, v: unknown, field: string): void {
   });
 }
 
-/** `role` 'source': msg.payload is the flow's own data (payload-role.ts): unknown keys are ignored. */
-function readV2(src: Record<string, unknown>, skipIdentification: boolean, role: PayloadRole | undefined): Parts {
+/** With the payload as a source (payload-role.ts), unknown keys are ignored: it is the flow's own data. */
+function readV2(src: Record<string, unknown>, over: EventOver): Parts {
   const parts: Parts = { nameField: 'name', timestampField: 'timestamp', propertiesField: 'properties' };
   let schema: unknown;
   for (const key of Object.keys(src)) {
@@ -269,11 +277,11 @@ function readV2(src: Record<string, unknown>, skipIdentification: boolean, role:
       case 'properties': parts.properties = value; break;
       case 'schema': schema = value; break;
       // The editor's association replaces these entirely, so they are not even read then.
-      case 'user': if (!skipIdentification) parts.user = readUser(value); break;
-      case 'session': if (!skipIdentification) parts.session = readSession(value); break;
+      case 'user': if (!over.sets('association')) parts.user = readUser(value); break;
+      case 'session': if (!over.sets('association')) parts.session = readSession(value); break;
       case 'context': parts.context = readContext(value); break;
       default:
-        if (!ignoresUnknownFields(role)) throw unknownField(key, key, V2_FIELDS, EVENT_FIELD_HINTS.get(key), 'msg.payload');
+        if (!over.ignoresUnknownFields) throw unknownField(key, key, V2_FIELDS, EVENT_FIELD_HINTS.get(key), 'msg.payload');
     }
   }
   parts.explicit = parseSchemaObject(schema, 'schema');
@@ -290,7 +298,7 @@ function isV1(src: Record<string, unknown>): boolean {
   return isPlainObject(wrapped) && Object.hasOwn(wrapped, 'event_name');
 }
 
-function readV1(src: Record<string, unknown>, skipIdentification: boolean, role: PayloadRole | undefined): Parts {
+function readV1(src: Record<string, unknown>, over: EventOver): Parts {
   let ev = src;
   let prefix = '';
   let uid: unknown;
@@ -299,7 +307,7 @@ function readV1(src: Record<string, unknown>, skipIdentification: boolean, role:
     // Wrapped: only `event` and the uid (a URL parameter in v1) may sit beside it.
     for (const key of Object.keys(src)) {
       if (key === 'uid') uid = src.uid;
-      else if (key !== 'event' && !ignoresUnknownFields(role)) throw unknownField(key, key, 'event and uid (the v1 event goes inside event)', undefined, 'msg.payload');
+      else if (key !== 'event' && !over.ignoresUnknownFields) throw unknownField(key, key, 'event and uid (the v1 event goes inside event)', undefined, 'msg.payload');
     }
     ev = src.event as Record<string, unknown>;
     prefix = 'event.';
@@ -326,7 +334,7 @@ function readV1(src: Record<string, unknown>, skipIdentification: boolean, role:
         if (isGiven(value)) { uid = value; uidField = `${prefix}uid`; }
         break;
       default:
-        if (ignoresUnknownFields(role)) break;
+        if (over.ignoresUnknownFields) break;
         throw unknownFieldError({
           holder: 'The v1 event', name: key, field: prefix + key,
           rest: ` v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${nameForFix(key)}_str.`,
@@ -346,7 +354,7 @@ function readV1(src: Record<string, unknown>, skipIdentification: boolean, role:
     parts.properties = parts.v1.properties;
   }
 
-  if (!skipIdentification) readV1Identification(parts, prefix, { uid, uidField, sessionUrl, deviceSession, useRecent });
+  if (!over.sets('association')) readV1Identification(parts, prefix, { uid, uidField, sessionUrl, deviceSession, useRecent });
   return parts;
 }
 
@@ -463,31 +471,30 @@ function checkIdentification(user: EventUser | undefined, session: EventSession 
  * What the conversion changed that the user should know goes to `notes` (once the event is built).
  */
 export function buildEventRequest(payload: unknown, defaults: EventDefaults, notes?: NoteSink): CreateEventRequest {
-  const editorName = isGiven(defaults.name) ? defaults.name : undefined;
-  const skipIdentification = defaults.association !== undefined;
+  const over = overPayload(defaults);
   let parts: Parts;
   if (payload === undefined || payload === null) {
-    if (editorName === undefined) {
+    if (!over.sets('name')) {
       throw invalidInput('invalid_payload',
         `msg.payload is ${payload === null ? 'null' : 'empty'}, so there is no event to send. Set msg.payload to an object such as {"name": "Order Placed", "properties": {"total": 42}}, or set the node's Event name.`,
         undefined, { key: payload === null ? 'event.payloadNull' : 'event.payloadEmpty' });
     }
     parts = { nameField: 'name', timestampField: 'timestamp', propertiesField: 'properties' };
   } else if (isPlainObject(payload)) {
-    parts = isV1(payload) ? readV1(payload, skipIdentification, defaults.payloadRole) : readV2(payload, skipIdentification, defaults.payloadRole);
+    parts = isV1(payload) ? readV1(payload, over) : readV2(payload, over);
   } else {
     throw invalidInput('invalid_payload',
       `msg.payload must be an object describing the event, e.g. {"name": "Order Placed", "properties": {"total": 42}}, but it is ${describeType(payload)}.`,
       undefined, { key: 'event.payloadNotObject', vars: { type: describeType(payload) } });
   }
 
-  const name = editorName !== undefined ? checkName(editorName, 'name') : checkName(parts.name, parts.nameField);
-  const event: CreateEventRequest = { name };
+  const name = over.pick('name', parts.name, parts.nameField);
+  const event: CreateEventRequest = { name: checkName(name.value, name.field) };
 
-  if (isGiven(defaults.timestamp)) event.timestamp = toUtcIso(defaults.timestamp, 'timestamp');
-  else if (isGiven(parts.timestamp)) event.timestamp = toUtcIso(parts.timestamp, parts.timestampField);
+  const timestamp = over.pick('timestamp', parts.timestamp, parts.timestampField);
+  if (isGiven(timestamp.value)) event.timestamp = toUtcIso(timestamp.value, timestamp.field);
 
-  const input = withSettingProperties(parts.properties, parts.propertiesField, defaults.properties, parts.v1);
+  const input = over.properties(parts.properties, parts.propertiesField, parts.v1);
   const built = parts.v1 !== undefined
     ? buildV1Properties(parts.v1, defaults.declaredTypes, parts.propertiesField, input)
     : buildProperties(input, defaults.declaredTypes, parts.explicit, 'properties');

@@ -4,7 +4,8 @@
 
 import type { PropertyType, UserFields } from '../lib/api/types';
 import { invalidInput } from '../lib/api/errors';
-import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from '../lib/validate/payload-role';
+import type { UserFilter } from '../lib/api/endpoints';
+import { isGiven, SettingsOverPayload, type PayloadRole } from '../lib/validate/payload-role';
 import { buildProperties, parseSchemaObject } from '../lib/validate/properties';
 import { nameForFix } from '../lib/validate/property-names';
 import { optionalText, optionalUserKey, refuseControlChars, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
@@ -29,7 +30,12 @@ export interface UserRequestOptions {
   settings?: UserSettings;
 }
 
-const NO_SETTINGS: UserSettings = {};
+/** The node's settings for one msg over its payload: what every user operation reads. */
+type UserOver = SettingsOverPayload<keyof UserSettings>;
+
+function overPayload(options: UserRequestOptions): UserOver {
+  return new SettingsOverPayload<keyof UserSettings>(options.settings ?? {}, options.payloadRole);
+}
 
 const V2_FIELDS = 'uid, display_name, email, properties, schema and id';
 
@@ -96,31 +102,31 @@ function unknownV2Field(key: string) {
 
 type Parsed = { fields: UserFields; id?: string };
 
-function fromV2(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions, settings: UserSettings): Parsed {
+function fromV2(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions, over: UserOver): Parsed {
   const fields: UserFields = {};
   let id: string | undefined;
   for (const key of keys) {
     const value = payload[key];
     switch (key) {
       // A field the node's setting replaces is not read (payload-role.ts).
-      case 'uid': if (!isGiven(settings.uid)) { const v = optionalUserKey(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; } break;
-      case 'display_name': if (!isGiven(settings.display_name)) { const v = optionalText(value, key, USER_FIELD_LIMITS.display_name); if (v !== undefined) fields.display_name = v; } break;
-      case 'email': if (!isGiven(settings.email)) { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; } break;
-      case 'id': if (!isGiven(settings.id) && value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
+      case 'uid': if (!over.sets('uid')) { const v = optionalUserKey(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; } break;
+      case 'display_name': if (!over.sets('display_name')) { const v = optionalText(value, key, USER_FIELD_LIMITS.display_name); if (v !== undefined) fields.display_name = v; } break;
+      case 'email': if (!over.sets('email')) { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; } break;
+      case 'id': if (!over.sets('id') && value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
       case 'properties': case 'schema': break; // read below, together
       default:
-        if (!ignoresUnknownFields(options.payloadRole)) throw unknownV2Field(key);
+        if (!over.ignoresUnknownFields) throw unknownV2Field(key);
     }
   }
   const explicit = parseSchemaObject(payload.schema, 'schema');
-  const input = withSettingProperties(payload.properties, 'properties', settings.properties);
+  const input = over.properties(payload.properties, 'properties');
   const { properties, schema } = buildProperties(input, options.declaredTypes, explicit, 'properties');
   if (properties !== undefined) fields.properties = properties;
   if (schema !== undefined) fields.schema = schema;
   return id === undefined ? { fields } : { fields, id };
 }
 
-function fromV1(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions, settings: UserSettings): Parsed {
+function fromV1(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions, over: UserOver): Parsed {
   const fields: UserFields = {};
   let id: string | undefined;
   const custom: Array<[string, unknown]> = [];
@@ -129,7 +135,7 @@ function fromV1(payload: Record<string, unknown>, keys: readonly string[], optio
     switch (key) {
       case 'displayName':
       case 'display_name': {
-        if (isGiven(settings.display_name)) break;
+        if (over.sets('display_name')) break;
         const v = optionalText(value, key, USER_FIELD_LIMITS.display_name, 'display name');
         if (v === undefined) break;
         if (fields.display_name !== undefined && fields.display_name !== v) {
@@ -139,17 +145,17 @@ function fromV1(payload: Record<string, unknown>, keys: readonly string[], optio
         fields.display_name = v;
         break;
       }
-      case 'uid': if (!isGiven(settings.uid)) { const v = optionalUserKey(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; } break;
-      case 'email': if (!isGiven(settings.email)) { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; } break;
-      case 'id': if (!isGiven(settings.id) && value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
+      case 'uid': if (!over.sets('uid')) { const v = optionalUserKey(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; } break;
+      case 'email': if (!over.sets('email')) { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; } break;
+      case 'id': if (!over.sets('id') && value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
       default:
         // Without a type suffix a v1 field is not FullStory's (readV1Fields refuses it).
-        if (splitV1Suffix(key) !== undefined || !ignoresUnknownFields(options.payloadRole)) custom.push([key, value]);
+        if (splitV1Suffix(key) !== undefined || !over.ignoresUnknownFields) custom.push([key, value]);
     }
   }
-  if (custom.length > 0 || isGiven(settings.properties)) {
+  if (custom.length > 0 || over.sets('properties')) {
     const v1 = readV1Fields(custom, '');
-    const input = withSettingProperties(v1.properties, 'properties', settings.properties, v1);
+    const input = over.properties(v1.properties, 'properties', v1);
     const { properties, schema } = buildV1Properties(v1, options.declaredTypes, '', input);
     if (properties !== undefined) fields.properties = properties;
     if (schema !== undefined) fields.schema = schema;
@@ -158,13 +164,12 @@ function fromV1(payload: Record<string, unknown>, keys: readonly string[], optio
 }
 
 /** The node's settings that are given for this msg replace the payload's fields. */
-function applySettings(parsed: Parsed, settings: UserSettings): Parsed {
-  if (settings === NO_SETTINGS) return parsed;
+function applySettings(parsed: Parsed, over: UserOver): Parsed {
   const { fields } = parsed;
-  if (isGiven(settings.uid)) fields.uid = optionalUserKey(settings.uid, 'uid', USER_FIELD_LIMITS.uid);
-  if (isGiven(settings.display_name)) fields.display_name = optionalText(settings.display_name, 'display_name', USER_FIELD_LIMITS.display_name);
-  if (isGiven(settings.email)) fields.email = optionalText(settings.email, 'email', USER_FIELD_LIMITS.email);
-  if (isGiven(settings.id)) parsed.id = requireUserKey(settings.id, 'id');
+  if (over.sets('uid')) fields.uid = optionalUserKey(over.setting('uid'), 'uid', USER_FIELD_LIMITS.uid);
+  if (over.sets('display_name')) fields.display_name = optionalText(over.setting('display_name'), 'display_name', USER_FIELD_LIMITS.display_name);
+  if (over.sets('email')) fields.email = optionalText(over.setting('email'), 'email', USER_FIELD_LIMITS.email);
+  if (over.sets('id')) parsed.id = requireUserKey(over.setting('id'), 'id');
   return parsed;
 }
 
@@ -175,11 +180,61 @@ function applySettings(parsed: Parsed, settings: UserSettings): Parsed {
  * shape. `id` (the FullStory user id) is allowed in both and returned separately.
  */
 export function buildUserFields(payload: unknown, options: UserRequestOptions): Parsed {
-  const settings = options.settings ?? NO_SETTINGS;
+  const over = overPayload(options);
   // A source may be missing: the node's settings then supply everything.
-  const source = (payload === undefined || payload === null) && ignoresUnknownFields(options.payloadRole) ? {} : payload;
+  const source = (payload === undefined || payload === null) && over.ignoresUnknownFields ? {} : payload;
   if (!isPlainObject(source)) throw notAnObject(payload);
   const keys = Object.keys(source);
-  const parsed = looksLikeV1(source, keys) ? fromV1(source, keys, options, settings) : fromV2(source, keys, options, settings);
-  return applySettings(parsed, settings);
+  const parsed = looksLikeV1(source, keys) ? fromV1(source, keys, options, over) : fromV2(source, keys, options, over);
+  return applySettings(parsed, over);
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// get, list and delete: the user they name (or the list's filter), from the node's settings or
+// msg.payload, by the same rule as the fields of an upsert.
+
+/** The payload's fields, or none when it is not an object (the settings may still name the user). */
+function payloadData(payload: unknown): Record<string, unknown> {
+  return isPlainObject(payload) ? payload : {};
+}
+
+/** get: the FullStory user id. */
+export function userIdToGet(payload: unknown, options: UserRequestOptions): string {
+  return requireUserKey(overPayload(options).pick('id', payloadData(payload).id).value, 'id');
+}
+
+/** list: the filter (uid, email, display_name; each optional). */
+export function buildUserFilter(payload: unknown, options: UserRequestOptions): UserFilter {
+  const data = payloadData(payload);
+  const over = overPayload(options);
+  const filters = { uid: over.pick('uid', data.uid).value, email: over.pick('email', data.email).value, display_name: data.display_name };
+  const filter: UserFilter = {};
+  // Same rules as the fields themselves: text only, FullStory's lengths, no control characters in a uid.
+  for (const key of ['uid', 'email', 'display_name'] as const) {
+    const value = key === 'uid'
+      ? optionalUserKey(filters[key], key, USER_FIELD_LIMITS[key], 'uid to filter the user list by')
+      : optionalText(filters[key], key, USER_FIELD_LIMITS[key], `${key} to filter the user list by`);
+    if (value !== undefined) filter[key] = value;
+  }
+  return filter;
+}
+
+/** delete: the user, by FullStory user id or by uid (exactly one of them). */
+export function userToDelete(payload: unknown, options: UserRequestOptions): { id: string; uid?: undefined } | { id?: undefined; uid: string } {
+  const data = payloadData(payload);
+  const over = overPayload(options);
+  const idValue = over.pick('id', data.id).value;
+  const uidValue = over.pick('uid', data.uid).value;
+  const hasId = isGiven(idValue);
+  const hasUid = isGiven(uidValue);
+  if (hasId === hasUid) {
+    throw invalidInput(
+      'invalid_identification',
+      hasId ? 'Delete takes either a FullStory user id or a uid, not both.' : 'Delete needs the user: set msg.payload.id (FullStory user id) or msg.payload.uid.',
+      'payload',
+      { key: hasId ? 'user.deleteBoth' : 'user.deleteMissing' },
+    );
+  }
+  return hasId ? { id: requireUserKey(idValue, 'id') } : { uid: requireUserKey(uidValue, 'uid') };
 }
