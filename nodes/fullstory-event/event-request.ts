@@ -13,7 +13,7 @@ import { at, atField, describeType, isPlainObject } from '../lib/validate/values
 import { toSessionId } from '../lib/validate/session-url';
 import { optionalText, optionalUserKey, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
 import { toUtcIso } from '../lib/validate/timestamps';
-import { didYouMean, quoteHint, unknownFieldError, unknownPayloadFieldFix } from '../lib/validate/unknown-field';
+import { didYouMean, quoteHint, unknownFieldError, unknownPayloadFieldFix, type FieldHolder } from '../lib/validate/unknown-field';
 import { buildV1Properties, readV1Fields, type V1Fields } from '../lib/validate/v1-fields';
 
 export { toSessionId } from '../lib/validate/session-url';
@@ -51,6 +51,14 @@ const EVENT_FIELD_HINTS: ReadonlyMap<string, string> = new Map([
   ['use_most_recent', 'session.use_most_recent'], ['useMostRecent', 'session.use_most_recent'],
   ['time', 'timestamp'], ['ts', 'timestamp'], ['date', 'timestamp'], ['eventTime', 'timestamp'],
 ]);
+
+/** An event's user and session: what their unknown-field errors say about them. */
+const EVENT_USER: FieldHolder = {
+  holder: 'user',
+  rest: ' An event names its user only by uid (your own id) or id (FullStory\'s id); set user details with the FullStory User node.',
+  i18n: { key: 'event.userUnknownField' },
+};
+const EVENT_SESSION: FieldHolder = { holder: 'session', rest: ' Its fields are id, use_most_recent and uid.', i18n: { key: 'event.sessionUnknownField' } };
 
 const CONTEXT_HINTS: ReadonlyMap<string, string> = new Map([['web', 'browser'], ['app', 'mobile'], ['geo', 'location']]);
 
@@ -104,12 +112,12 @@ interface Parts {
 
 function unknownField(key: string, field: string, allowed: string, hint: string | undefined, what: string) {
   return unknownFieldError({
-    holder: what, name: key, field,
+    holder: what,
     rest: ` Its fields are ${allowed}.${unknownPayloadFieldFix(key, hint)}`,
     i18n: hint !== undefined
       ? { key: 'event.unknownFieldHint', vars: { what, allowed, hint: quoteHint(hint) } }
       : { key: 'event.unknownFieldCustom', vars: { what, allowed, suggestion: nameForFix(key) } },
-  });
+  }, key, field);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,11 +146,7 @@ function readUser(value: unknown): EventUser | undefined {
         break;
       }
       default:
-        throw unknownFieldError({
-          holder: 'user', name: key, field: `user.${key}`,
-          rest: ' An event names its user only by uid (your own id) or id (FullStory\'s id); set user details with the FullStory User node.',
-          i18n: { key: 'event.userUnknownField' },
-        });
+        throw unknownFieldError(EVENT_USER, key, `user.${key}`);
     }
   }
   return out;
@@ -177,11 +181,7 @@ function readSession(value: unknown): EventSession | undefined {
         (out ??= {}).use_most_recent = true;
         break;
       default:
-        throw unknownFieldError({
-          holder: 'session', name: key, field: `session.${key}`,
-          rest: ' Its fields are id, use_most_recent and uid.',
-          i18n: { key: 'event.sessionUnknownField' },
-        });
+        throw unknownFieldError(EVENT_SESSION, key, `session.${key}`);
     }
   }
   return out;
@@ -200,10 +200,10 @@ function readContext(value: unknown): Context | undefined {
     if (spec === undefined) {
       const hint = CONTEXT_HINTS.get(part);
       throw unknownFieldError({
-        holder: 'context', name: part, field: partField,
+        holder: 'context',
         rest: ` Its fields are browser, mobile, device and location.${didYouMean(hint)}`,
         i18n: hint ? { key: 'event.contextUnknownPartHint', vars: { hint } } : { key: 'event.contextUnknownPart' },
-      });
+      }, part, partField);
     }
     const sub = value[part];
     if (sub === undefined || sub === null) continue;
@@ -218,10 +218,10 @@ function readContext(value: unknown): Context | undefined {
       if (kind === undefined) {
         const allowed = [...spec.keys()].join(', ');
         throw unknownFieldError({
-          holder: partField, name: key, field,
+          holder: partField,
           rest: ` Its fields are ${allowed}.`,
           i18n: { key: 'event.contextUnknownField', vars: { part: partField, allowed } },
-        });
+        }, key, field);
       }
       const v = sub[key];
       if (v === undefined || v === null || v === '') continue;
@@ -336,10 +336,10 @@ function readV1(src: Record<string, unknown>, over: EventOver): Parts {
       default:
         if (over.ignoresUnknownFields) break;
         throw unknownFieldError({
-          holder: 'The v1 event', name: key, field: prefix + key,
+          holder: 'The v1 event',
           rest: ` v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${nameForFix(key)}_str.`,
           i18n: { key: 'v1.eventUnknownField', vars: { fields: V1_FIELDS, suggestion: nameForFix(key) } },
-        });
+        }, key, prefix + key);
     }
   }
 

@@ -92,12 +92,12 @@ function looksLikeV1(payload: Record<string, unknown>, keys: readonly string[]):
 function unknownV2Field(key: string) {
   const hint = USER_FIELD_HINTS.get(key);
   return unknownFieldError({
-    holder: 'msg.payload', name: key, field: key,
+    holder: 'msg.payload',
     rest: ` User fields are ${V2_FIELDS}.${unknownPayloadFieldFix(key, hint)}`,
     i18n: hint !== undefined
       ? { key: 'user.unknownFieldHint', vars: { fields: V2_FIELDS, hint } }
       : { key: 'user.unknownFieldCustom', vars: { fields: V2_FIELDS, suggestion: nameForFix(key) } },
-  });
+  }, key, key);
 }
 
 type Parsed = { fields: UserFields; id?: string };

@@ -151,7 +151,7 @@ export function parseSchemaObject(value: unknown, fieldPrefix = 'schema'): Recor
       const f = `${fieldPrefix}.${key}`;
       const looksLikeType = typeof value[key] === 'string';
       const hint = looksLikeType ? ` Put the types under "properties": {"properties": {"${shorten(key, 40)}": ${excerpt(value[key])}}}.` : ' The schema holds only "properties".';
-      throw unknownFieldError({ holder: what, name: key, quotedName: JSON.stringify(shorten(key, 40)), field: f, rest: hint, code: 'invalid_schema' });
+      throw unknownFieldError({ holder: what, rest: hint, code: 'invalid_schema' }, key, f, JSON.stringify(shorten(key, 40)));
     }
   }
   if (map === undefined || map === null) return undefined;
