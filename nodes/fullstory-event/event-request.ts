@@ -9,12 +9,12 @@ import type { InputNote, NoteSink } from '../lib/validate/notes';
 import { isGiven, SettingsOverPayload, type PayloadRole } from '../lib/validate/payload-role';
 import { buildProperties, parseSchemaObject } from '../lib/validate/properties';
 import { nameForFix } from '../lib/validate/property-names';
-import { at, atField, describeType, isPlainObject } from '../lib/validate/values';
 import { toSessionId } from '../lib/validate/session-url';
 import { optionalText, optionalUserKey, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
 import { toUtcIso } from '../lib/validate/timestamps';
 import { didYouMean, quoteHint, unknownFieldError, unknownPayloadFieldFix, type FieldHolder } from '../lib/validate/unknown-field';
 import { buildV1Properties, readV1Fields, type V1Fields } from '../lib/validate/v1-fields';
+import { at, atField, describeType, isPlainObject } from '../lib/validate/values';
 
 export { toSessionId } from '../lib/validate/session-url';
 

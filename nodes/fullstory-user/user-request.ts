@@ -1,6 +1,7 @@
-// User requests: turns msg.payload into the UserFields body of create/update/batch import
-// (README §2.1), in the v2 shape or the v1 flat "customvars" shape (README §2.4, §4.4), or throws
-// an error that tells a low-code user what to change. Pure: no HTTP, no Node-RED.
+// User requests: turns msg.payload and the node's settings into the UserFields body of
+// create/update/batch import (README §2.1), in the v2 shape or the v1 flat "customvars" shape
+// (README §2.4, §4.4), and into the user that get, list and delete name; or throws an error that
+// tells a low-code user what to change. Pure: no HTTP, no Node-RED.
 
 import type { PropertyType, UserFields } from '../lib/api/types';
 import { invalidInput } from '../lib/api/errors';

@@ -1,8 +1,8 @@
-// How a data node's own settings and msg.payload combine: ONE rule, applied here for the user node
-// (user-request.ts) and the event node (event-request.ts) alike (SettingsOverPayload). The help of both nodes and the README
-// state it in one sentence: "When the node sets any field itself, msg.payload is only the source
-// it reads from: the FullStory fields in it that the node does not set are still sent and
-// checked, and every other field in it is ignored."
+// How a data node's own settings and msg.payload combine: ONE rule, applied here for the user
+// node (user-request.ts) and the event node (event-request.ts) alike (SettingsOverPayload). The
+// help of both nodes and the README state it in one sentence: "When the node sets any field
+// itself, msg.payload is only the source it reads from: the FullStory fields in it that the node
+// does not set are still sent and checked, and every other field in it is ignored."
 //
 // - The payload is the REQUEST when the node sets none of the request's fields: it must be
 //   FullStory's shape (v2, or v1), and an unknown field is refused, because it is most likely a
