@@ -17,6 +17,8 @@ const FLOW_KEYS = new Set(['id', 'type', 'z', 'x', 'y', 'wires', 'g']);
 interface DefaultSpec {
   value: unknown;
   type?: string;
+  /** Called on the node (`this`) with the value: true, or the message the editor shows. */
+  validate?: (this: Record<string, unknown>, value: unknown, opt?: unknown) => unknown;
 }
 
 const cache = new Map<string, Readonly<Record<string, unknown>>>();
@@ -52,18 +54,21 @@ interface Editor {
   window: Record<string, unknown>;
 }
 
-/** Runs every editor .html of the package (and the resources they load), as the editor does. */
-function loadEditor(): Editor {
+/** Runs the editor .html of each node (default: all of them) and the resources they load, as the editor does. */
+function loadEditor(only?: readonly string[]): Editor {
   const registered = new Map<string, { defaults: Record<string, DefaultSpec> }>();
   const RED = {
     nodes: { registerType: (type: string, def: { defaults: Record<string, DefaultSpec> }) => void registered.set(type, def) },
     _: (key: string) => key,
+    // What the validators call when they run (editorCheck); for numbers, the same answers as
+    // Node-RED's own RED.validators.number().
+    validators: { number: () => (v: unknown) => v !== '' && !Number.isNaN(Number(v)) },
   };
   // Loading must not need the DOM: anything the scripts touch at load time is stubbed here, and
   // a script that reaches for more fails loudly.
   const window: Record<string, unknown> = {};
   const context = vm.createContext({ RED, window, console });
-  for (const dir of fs.readdirSync(NODES_DIR)) {
+  for (const dir of only ?? fs.readdirSync(NODES_DIR)) {
     const file = path.join(NODES_DIR, dir, `${dir}.html`);
     if (!fs.existsSync(file)) continue;
     for (const script of scriptsOf(fs.readFileSync(file, 'utf8'), file)) vm.runInContext(script.code, context, { filename: script.filename });
@@ -73,11 +78,28 @@ function loadEditor(): Editor {
 
 let editor: Editor | undefined;
 
+/** The node types one editor .html registers when it is the only one loaded (with its resources). */
+export function typesRegisteredAlone(type: string): string[] {
+  return [...loadEditor([type]).registered.keys()];
+}
+
 /** A global the editor's scripts define (e.g. FullStorySettings, the table the runtime reads too), as plain data. */
 export function editorGlobal(name: string): unknown {
   editor ??= loadEditor();
   if (!(name in editor.window)) throw new Error(`the editor scripts define no window.${name}`);
   return JSON.parse(JSON.stringify(editor.window[name]));
+}
+
+/**
+ * The editor's check of one setting (its `defaults[name].validate`), run on a node of this type
+ * that holds `value`: true, or the message (an i18n key here) the dialog would show.
+ */
+export function editorCheck(type: string, name: string): (value: unknown) => unknown {
+  editor ??= loadEditor();
+  const spec = editor.registered.get(type)?.defaults[name];
+  if (!spec?.validate) throw new Error(`${type} has no editor check for "${name}"`);
+  const validate = spec.validate;
+  return (value) => validate.call({ ...editorDefaults(type), id: 'checked', type, [name]: value }, value, {});
 }
 
 /** The flow properties a new node of this type has, as the editor's `defaults` declare them. */
