@@ -131,6 +131,26 @@ export default defineConfig(
     rules: { ...commonRules, 'no-unused-expressions': 'error' },
   },
 
+  // ---- resources/: served to the editor by Node-RED (browser scripts, ES5 style); the settings
+  // table is also required by the runtime, hence `module` ----
+  {
+    files: ['resources/**/*.js'],
+    extends: [js.configs.recommended],
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: 'script',
+      globals: { ...globals.browser, RED: 'readonly', $: 'readonly', jQuery: 'readonly', module: 'readonly' },
+    },
+    rules: {
+      ...commonRules,
+      'no-undef': 'error',
+      'no-unused-vars': ['error', { args: 'none', caughtErrors: 'none', varsIgnorePattern: '^_' }],
+      'no-unused-expressions': 'error',
+      'no-var': 'off',
+      'prefer-const': 'off',
+    },
+  },
+
   // ---- The nodes' editor files: the <script type="text/javascript"> blocks run in the browser ----
   {
     files: ['nodes/**/*.html'],

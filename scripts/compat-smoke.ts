@@ -42,7 +42,7 @@ function installPackage(): string {
   const started = Date.now();
   fs.rmSync(STAGE, { recursive: true, force: true });
   fs.mkdirSync(STAGE, { recursive: true });
-  for (const entry of ['package.json', 'tsconfig.json', 'README.md', 'LICENSE', 'examples', 'docs', 'nodes', 'sandbox', 'scripts']) {
+  for (const entry of ['package.json', 'tsconfig.json', 'README.md', 'LICENSE', 'examples', 'docs', 'nodes', 'resources', 'sandbox', 'scripts']) {
     const from = path.join(PACKAGE_ROOT, entry);
     if (fs.existsSync(from)) fs.cpSync(from, path.join(STAGE, entry), { recursive: true });
   }
@@ -147,6 +147,15 @@ async function main(): Promise<void> {
     // The editor side: every type's HTML and each language's messages.
     const editorHtml = await (await fetch(`${nodeRed.url}/nodes`, { headers: { accept: 'text/html' } })).text();
     for (const type of TYPES) assert.ok(editorHtml.includes(`registerType('${type}'`), `editor HTML for ${type} not served`);
+    // The editor code the HTML loads from the package's resources/ (the editor adds a node type
+    // only once each of its <script src> has loaded).
+    const resources = [...new Set([...editorHtml.matchAll(/<script src="(resources\/node-red-contrib-fullstory\/[^"]+)"/g)].map((m) => m[1] as string))];
+    assert.ok(resources.length > 0, 'the editor HTML loads no resource of this package');
+    for (const resource of resources) {
+      const answer = await fetch(`${nodeRed.url}/${resource}`);
+      assert.equal(answer.status, 200, `${resource} is not served (${answer.status})`);
+      await answer.arrayBuffer();
+    }
     const catalogues: Record<string, Record<string, unknown>> = {};
     for (const lang of ['en-US', 'de', 'ja']) {
       catalogues[lang] = (await getJson(`${nodeRed.url}/nodes/messages?lng=${lang}`)) as Record<string, unknown>;
@@ -158,7 +167,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    log(`node sets loaded: ${ours.map((s) => s.id).join(', ')}; editor HTML and en-US/de/ja messages served`);
+    log(`node sets loaded: ${ours.map((s) => s.id).join(', ')}; editor HTML, its ${resources.length} resources and en-US/de/ja messages served`);
 
     // 2. A flow that upserts one user; plus every shipped example flow, which must all instantiate.
     const outputs: Array<{ port: 'ok' | 'fail'; msg: Record<string, unknown> }> = [];

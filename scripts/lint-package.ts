@@ -468,6 +468,31 @@ check('every "bin" command is shipped, built from a source that exists, and star
   return problems.length ? problems : Object.keys(bins).join(', ') || 'none';
 });
 
+// Node-RED serves the package's top-level resources/ folder at resources/<package name>/…, and
+// runs a node's scripts only once every <script src> of its .html has loaded: a resource that
+// is missing (or loaded by another path) would keep the node out of the palette for good.
+check('every resources/ script an editor file loads is shipped, under this package\'s name', () => {
+  const { files: packed, error } = packList();
+  const problems: string[] = [];
+  const wanted = `resources/${pkg.name}/`;
+  let count = 0;
+  for (const editor of editors.values()) {
+    for (const m of read(editor.file).matchAll(/<script\b[^>]*\bsrc\s*=\s*["']([^"']+)["']/gi)) {
+      const src = m[1] as string;
+      count++;
+      if (!src.startsWith(wanted)) {
+        problems.push(`${editor.file} loads "${src}": a resource of this package is loaded as "${wanted}<file>" (relative, no leading /)`);
+        continue;
+      }
+      const file = `resources/${src.slice(wanted.length)}`;
+      if (!exists(file)) problems.push(`${editor.file} loads "${src}", but ${file} does not exist`);
+      else if (!error && !packed.includes(file)) problems.push(`${editor.file} loads "${src}", but ${file} is not in the tarball (add resources to package.json "files")`);
+    }
+  }
+  if (error) problems.push(error);
+  return problems.length ? problems : `${count} script tag(s)`;
+});
+
 const CDN_PREFIXES = ['https://cdn.jsdelivr.net/npm/', 'https://unpkg.com/'];
 
 // npmjs.com and the flow library render the README from the tarball, where a relative path leads

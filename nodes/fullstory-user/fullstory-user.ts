@@ -14,27 +14,20 @@ import { describeType, excerpt } from '../lib/validate/values';
 import {
   buildUserFields, buildUserFilter, requireUserKey, userIdToGet, userToDelete, type UserRequestOptions, type UserSettings,
 } from './user-request';
-import type { UserNodeDef, UserOperation } from '../lib/runtime/node-settings';
+import type { UserField, UserNodeDef, UserOperation } from '../lib/runtime/node-settings';
+import { SETTING_TABLE } from '../lib/runtime/setting-table';
 
 const OPERATIONS: ReadonlySet<string> = new Set<UserOperation>(['upsert', 'update', 'get', 'list', 'delete']);
 /** A list gathers pages into one msg; past this many users it stops and says so (msg.fullstory.truncated). */
 const LIST_CAP = 10_000;
 
-type UserField = 'uid' | 'userId' | 'email' | 'displayName' | 'properties';
-
 /**
- * The fields each operation reads: the editor's table (FIELDS_BY_OPERATION in
- * fullstory-user.html; a test keeps the two equal). The dialog hides the others but keeps them,
- * so they are never evaluated for that operation: a field left over from another operation
- * must not act, nor fail the msg.
+ * The fields each operation reads, from the settings table the dialog reads too
+ * (resources/fullstory-settings.js). The dialog hides the others but keeps them, so they are
+ * never evaluated for that operation: a field left over from another operation must not act,
+ * nor fail the msg.
  */
-export const FIELDS_BY_OPERATION: Readonly<Record<UserOperation, readonly UserField[]>> = {
-  upsert: ['uid', 'email', 'displayName', 'properties'],
-  update: ['userId', 'email', 'displayName', 'properties'],
-  get: ['userId'],
-  list: ['uid', 'email'],
-  delete: ['userId', 'uid'],
-};
+export const FIELDS_BY_OPERATION = SETTING_TABLE.userFieldsByOperation;
 
 /** FullStory's 404 codes for a user that does not exist (API README §6). */
 const USER_GONE_CODES: ReadonlySet<string> = new Set(['user_not_found', 'resource_not_found']);
