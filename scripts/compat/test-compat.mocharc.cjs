@@ -1,7 +1,7 @@
 // Mocha config of `npm run test:compat`: the project's .mocharc.json, restricted to the unit and
 // node-level suites (not the end-to-end, browser or benchmark ones).
 'use strict';
-const base = require('../.mocharc.json');
+const base = require('../../.mocharc.json');
 
 module.exports = {
   ...base,
