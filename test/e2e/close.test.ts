@@ -97,10 +97,6 @@ describe('close and restart (child process, no --exit)', function () {
     assert.equal(result.users, 10);
   });
 
-  // Known bug (scripts/soak/soak-repro.ts cooldown-close): while a 429 cool-down is in force, the final
-  // job of a closing batch node sleeps out the Retry-After (no abort signal, no budget check before
-  // the gate wait): the close times out, the buffered records do not reach FullStory, the process
-  // stays alive for the cool-down (a request waiting out a 429 pause longer than its budget).
   it('the same with a 429 cool-down (Retry-After 30 s) in force at the stop', async function () {
     checkRun(await runChild('cooldown'));
   });
