@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run test:compat`: the unit and node-level suites, then a real embedded load check
+# `npm run test:compat`: the unit, sandbox and node-level suites, then a real embedded load check
 # (scripts/compat/compat-smoke.ts), on Node-RED 5 with Node.js 22. Node-RED 5 needs Node >= 22.9 and this
 # machine's node is 20, so both come from the npm registry into the git-ignored .compat/:
 #   node-red@5            the runtime under test (the working tree keeps Node-RED 4 for development)
@@ -52,7 +52,7 @@ echo "test:compat: Node $node_version ($node), Node-RED $node_red_version ($dir/
 
 status=0
 
-echo "test:compat: [1/2] unit and node-level suites (test/unit, test/nodes)"
+echo "test:compat: [1/2] unit, sandbox and node-level suites (test/unit, test/sandbox, test/nodes)"
 t=$SECONDS
 if "$node" -r ./scripts/compat/test-compat.preload.cjs node_modules/mocha/bin/mocha.js --config scripts/compat/test-compat.mocharc.cjs "$@"; then
   suites="pass"
