@@ -5,7 +5,7 @@
 // package's devDependencies: typescript-eslint needs TypeScript's JavaScript API (TypeScript
 // <= 6.0), while this package builds with TypeScript 7, whose npm package no longer has that API.
 // Both cannot be `node_modules/typescript` at once, so the plugins are loaded from there.
-// `npm run lint` (scripts/eslint.sh) installs tools/eslint with `npm ci` when needed.
+// `npm run lint` (scripts/build/eslint.sh) installs tools/eslint with `npm ci` when needed.
 //
 // Rule choice: errors are for real defects (undefined names, unused code, unreachable or dead
 // branches, misused language features); matters of taste are warnings or off; no formatting rules.

