@@ -2,7 +2,7 @@
 // about, although nothing failed (e.g. a v1 event's uid that FullStory v2 does not take beside a
 // session). They land in msg.fullstory.notes, in the runtime's language.
 
-import type { ErrorI18n } from '../api/errors';
+import type { ErrorI18n, LegacyI18n } from '../api/errors';
 
 /** A note as a request builder makes it: English text plus its catalog key. */
 export interface InputNote {
@@ -12,7 +12,7 @@ export interface InputNote {
   field?: string;
   /** English text (the fallback when the catalog has no translation). */
   message: string;
-  i18n?: ErrorI18n;
+  i18n?: ErrorI18n | LegacyI18n;
 }
 
 /** Where a request builder hands its notes (a held msg, or a collector per single call). */
