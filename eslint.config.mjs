@@ -5,7 +5,7 @@
 // package's devDependencies: typescript-eslint needs TypeScript's JavaScript API (TypeScript
 // <= 6.0), while this package builds with TypeScript 7, whose npm package no longer has that API.
 // Both cannot be `node_modules/typescript` at once, so the plugins are loaded from there.
-// `npm run lint` (scripts/eslint.sh) installs tools/eslint with `npm ci` when needed.
+// `npm run lint` (scripts/build/eslint.sh) installs tools/eslint with `npm ci` when needed.
 //
 // Rule choice: errors are for real defects (undefined names, unused code, unreachable or dead
 // branches, misused language features); matters of taste are warnings or off; no formatting rules.
@@ -129,6 +129,26 @@ export default defineConfig(
     extends: [js.configs.recommended],
     languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { ...globals.node } },
     rules: { ...commonRules, 'no-unused-expressions': 'error' },
+  },
+
+  // ---- resources/: served to the editor by Node-RED (browser scripts, ES5 style); the settings
+  // table is also required by the runtime, hence `module` ----
+  {
+    files: ['resources/**/*.js'],
+    extends: [js.configs.recommended],
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: 'script',
+      globals: { ...globals.browser, RED: 'readonly', $: 'readonly', jQuery: 'readonly', module: 'readonly' },
+    },
+    rules: {
+      ...commonRules,
+      'no-undef': 'error',
+      'no-unused-vars': ['error', { args: 'none', caughtErrors: 'none', varsIgnorePattern: '^_' }],
+      'no-unused-expressions': 'error',
+      'no-var': 'off',
+      'prefer-const': 'off',
+    },
   },
 
   // ---- The nodes' editor files: the <script type="text/javascript"> blocks run in the browser ----

@@ -1,13 +1,12 @@
 // Batch import endpoints (reference §2.3, §3): create a job, read its status, page its results.
 
 import { boolParam, isReply, type Env } from './env';
-import type { Call } from './handlers';
 import { failure, reply, type Reply } from './http';
 import type { ImportEntry, JobState } from './jobs';
 import { pageOf, readPageToken } from './paging';
 import { checkProperties, schemaOf } from './properties';
 import { checkBatch } from './rules';
-import type { JobResource, SandboxJob } from './types';
+import type { Call, JobResource, SandboxJob } from './types';
 
 function meta(job: SandboxJob): Record<string, unknown> {
   const m: Record<string, unknown> = { id: job.id, status: job.status, created: job.created };

@@ -2,8 +2,8 @@
 
 import { createEvent } from './apply';
 import type { Env } from './env';
-import type { Call } from './handlers';
 import { failure, reply, type Reply } from './http';
+import type { Call } from './types';
 
 export function createEventCall(env: Env, call: Call): Reply {
   const opts = call.idempotencyKey !== undefined ? { via: 'single' as const, idempotencyKey: call.idempotencyKey } : { via: 'single' as const };

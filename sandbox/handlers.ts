@@ -5,16 +5,8 @@ import { createBatch, jobPage, jobStatus } from './batch-api';
 import { createEventCall } from './events-api';
 import type { Reply } from './http';
 import type { Env } from './env';
-import type { Route } from './router';
+import type { Call } from './types';
 import { createUserCall, deleteUserCall, getUserCall, listUsersCall, updateUserCall } from './users-api';
-
-export interface Call {
-  route: Route;
-  query: URLSearchParams;
-  /** Parsed JSON object for POST routes; undefined otherwise. */
-  body: unknown;
-  idempotencyKey?: string;
-}
 
 export function dispatch(env: Env, call: Call): Reply {
   switch (call.route.name) {

@@ -1,23 +1,6 @@
 // Maps method + pathname to an endpoint of the spec. /v2beta/ is an alias of /v2/ (same shapes).
 
-import type { JobResource } from './types';
-
-export type RouteName =
-  | 'createUser' | 'listUsers' | 'deleteUserByUid' | 'getUser' | 'updateUser' | 'deleteUser'
-  | 'createEvent' | 'createBatch' | 'jobStatus' | 'jobErrors' | 'jobImports';
-
-export interface Route {
-  name: RouteName;
-  /** e.g. 'POST /v2/users/{id}'; keys counters.byRoute and idempotency slots. */
-  label: string;
-  id?: string;
-  jobId?: string;
-  resource?: JobResource;
-  /** The spec lists Idempotency-Key on this endpoint. */
-  idempotent: boolean;
-  /** Reads or deletes user data: admin keys only. */
-  adminOnly: boolean;
-}
+import type { Route } from './types';
 
 export type Match =
   | { kind: 'route'; route: Route }

@@ -143,3 +143,33 @@ export interface Sandbox {
   /** Closes the server and every open socket (keep-alive included). */
   close(): Promise<void>;
 }
+
+// Internal: an endpoint a request was routed to (router.ts) and the call the endpoint handlers
+// receive (handlers.ts and the *-api.ts modules). Here rather than beside them so that those modules
+// share them without importing one another.
+
+export type RouteName =
+  | 'createUser' | 'listUsers' | 'deleteUserByUid' | 'getUser' | 'updateUser' | 'deleteUser'
+  | 'createEvent' | 'createBatch' | 'jobStatus' | 'jobErrors' | 'jobImports';
+
+export interface Route {
+  name: RouteName;
+  /** e.g. 'POST /v2/users/{id}'; keys counters.byRoute and idempotency slots. */
+  label: string;
+  id?: string;
+  jobId?: string;
+  resource?: JobResource;
+  /** The spec lists Idempotency-Key on this endpoint. */
+  idempotent: boolean;
+  /** Reads or deletes user data: admin keys only. */
+  adminOnly: boolean;
+}
+
+/** A routed, authorised and parsed request, as the endpoint handlers receive it. */
+export interface Call {
+  route: Route;
+  query: URLSearchParams;
+  /** Parsed JSON object for POST routes; undefined otherwise. */
+  body: unknown;
+  idempotencyKey?: string;
+}

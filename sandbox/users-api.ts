@@ -2,11 +2,10 @@
 
 import { updateUser, upsertUser } from './apply';
 import { boolParam, isReply, type Env } from './env';
-import type { Call } from './handlers';
 import { failure, reply, type Reply } from './http';
 import { pageOf, readPageToken } from './paging';
 import type { UserFilter } from './store';
-import type { StoredUser } from './types';
+import type { Call, StoredUser } from './types';
 
 function fromFailure(f: { status: number; code: string; message: string }): Reply {
   return failure(f.status, f.code, f.message);

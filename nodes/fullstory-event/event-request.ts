@@ -6,11 +6,15 @@
 import type { Context, CreateEventRequest, EventSession, EventUser, PropertyType } from '../lib/api/types';
 import { invalidInput } from '../lib/api/errors';
 import type { InputNote, NoteSink } from '../lib/validate/notes';
-import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from '../lib/validate/payload-role';
-import { at, atField, buildProperties, describeType, isPlainObject, nameForFix, parseSchemaObject } from '../lib/validate/properties';
+import { isGiven, SettingsOverPayload, type PayloadRole } from '../lib/validate/payload-role';
+import { buildProperties, parseSchemaObject } from '../lib/validate/properties';
+import { nameForFix } from '../lib/validate/property-names';
 import { toSessionId } from '../lib/validate/session-url';
+import { optionalText, optionalUserKey, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
 import { toUtcIso } from '../lib/validate/timestamps';
-import { buildV1Properties, optionalText, optionalUserKey, readV1Fields, USER_FIELD_LIMITS } from '../fullstory-user/user-request';
+import { didYouMean, quoteHint, unknownFieldError, unknownPayloadFieldFix, type FieldHolder } from '../lib/validate/unknown-field';
+import { buildV1Properties, readV1Fields, type V1Fields } from '../lib/validate/v1-fields';
+import { at, atField, describeType, isPlainObject } from '../lib/validate/values';
 
 export { toSessionId } from '../lib/validate/session-url';
 
@@ -48,6 +52,14 @@ const EVENT_FIELD_HINTS: ReadonlyMap<string, string> = new Map([
   ['time', 'timestamp'], ['ts', 'timestamp'], ['date', 'timestamp'], ['eventTime', 'timestamp'],
 ]);
 
+/** An event's user and session: what their unknown-field errors say about them. */
+const EVENT_USER: FieldHolder = {
+  holder: 'user',
+  rest: ' An event names its user only by uid (your own id) or id (FullStory\'s id); set user details with the FullStory User node.',
+  i18n: { key: 'event.userUnknownField' },
+};
+const EVENT_SESSION: FieldHolder = { holder: 'session', rest: ' Its fields are id, use_most_recent and uid.', i18n: { key: 'event.sessionUnknownField' } };
+
 const CONTEXT_HINTS: ReadonlyMap<string, string> = new Map([['web', 'browser'], ['app', 'mobile'], ['geo', 'location']]);
 
 type ContextKind = 'string' | 'int32' | 'latitude' | 'longitude';
@@ -73,6 +85,14 @@ const ALLOWED_FORMS =
   'Use exactly one of: session.id alone; user.uid or user.id (optionally with session.use_most_recent: true); ' +
   'session.uid alone; or none of them, for a new anonymous user.';
 
+type EventOver = SettingsOverPayload<'name' | 'timestamp' | 'properties' | 'association'>;
+
+/** The node's settings for one msg over its payload (payload-role.ts); the association replaces user and session. */
+function overPayload(defaults: EventDefaults): EventOver {
+  const { name, timestamp, properties, association } = defaults;
+  return new SettingsOverPayload({ name, timestamp, properties, association }, defaults.payloadRole);
+}
+
 /** What the payload contributes, before the editor's settings are applied. */
 interface Parts {
   name?: unknown;
@@ -82,7 +102,7 @@ interface Parts {
   properties?: unknown;
   propertiesField: string;
   explicit?: Record<string, PropertyType>;
-  v1?: ReturnType<typeof readV1Fields>;
+  v1?: V1Fields;
   user?: EventUser;
   session?: EventSession;
   context?: Context;
@@ -91,14 +111,13 @@ interface Parts {
 }
 
 function unknownField(key: string, field: string, allowed: string, hint: string | undefined, what: string) {
-  const fix = hint !== undefined
-    ? ` Did you mean ${hint.includes(' ') ? hint : `"${hint}"`}?`
-    : ` Custom data goes under properties, e.g. msg.payload.properties.${nameForFix(key)}.`;
-  const vars = { what, name: JSON.stringify(key.slice(0, 40)), at: atField(field), allowed };
-  return invalidInput('invalid_field', `${what} has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(field)}. Its fields are ${allowed}.${fix}`, field,
-    hint !== undefined
-      ? { key: 'event.unknownFieldHint', vars: { ...vars, hint: hint.includes(' ') ? hint : `"${hint}"` } }
-      : { key: 'event.unknownFieldCustom', vars: { ...vars, suggestion: nameForFix(key) } });
+  return unknownFieldError({
+    holder: what,
+    rest: ` Its fields are ${allowed}.${unknownPayloadFieldFix(key, hint)}`,
+    i18n: hint !== undefined
+      ? { key: 'event.unknownFieldHint', vars: { what, allowed, hint: quoteHint(hint) } }
+      : { key: 'event.unknownFieldCustom', vars: { what, allowed, suggestion: nameForFix(key) } },
+  }, key, field);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,9 +146,7 @@ function readUser(value: unknown): EventUser | undefined {
         break;
       }
       default:
-        throw invalidInput('invalid_field',
-          `user has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(`user.${key}`)}. An event names its user only by uid (your own id) or id (FullStory's id); set user details with the FullStory User node.`, `user.${key}`,
-          { key: 'event.userUnknownField', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(`user.${key}`) } });
+        throw unknownFieldError(EVENT_USER, key, `user.${key}`);
     }
   }
   return out;
@@ -164,9 +181,7 @@ function readSession(value: unknown): EventSession | undefined {
         (out ??= {}).use_most_recent = true;
         break;
       default:
-        throw invalidInput('invalid_field',
-          `session has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(`session.${key}`)}. Its fields are id, use_most_recent and uid.`, `session.${key}`,
-          { key: 'event.sessionUnknownField', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(`session.${key}`) } });
+        throw unknownFieldError(EVENT_SESSION, key, `session.${key}`);
     }
   }
   return out;
@@ -184,11 +199,11 @@ function readContext(value: unknown): Context | undefined {
     const partField = `context.${part}`;
     if (spec === undefined) {
       const hint = CONTEXT_HINTS.get(part);
-      throw invalidInput('invalid_field',
-        `context has an unknown field ${JSON.stringify(part.slice(0, 40))}${at(partField)}. Its fields are browser, mobile, device and location.${hint ? ` Did you mean "${hint}"?` : ''}`, partField,
-        hint
-          ? { key: 'event.contextUnknownPartHint', vars: { name: JSON.stringify(part.slice(0, 40)), at: atField(partField), hint } }
-          : { key: 'event.contextUnknownPart', vars: { name: JSON.stringify(part.slice(0, 40)), at: atField(partField) } });
+      throw unknownFieldError({
+        holder: 'context',
+        rest: ` Its fields are browser, mobile, device and location.${didYouMean(hint)}`,
+        i18n: hint ? { key: 'event.contextUnknownPartHint', vars: { hint } } : { key: 'event.contextUnknownPart' },
+      }, part, partField);
     }
     const sub = value[part];
     if (sub === undefined || sub === null) continue;
@@ -201,9 +216,12 @@ function readContext(value: unknown): Context | undefined {
       const kind = spec.get(key);
       const field = `${partField}.${key}`;
       if (kind === undefined) {
-        throw invalidInput('invalid_field',
-          `${partField} has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(field)}. Its fields are ${[...spec.keys()].join(', ')}.`, field,
-          { key: 'event.contextUnknownField', vars: { part: partField, name: JSON.stringify(key.slice(0, 40)), at: atField(field), allowed: [...spec.keys()].join(', ') } });
+        const allowed = [...spec.keys()].join(', ');
+        throw unknownFieldError({
+          holder: partField,
+          rest: ` Its fields are ${allowed}.`,
+          i18n: { key: 'event.contextUnknownField', vars: { part: partField, allowed } },
+        }, key, field);
       }
       const v = sub[key];
       if (v === undefined || v === null || v === '') continue;
@@ -247,8 +265,8 @@ function checkContextValue(kind: ContextKind, v: unknown, field: string): void {
   });
 }
 
-/** `role` 'source': msg.payload is the flow's own data (payload-role.ts): unknown keys are ignored. */
-function readV2(src: Record<string, unknown>, skipIdentification: boolean, role: PayloadRole | undefined): Parts {
+/** With the payload as a source (payload-role.ts), unknown keys are ignored: it is the flow's own data. */
+function readV2(src: Record<string, unknown>, over: EventOver): Parts {
   const parts: Parts = { nameField: 'name', timestampField: 'timestamp', propertiesField: 'properties' };
   let schema: unknown;
   for (const key of Object.keys(src)) {
@@ -259,11 +277,11 @@ function readV2(src: Record<string, unknown>, skipIdentification: boolean, role:
       case 'properties': parts.properties = value; break;
       case 'schema': schema = value; break;
       // The editor's association replaces these entirely, so they are not even read then.
-      case 'user': if (!skipIdentification) parts.user = readUser(value); break;
-      case 'session': if (!skipIdentification) parts.session = readSession(value); break;
+      case 'user': if (!over.sets('association')) parts.user = readUser(value); break;
+      case 'session': if (!over.sets('association')) parts.session = readSession(value); break;
       case 'context': parts.context = readContext(value); break;
       default:
-        if (!ignoresUnknownFields(role)) throw unknownField(key, key, V2_FIELDS, EVENT_FIELD_HINTS.get(key), 'msg.payload');
+        if (!over.ignoresUnknownFields) throw unknownField(key, key, V2_FIELDS, EVENT_FIELD_HINTS.get(key), 'msg.payload');
     }
   }
   parts.explicit = parseSchemaObject(schema, 'schema');
@@ -280,7 +298,7 @@ function isV1(src: Record<string, unknown>): boolean {
   return isPlainObject(wrapped) && Object.hasOwn(wrapped, 'event_name');
 }
 
-function readV1(src: Record<string, unknown>, skipIdentification: boolean, role: PayloadRole | undefined): Parts {
+function readV1(src: Record<string, unknown>, over: EventOver): Parts {
   let ev = src;
   let prefix = '';
   let uid: unknown;
@@ -289,7 +307,7 @@ function readV1(src: Record<string, unknown>, skipIdentification: boolean, role:
     // Wrapped: only `event` and the uid (a URL parameter in v1) may sit beside it.
     for (const key of Object.keys(src)) {
       if (key === 'uid') uid = src.uid;
-      else if (key !== 'event' && !ignoresUnknownFields(role)) throw unknownField(key, key, 'event and uid (the v1 event goes inside event)', undefined, 'msg.payload');
+      else if (key !== 'event' && !over.ignoresUnknownFields) throw unknownField(key, key, 'event and uid (the v1 event goes inside event)', undefined, 'msg.payload');
     }
     ev = src.event as Record<string, unknown>;
     prefix = 'event.';
@@ -316,10 +334,12 @@ function readV1(src: Record<string, unknown>, skipIdentification: boolean, role:
         if (isGiven(value)) { uid = value; uidField = `${prefix}uid`; }
         break;
       default:
-        if (ignoresUnknownFields(role)) break;
-        throw invalidInput('invalid_field',
-          `The v1 event has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(prefix + key)}. v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${nameForFix(key)}_str.`, prefix + key,
-          { key: 'v1.eventUnknownField', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(prefix + key), fields: V1_FIELDS, suggestion: nameForFix(key) } });
+        if (over.ignoresUnknownFields) break;
+        throw unknownFieldError({
+          holder: 'The v1 event',
+          rest: ` v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${nameForFix(key)}_str.`,
+          i18n: { key: 'v1.eventUnknownField', vars: { fields: V1_FIELDS, suggestion: nameForFix(key) } },
+        }, key, prefix + key);
     }
   }
 
@@ -334,7 +354,7 @@ function readV1(src: Record<string, unknown>, skipIdentification: boolean, role:
     parts.properties = parts.v1.properties;
   }
 
-  if (!skipIdentification) readV1Identification(parts, prefix, { uid, uidField, sessionUrl, deviceSession, useRecent });
+  if (!over.sets('association')) readV1Identification(parts, prefix, { uid, uidField, sessionUrl, deviceSession, useRecent });
   return parts;
 }
 
@@ -451,31 +471,30 @@ function checkIdentification(user: EventUser | undefined, session: EventSession 
  * What the conversion changed that the user should know goes to `notes` (once the event is built).
  */
 export function buildEventRequest(payload: unknown, defaults: EventDefaults, notes?: NoteSink): CreateEventRequest {
-  const editorName = isGiven(defaults.name) ? defaults.name : undefined;
-  const skipIdentification = defaults.association !== undefined;
+  const over = overPayload(defaults);
   let parts: Parts;
   if (payload === undefined || payload === null) {
-    if (editorName === undefined) {
+    if (!over.sets('name')) {
       throw invalidInput('invalid_payload',
         `msg.payload is ${payload === null ? 'null' : 'empty'}, so there is no event to send. Set msg.payload to an object such as {"name": "Order Placed", "properties": {"total": 42}}, or set the node's Event name.`,
         undefined, { key: payload === null ? 'event.payloadNull' : 'event.payloadEmpty' });
     }
     parts = { nameField: 'name', timestampField: 'timestamp', propertiesField: 'properties' };
   } else if (isPlainObject(payload)) {
-    parts = isV1(payload) ? readV1(payload, skipIdentification, defaults.payloadRole) : readV2(payload, skipIdentification, defaults.payloadRole);
+    parts = isV1(payload) ? readV1(payload, over) : readV2(payload, over);
   } else {
     throw invalidInput('invalid_payload',
       `msg.payload must be an object describing the event, e.g. {"name": "Order Placed", "properties": {"total": 42}}, but it is ${describeType(payload)}.`,
       undefined, { key: 'event.payloadNotObject', vars: { type: describeType(payload) } });
   }
 
-  const name = editorName !== undefined ? checkName(editorName, 'name') : checkName(parts.name, parts.nameField);
-  const event: CreateEventRequest = { name };
+  const name = over.pick('name', parts.name, parts.nameField);
+  const event: CreateEventRequest = { name: checkName(name.value, name.field) };
 
-  if (isGiven(defaults.timestamp)) event.timestamp = toUtcIso(defaults.timestamp, 'timestamp');
-  else if (isGiven(parts.timestamp)) event.timestamp = toUtcIso(parts.timestamp, parts.timestampField);
+  const timestamp = over.pick('timestamp', parts.timestamp, parts.timestampField);
+  if (isGiven(timestamp.value)) event.timestamp = toUtcIso(timestamp.value, timestamp.field);
 
-  const input = withSettingProperties(parts.properties, parts.propertiesField, defaults.properties, parts.v1);
+  const input = over.properties(parts.properties, parts.propertiesField, parts.v1);
   const built = parts.v1 !== undefined
     ? buildV1Properties(parts.v1, defaults.declaredTypes, parts.propertiesField, input)
     : buildProperties(input, defaults.declaredTypes, parts.explicit, 'properties');

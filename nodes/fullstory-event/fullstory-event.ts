@@ -10,14 +10,15 @@ import { readEditorSettings } from '../lib/runtime/editor-settings';
 import type { FieldValues } from '../lib/runtime/field-reader';
 import { buildEventRequest, type EventDefaults } from './event-request';
 import { payloadRole } from '../lib/validate/payload-role';
-import type { EventAssociation, EventNodeDef } from '../lib/runtime/node-settings';
+import type { EventNodeDef } from '../lib/runtime/node-settings';
 import type { NoteSink } from '../lib/validate/notes';
+import { SETTING_TABLE } from '../lib/runtime/setting-table';
 
 type EventField = 'eventName' | 'timestamp' | 'properties' | 'associationValue';
 
-/** Associations that read a value: the editor's WITH_VALUE (fullstory-event.html; a test keeps
- * the two equal), the only ones for which it shows the value field. */
-export const WITH_VALUE: readonly EventAssociation[] = ['uid', 'userId', 'sessionId'];
+/** Associations that read a value, from the settings table the dialog reads too
+ * (resources/fullstory-settings.js): the only ones for which it shows the value field. */
+export const WITH_VALUE = SETTING_TABLE.eventAssociationsWithValue;
 
 export default function register(RED: NodeAPI): void {
   function FullStoryEvent(this: Node, def: EventNodeDef): void {

@@ -9,30 +9,25 @@ import * as api from '../lib/api/endpoints';
 import { attachController, type DataNodeBehaviour, type SingleCall } from '../lib/runtime/data-node';
 import { readEditorSettings } from '../lib/runtime/editor-settings';
 import type { FieldSet, FieldValues } from '../lib/runtime/field-reader';
-import { isGiven, payloadRole, type PayloadRole } from '../lib/validate/payload-role';
-import { describeType, excerpt, isPlainObject } from '../lib/validate/properties';
-import { buildUserFields, optionalText, optionalUserKey, requireUserKey, USER_FIELD_LIMITS, type UserSettings } from './user-request';
-import type { UserNodeDef, UserOperation } from '../lib/runtime/node-settings';
+import { payloadRole, type PayloadRole } from '../lib/validate/payload-role';
+import { describeType, excerpt } from '../lib/validate/values';
+import {
+  buildUserFields, buildUserFilter, requireUserKey, userIdToGet, userToDelete, type UserRequestOptions, type UserSettings,
+} from './user-request';
+import type { UserField, UserNodeDef, UserOperation } from '../lib/runtime/node-settings';
+import { SETTING_TABLE } from '../lib/runtime/setting-table';
 
 const OPERATIONS: ReadonlySet<string> = new Set<UserOperation>(['upsert', 'update', 'get', 'list', 'delete']);
 /** A list gathers pages into one msg; past this many users it stops and says so (msg.fullstory.truncated). */
 const LIST_CAP = 10_000;
 
-type UserField = 'uid' | 'userId' | 'email' | 'displayName' | 'properties';
-
 /**
- * The fields each operation reads: the editor's table (FIELDS_BY_OPERATION in
- * fullstory-user.html; a test keeps the two equal). The dialog hides the others but keeps them,
- * so they are never evaluated for that operation: a field left over from another operation
- * must not act, nor fail the msg.
+ * The fields each operation reads, from the settings table the dialog reads too
+ * (resources/fullstory-settings.js). The dialog hides the others but keeps them, so they are
+ * never evaluated for that operation: a field left over from another operation must not act,
+ * nor fail the msg.
  */
-export const FIELDS_BY_OPERATION: Readonly<Record<UserOperation, readonly UserField[]>> = {
-  upsert: ['uid', 'email', 'displayName', 'properties'],
-  update: ['userId', 'email', 'displayName', 'properties'],
-  get: ['userId'],
-  list: ['uid', 'email'],
-  delete: ['userId', 'uid'],
-};
+export const FIELDS_BY_OPERATION = SETTING_TABLE.userFieldsByOperation;
 
 /** FullStory's 404 codes for a user that does not exist (API README §6). */
 const USER_GONE_CODES: ReadonlySet<string> = new Set(['user_not_found', 'resource_not_found']);
@@ -40,11 +35,6 @@ const USER_GONE_CODES: ReadonlySet<string> = new Set(['user_not_found', 'resourc
 /** The node's settings for one msg, named as the request fields they supply. */
 function settingsOf(values: FieldValues<UserField>): UserSettings {
   return { uid: values.uid, id: values.userId, email: values.email, display_name: values.displayName, properties: values.properties };
-}
-
-/** A setting given for this msg wins over the payload's field of the same name. */
-function settingOr(setting: unknown, data: Record<string, unknown>, key: string): unknown {
-  return isGiven(setting) ? setting : data[key];
 }
 
 function hasContent(fields: UserFields): boolean {
@@ -64,50 +54,29 @@ function single<T>(operation: UserOperation, call: api.ApiCall<T>, interpret: (d
 }
 
 function planFor(operation: UserOperation, { payload, values, role, declaredTypes }: Plan): SingleCall {
-  const data = isPlainObject(payload) ? payload : {};
+  const options: UserRequestOptions = { declaredTypes, payloadRole: role, settings: settingsOf(values) };
   switch (operation) {
     case 'upsert': {
-      const { fields } = buildUserFields(payload, { declaredTypes, payloadRole: role, settings: settingsOf(values) });
+      const { fields } = buildUserFields(payload, options);
       return single(operation, api.createUser(fields), (res) => ({ id: res.id }));
     }
     case 'update': {
-      const { fields, id } = buildUserFields(payload, { declaredTypes, payloadRole: role, settings: settingsOf(values) });
+      const { fields, id } = buildUserFields(payload, options);
       const userId = requireUserKey(id, 'id');
       if (!hasContent(fields)) throw invalidInput('missing_field', 'Nothing to update: give display_name, email or properties.', 'payload',
         { key: 'user.nothingToUpdate' });
       return single(operation, api.updateUser(userId, fields), (res) => ({ id: res.id ?? userId }));
     }
     case 'get': {
-      const userId = requireUserKey(settingOr(values.userId, data, 'id'), 'id');
+      const userId = userIdToGet(payload, options);
       return single(operation, api.getUser(userId), (res) => ({ id: res.id, payload: res }));
     }
-    case 'list': {
-      const filters = { uid: settingOr(values.uid, data, 'uid'), email: settingOr(values.email, data, 'email'), display_name: data.display_name };
-      const filter: api.UserFilter = {};
-      // Same rules as the fields themselves: text only, FullStory's lengths, no control characters in a uid.
-      for (const key of ['uid', 'email', 'display_name'] as const) {
-        const value = key === 'uid'
-          ? optionalUserKey(filters[key], key, USER_FIELD_LIMITS[key], 'uid to filter the user list by')
-          : optionalText(filters[key], key, USER_FIELD_LIMITS[key], `${key} to filter the user list by`);
-        if (value !== undefined) filter[key] = value;
-      }
-      return single(operation, api.listUsers(filter), (res) => ({ payload: res.results }), { collectPagesUpTo: LIST_CAP });
-    }
+    case 'list':
+      return single(operation, api.listUsers(buildUserFilter(payload, options)), (res) => ({ payload: res.results }), { collectPagesUpTo: LIST_CAP });
     case 'delete': {
-      const idValue = settingOr(values.userId, data, 'id');
-      const uidValue = settingOr(values.uid, data, 'uid');
-      const hasId = isGiven(idValue);
-      const hasUid = isGiven(uidValue);
-      if (hasId === hasUid) {
-        throw invalidInput(
-          'invalid_identification',
-          hasId ? 'Delete takes either a FullStory user id or a uid, not both.' : 'Delete needs the user: set msg.payload.id (FullStory user id) or msg.payload.uid.',
-          'payload',
-          { key: hasId ? 'user.deleteBoth' : 'user.deleteMissing' },
-        );
-      }
-      const userId = hasId ? requireUserKey(idValue, 'id') : undefined;
-      const call = userId !== undefined ? api.deleteUser(userId) : api.deleteUserByUid(requireUserKey(uidValue, 'uid'));
+      const user = userToDelete(payload, options);
+      const userId = user.id;
+      const call = userId !== undefined ? api.deleteUser(userId) : api.deleteUserByUid(user.uid);
       return single(operation, call, () => ({ id: userId }), {
         // Deleting is idempotent in effect: a user FullStory does not know (already deleted, or
         // never there) is what the delete was for. Only FullStory's own "no such user" codes

@@ -1,14 +1,18 @@
-// User requests: turns msg.payload into the UserFields body of create/update/batch import
-// (README §2.1), in the v2 shape or the v1 flat "customvars" shape (README §2.4, §4.4), or throws
-// an error that tells a low-code user what to change. Pure: no HTTP, no Node-RED.
+// User requests: turns msg.payload and the node's settings into the UserFields body of
+// create/update/batch import (README §2.1), in the v2 shape or the v1 flat "customvars" shape
+// (README §2.4, §4.4), and into the user that get, list and delete name; or throws an error that
+// tells a low-code user what to change. Pure: no HTTP, no Node-RED.
 
 import type { PropertyType, UserFields } from '../lib/api/types';
-import { invalidInput, type LocalErrorCode } from '../lib/api/errors';
-import { ignoresUnknownFields, isGiven, withSettingProperties, type PayloadRole } from '../lib/validate/payload-role';
-import {
-  at, atField, buildProperties, describeType, excerpt, isPlainObject, isValidPropertyName, nameForFix, parseSchemaObject,
-  propertyNameError, shorten, splitV1Suffix,
-} from '../lib/validate/properties';
+import { invalidInput } from '../lib/api/errors';
+import type { UserFilter } from '../lib/api/endpoints';
+import { isGiven, SettingsOverPayload, type PayloadRole } from '../lib/validate/payload-role';
+import { buildProperties, parseSchemaObject } from '../lib/validate/properties';
+import { nameForFix } from '../lib/validate/property-names';
+import { optionalText, optionalUserKey, refuseControlChars, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
+import { unknownFieldError, unknownPayloadFieldFix } from '../lib/validate/unknown-field';
+import { buildV1Properties, readV1Fields, splitV1Suffix } from '../lib/validate/v1-fields';
+import { at, atField, describeType, isPlainObject } from '../lib/validate/values';
 
 /** The user fields the node's own settings supply for one msg (see payload-role.ts). */
 export interface UserSettings {
@@ -27,15 +31,12 @@ export interface UserRequestOptions {
   settings?: UserSettings;
 }
 
-const NO_SETTINGS: UserSettings = {};
+/** The node's settings for one msg over its payload: what every user operation reads. */
+type UserOver = SettingsOverPayload<keyof UserSettings>;
 
-/** FullStory's length limits (README §2.0). */
-export const USER_FIELD_LIMITS = { uid: 256, display_name: 256, email: 128, id: 256 } as const;
-
-// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-const CONTROL_CHARS_RE = /[\u0000-\u001f\u007f-\u009f]/;
-/** Half of a UTF-16 surrogate pair without its other half: not a character at all. */
-const LONE_SURROGATE_RE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function overPayload(options: UserRequestOptions): UserOver {
+  return new SettingsOverPayload<keyof UserSettings>(options.settings ?? {}, options.payloadRole);
+}
 
 const V2_FIELDS = 'uid, display_name, email, properties, schema and id';
 
@@ -46,61 +47,6 @@ const USER_FIELD_HINTS: ReadonlyMap<string, string> = new Map([
   ['emailAddress', 'email'], ['email_address', 'email'], ['mail', 'email'],
   ['props', 'properties'], ['customProperties', 'properties'], ['custom_properties', 'properties'],
 ]);
-
-/** Length in characters (code points), counted only when the UTF-16 length is over the limit. */
-function longerThan(text: string, max: number): boolean {
-  if (text.length <= max) return false;
-  let count = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0xdc00 || c > 0xdfff) count++; // a low surrogate belongs to the character before it
-    if (count > max) return true;
-  }
-  return false;
-}
-
-/**
- * An optional text field: undefined, null and '' mean "not given"; anything but a string is
- * refused (never coerced, because "123" and 123 are different uids to FullStory).
- */
-export function optionalText(value: unknown, field: string, max: number, label = field): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') {
-    const hint = typeof value === 'number' || typeof value === 'bigint'
-      ? ` Convert it to text first, e.g. String(…) in a Function node or a Change node, because FullStory compares ${label} values as text.`
-      : '';
-    const shown = typeof value === 'number' ? ` (${excerpt(value)})` : '';
-    throw invalidInput('invalid_field', `The ${label}${at(field)} must be a string, but it is ${describeType(value)}${shown}.${hint}`, field,
-      { key: hint ? 'field.notStringConvert' : 'field.notString', vars: { label, at: atField(field), type: describeType(value), value: shown } });
-  }
-  if (longerThan(value, max)) {
-    throw invalidInput('invalid_field', `The ${label}${at(field)} is ${value.length} characters long; FullStory accepts at most ${max}. Shorten it.`, field,
-      { key: 'field.tooLong', vars: { label, at: atField(field), length: value.length, max } });
-  }
-  // JSON would carry it as an escape that FullStory stores as "�" (a uid would name another user),
-  // and a URL cannot carry it at all (encodeURIComponent throws).
-  if (LONE_SURROGATE_RE.test(value)) {
-    throw invalidInput('invalid_field', `The ${label}${at(field)} contains a broken character (half of an emoji or other character, as left when text is cut in the wrong place). Fix the text where it is made.`, field,
-      { key: 'field.loneSurrogate', vars: { label, at: atField(field) } });
-  }
-  return value;
-}
-
-function controlCharError(field: string, label: string) {
-  return invalidInput('invalid_field', `The ${label}${at(field)} contains a control character (such as a line break or tab). Remove it; a trailing newline from a file or template is a common cause.`, field,
-    { key: 'field.controlChar', vars: { label, at: atField(field) } });
-}
-
-/**
- * An optional uid or user id: optionalText plus no control characters. These values name a user
- * (in a body, a query or a path), so "abc\n" must not become a second user that a delete by uid,
- * which refuses control characters, could never reach.
- */
-export function optionalUserKey(value: unknown, field: string, max: number, label = field): string | undefined {
-  const text = optionalText(value, field, max, label);
-  if (text !== undefined && CONTROL_CHARS_RE.test(text)) throw controlCharError(field, label);
-  return text;
-}
 
 /**
  * Validates a FullStory user id or uid used in a URL path: non-empty string ≤256, no control
@@ -121,7 +67,7 @@ export function requireUserKey(value: unknown, field: 'id' | 'uid'): string {
     throw invalidInput('invalid_field', `The ${label}${at(field)} is only whitespace. Give the real ${label}.`, field,
       { key: 'field.whitespace', vars: { label, at: atField(field) } });
   }
-  if (CONTROL_CHARS_RE.test(text)) throw controlCharError(field, label);
+  refuseControlChars(text, field, label);
   if (field === 'id' && (text === '.' || text === '..')) {
     throw invalidInput('invalid_field',
       `The ${label}${at(field)} is ${JSON.stringify(text)}, which is not a FullStory user id: in a URL it would be read as a path step and the request would go to another endpoint. Give the id FullStory returned when the user was created.`, field,
@@ -146,106 +92,42 @@ function looksLikeV1(payload: Record<string, unknown>, keys: readonly string[]):
 
 function unknownV2Field(key: string) {
   const hint = USER_FIELD_HINTS.get(key);
-  const fix = hint !== undefined
-    ? ` Did you mean "${hint}"?`
-    : ` Custom data goes under properties, e.g. msg.payload.properties.${nameForFix(key)}.`;
-  return invalidInput('invalid_field',
-    `msg.payload has an unknown field ${JSON.stringify(key.slice(0, 40))}${at(key)}. User fields are ${V2_FIELDS}.${fix}`, key,
-    hint !== undefined
-      ? { key: 'user.unknownFieldHint', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(key), fields: V2_FIELDS, hint } }
-      : { key: 'user.unknownFieldCustom', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(key), fields: V2_FIELDS, suggestion: nameForFix(key) } });
+  return unknownFieldError({
+    holder: 'msg.payload',
+    rest: ` User fields are ${V2_FIELDS}.${unknownPayloadFieldFix(key, hint)}`,
+    i18n: hint !== undefined
+      ? { key: 'user.unknownFieldHint', vars: { fields: V2_FIELDS, hint } }
+      : { key: 'user.unknownFieldCustom', vars: { fields: V2_FIELDS, suggestion: nameForFix(key) } },
+  }, key, key);
 }
 
 type Parsed = { fields: UserFields; id?: string };
 
-function fromV2(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions, settings: UserSettings): Parsed {
+function fromV2(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions, over: UserOver): Parsed {
   const fields: UserFields = {};
   let id: string | undefined;
   for (const key of keys) {
     const value = payload[key];
     switch (key) {
       // A field the node's setting replaces is not read (payload-role.ts).
-      case 'uid': if (!isGiven(settings.uid)) { const v = optionalUserKey(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; } break;
-      case 'display_name': if (!isGiven(settings.display_name)) { const v = optionalText(value, key, USER_FIELD_LIMITS.display_name); if (v !== undefined) fields.display_name = v; } break;
-      case 'email': if (!isGiven(settings.email)) { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; } break;
-      case 'id': if (!isGiven(settings.id) && value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
+      case 'uid': if (!over.sets('uid')) { const v = optionalUserKey(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; } break;
+      case 'display_name': if (!over.sets('display_name')) { const v = optionalText(value, key, USER_FIELD_LIMITS.display_name); if (v !== undefined) fields.display_name = v; } break;
+      case 'email': if (!over.sets('email')) { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; } break;
+      case 'id': if (!over.sets('id') && value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
       case 'properties': case 'schema': break; // read below, together
       default:
-        if (!ignoresUnknownFields(options.payloadRole)) throw unknownV2Field(key);
+        if (!over.ignoresUnknownFields) throw unknownV2Field(key);
     }
   }
   const explicit = parseSchemaObject(payload.schema, 'schema');
-  const input = withSettingProperties(payload.properties, 'properties', settings.properties);
+  const input = over.properties(payload.properties, 'properties');
   const { properties, schema } = buildProperties(input, options.declaredTypes, explicit, 'properties');
   if (properties !== undefined) fields.properties = properties;
   if (schema !== undefined) fields.schema = schema;
   return id === undefined ? { fields } : { fields, id };
 }
 
-/** Reads suffixed v1 custom fields into v2 properties and their types (suffix stripped). */
-export function readV1Fields(
-  entries: ReadonlyArray<readonly [string, unknown]>,
-  fieldPrefix: string,
-): { properties: Record<string, unknown>; types: Record<string, PropertyType>; origin: Map<string, string> } {
-  // Null prototype: even a name that slipped past the checks could not reach Object.prototype.
-  const properties = Object.create(null) as Record<string, unknown>;
-  const types: Record<string, PropertyType> = {};
-  const origin = new Map<string, string>();
-  for (const [key, value] of entries) {
-    const field = fieldPrefix === '' ? key : `${fieldPrefix}.${key}`;
-    const split = splitV1Suffix(key);
-    if (split === undefined) {
-      const base = nameForFix(key);
-      throw invalidInput('invalid_property_name',
-        `Field ${JSON.stringify(key.slice(0, 40))}${at(field)} has no v1 type suffix. In the v1 format every custom field needs one: ${base}_str, ${base}_int, ${base}_real, ${base}_bool, ${base}_date, or a list form such as ${base}_strs. Or switch to the v2 format and put the value under properties.`, field,
-        { key: 'v1.noSuffix', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(field), base } });
-    }
-    if (!isValidPropertyName(split.name)) throw propertyNameError(split.name, field);
-    const earlier = origin.get(split.name);
-    if (earlier !== undefined) {
-      const [first, second, name] = [shorten(earlier, 40), shorten(key, 40), shorten(split.name, 40)];
-      throw invalidInput('invalid_property_name',
-        `Fields "${first}" and "${second}"${at(field)} both become the property "${name}" once their v1 suffixes are removed. Keep only one of them.`, field,
-        { key: 'v1.sameProperty', vars: { earlier: first, key: second, at: atField(field), name } });
-    }
-    origin.set(split.name, key);
-    properties[split.name] = value;
-    types[split.name] = split.type;
-  }
-  return { properties, types, origin };
-}
-
-/**
- * Runs buildProperties for v1 fields, reporting errors against the field the user wrote
- * ("totalSpent_real") rather than the v2 property it became ("properties.totalSpent").
- */
-export function buildV1Properties(
-  v1: { properties: Record<string, unknown>; types: Record<string, PropertyType>; origin: Map<string, string> },
-  declared: Record<string, PropertyType>,
-  fieldPrefix: string,
-  input: unknown = v1.properties,
-): ReturnType<typeof buildProperties> {
-  try {
-    return buildProperties(input, declared, v1.types, 'properties');
-  } catch (err) {
-    const f = (err as { field?: unknown }).field;
-    if (typeof f !== 'string' || !f.startsWith('properties.')) throw err;
-    const rest = f.slice('properties.'.length);
-    const dot = rest.indexOf('.');
-    const name = dot === -1 ? rest : rest.slice(0, dot);
-    const original = v1.origin.get(name);
-    if (original === undefined) throw err;
-    const mapped = (fieldPrefix === '' ? '' : `${fieldPrefix}.`) + original + (dot === -1 ? '' : rest.slice(dot));
-    const e = err as { code: string; message: string };
-    const marker = at(f);
-    const message = e.message.includes(marker)
-      ? e.message.replace(marker, ` (v1 field "${original}", at ${mapped})`)
-      : `${e.message} This is the v1 field "${original}".`;
-    throw invalidInput(e.code as LocalErrorCode, message, mapped);
-  }
-}
-
-function fromV1(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions, settings: UserSettings): Parsed {
+function fromV1(payload: Record<string, unknown>, keys: readonly string[], options: UserRequestOptions, over: UserOver): Parsed {
   const fields: UserFields = {};
   let id: string | undefined;
   const custom: Array<[string, unknown]> = [];
@@ -254,7 +136,7 @@ function fromV1(payload: Record<string, unknown>, keys: readonly string[], optio
     switch (key) {
       case 'displayName':
       case 'display_name': {
-        if (isGiven(settings.display_name)) break;
+        if (over.sets('display_name')) break;
         const v = optionalText(value, key, USER_FIELD_LIMITS.display_name, 'display name');
         if (v === undefined) break;
         if (fields.display_name !== undefined && fields.display_name !== v) {
@@ -264,17 +146,17 @@ function fromV1(payload: Record<string, unknown>, keys: readonly string[], optio
         fields.display_name = v;
         break;
       }
-      case 'uid': if (!isGiven(settings.uid)) { const v = optionalUserKey(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; } break;
-      case 'email': if (!isGiven(settings.email)) { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; } break;
-      case 'id': if (!isGiven(settings.id) && value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
+      case 'uid': if (!over.sets('uid')) { const v = optionalUserKey(value, key, USER_FIELD_LIMITS.uid); if (v !== undefined) fields.uid = v; } break;
+      case 'email': if (!over.sets('email')) { const v = optionalText(value, key, USER_FIELD_LIMITS.email); if (v !== undefined) fields.email = v; } break;
+      case 'id': if (!over.sets('id') && value !== undefined && value !== null && value !== '') id = requireUserKey(value, 'id'); break;
       default:
         // Without a type suffix a v1 field is not FullStory's (readV1Fields refuses it).
-        if (splitV1Suffix(key) !== undefined || !ignoresUnknownFields(options.payloadRole)) custom.push([key, value]);
+        if (splitV1Suffix(key) !== undefined || !over.ignoresUnknownFields) custom.push([key, value]);
     }
   }
-  if (custom.length > 0 || isGiven(settings.properties)) {
+  if (custom.length > 0 || over.sets('properties')) {
     const v1 = readV1Fields(custom, '');
-    const input = withSettingProperties(v1.properties, 'properties', settings.properties, v1);
+    const input = over.properties(v1.properties, 'properties', v1);
     const { properties, schema } = buildV1Properties(v1, options.declaredTypes, '', input);
     if (properties !== undefined) fields.properties = properties;
     if (schema !== undefined) fields.schema = schema;
@@ -283,13 +165,12 @@ function fromV1(payload: Record<string, unknown>, keys: readonly string[], optio
 }
 
 /** The node's settings that are given for this msg replace the payload's fields. */
-function applySettings(parsed: Parsed, settings: UserSettings): Parsed {
-  if (settings === NO_SETTINGS) return parsed;
+function applySettings(parsed: Parsed, over: UserOver): Parsed {
   const { fields } = parsed;
-  if (isGiven(settings.uid)) fields.uid = optionalUserKey(settings.uid, 'uid', USER_FIELD_LIMITS.uid);
-  if (isGiven(settings.display_name)) fields.display_name = optionalText(settings.display_name, 'display_name', USER_FIELD_LIMITS.display_name);
-  if (isGiven(settings.email)) fields.email = optionalText(settings.email, 'email', USER_FIELD_LIMITS.email);
-  if (isGiven(settings.id)) parsed.id = requireUserKey(settings.id, 'id');
+  if (over.sets('uid')) fields.uid = optionalUserKey(over.setting('uid'), 'uid', USER_FIELD_LIMITS.uid);
+  if (over.sets('display_name')) fields.display_name = optionalText(over.setting('display_name'), 'display_name', USER_FIELD_LIMITS.display_name);
+  if (over.sets('email')) fields.email = optionalText(over.setting('email'), 'email', USER_FIELD_LIMITS.email);
+  if (over.sets('id')) parsed.id = requireUserKey(over.setting('id'), 'id');
   return parsed;
 }
 
@@ -300,11 +181,61 @@ function applySettings(parsed: Parsed, settings: UserSettings): Parsed {
  * shape. `id` (the FullStory user id) is allowed in both and returned separately.
  */
 export function buildUserFields(payload: unknown, options: UserRequestOptions): Parsed {
-  const settings = options.settings ?? NO_SETTINGS;
+  const over = overPayload(options);
   // A source may be missing: the node's settings then supply everything.
-  const source = (payload === undefined || payload === null) && ignoresUnknownFields(options.payloadRole) ? {} : payload;
+  const source = (payload === undefined || payload === null) && over.ignoresUnknownFields ? {} : payload;
   if (!isPlainObject(source)) throw notAnObject(payload);
   const keys = Object.keys(source);
-  const parsed = looksLikeV1(source, keys) ? fromV1(source, keys, options, settings) : fromV2(source, keys, options, settings);
-  return applySettings(parsed, settings);
+  const parsed = looksLikeV1(source, keys) ? fromV1(source, keys, options, over) : fromV2(source, keys, options, over);
+  return applySettings(parsed, over);
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// get, list and delete: the user they name (or the list's filter), from the node's settings or
+// msg.payload, by the same rule as the fields of an upsert.
+
+/** The payload's fields, or none when it is not an object (the settings may still name the user). */
+function payloadData(payload: unknown): Record<string, unknown> {
+  return isPlainObject(payload) ? payload : {};
+}
+
+/** get: the FullStory user id. */
+export function userIdToGet(payload: unknown, options: UserRequestOptions): string {
+  return requireUserKey(overPayload(options).pick('id', payloadData(payload).id).value, 'id');
+}
+
+/** list: the filter (uid, email, display_name; each optional). */
+export function buildUserFilter(payload: unknown, options: UserRequestOptions): UserFilter {
+  const data = payloadData(payload);
+  const over = overPayload(options);
+  const filters = { uid: over.pick('uid', data.uid).value, email: over.pick('email', data.email).value, display_name: data.display_name };
+  const filter: UserFilter = {};
+  // Same rules as the fields themselves: text only, FullStory's lengths, no control characters in a uid.
+  for (const key of ['uid', 'email', 'display_name'] as const) {
+    const value = key === 'uid'
+      ? optionalUserKey(filters[key], key, USER_FIELD_LIMITS[key], 'uid to filter the user list by')
+      : optionalText(filters[key], key, USER_FIELD_LIMITS[key], `${key} to filter the user list by`);
+    if (value !== undefined) filter[key] = value;
+  }
+  return filter;
+}
+
+/** delete: the user, by FullStory user id or by uid (exactly one of them). */
+export function userToDelete(payload: unknown, options: UserRequestOptions): { id: string; uid?: undefined } | { id?: undefined; uid: string } {
+  const data = payloadData(payload);
+  const over = overPayload(options);
+  const idValue = over.pick('id', data.id).value;
+  const uidValue = over.pick('uid', data.uid).value;
+  const hasId = isGiven(idValue);
+  const hasUid = isGiven(uidValue);
+  if (hasId === hasUid) {
+    throw invalidInput(
+      'invalid_identification',
+      hasId ? 'Delete takes either a FullStory user id or a uid, not both.' : 'Delete needs the user: set msg.payload.id (FullStory user id) or msg.payload.uid.',
+      'payload',
+      { key: hasId ? 'user.deleteBoth' : 'user.deleteMissing' },
+    );
+  }
+  return hasId ? { id: requireUserKey(idValue, 'id') } : { uid: requireUserKey(uidValue, 'uid') };
 }

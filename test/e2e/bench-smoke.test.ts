@@ -21,7 +21,7 @@ describe('benchmark (npm run bench -- --tiny)', function () {
   });
 
   it('runs every scenario at tiny size, exits 0 and prints the table', async function () {
-    const script = path.join(root, 'dist', 'scripts', 'bench.js');
+    const script = path.join(root, 'dist', 'scripts', 'bench', 'bench.js');
     assert.ok(fs.existsSync(script), 'run the build first (npm test does)');
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'fs-bench-smoke-'));
     child = spawn(process.execPath, [script, '--tiny', '--out', out], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,6 +1,6 @@
 // Close and restart: stopping the embedded Node-RED while requests are in flight (single requests
 // held by a `delay` fault, a batch job polling, non-empty batch buffers) ends within
-// nodeCloseTimeout, loses no buffered record, and leaks no timer or socket: scripts/soak-close.ts
+// nodeCloseTimeout, loses no buffered record, and leaks no timer or socket: test/fixtures/soak-close.ts
 // runs in a child process WITHOUT mocha (so no --exit can hide a leak) and must exit by itself,
 // with code 0, within a few seconds after it stopped the runtime and closed the sandbox.
 
@@ -25,7 +25,7 @@ interface ChildRun {
 
 function runChild(scenario: string): Promise<ChildRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(root, 'scripts', 'soak-close.ts'), scenario], {
+    const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(root, 'test', 'fixtures', 'soak-close.ts'), scenario], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -97,10 +97,6 @@ describe('close and restart (child process, no --exit)', function () {
     assert.equal(result.users, 10);
   });
 
-  // Known bug (scripts/soak-repro.ts cooldown-close): while a 429 cool-down is in force, the final
-  // job of a closing batch node sleeps out the Retry-After (no abort signal, no budget check before
-  // the gate wait): the close times out, the buffered records do not reach FullStory, the process
-  // stays alive for the cool-down (a request waiting out a 429 pause longer than its budget).
   it('the same with a 429 cool-down (Retry-After 30 s) in force at the stop', async function () {
     checkRun(await runChild('cooldown'));
   });

@@ -18,14 +18,14 @@ describe('demo (npm start)', function () {
   });
 
   it('starts, deploys the examples against the sandbox, serves the sign-up flow, stops on Ctrl-C', async function () {
-    assert.ok(fs.existsSync(path.join(root, 'dist', 'scripts', 'demo.js')), 'run the build first (npm test does)');
+    assert.ok(fs.existsSync(path.join(root, 'dist', 'scripts', 'demo', 'demo.js')), 'run the build first (npm test does)');
     // What an older demo (another branch, one config node per example) leaves in .demo/: Node-RED
     // loads it at start-up, and a deploy racing that load lost the new config node's key.
     const demoDir = path.join(root, '.demo');
     fs.mkdirSync(demoDir, { recursive: true });
     fs.writeFileSync(path.join(demoDir, 'flows.json'), JSON.stringify([{ id: 'stale-config', type: 'fullstory-config', name: 'stale', baseUrl: 'http://127.0.0.1:9' }]));
     fs.writeFileSync(path.join(demoDir, 'flows_cred.json'), JSON.stringify({ 'stale-config': { apiKey: 'na1.stale-key' } }));
-    child = spawn(process.execPath, [path.join(root, 'dist', 'scripts', 'demo.js')], {
+    child = spawn(process.execPath, [path.join(root, 'dist', 'scripts', 'demo', 'demo.js')], {
       cwd: root,
       env: { ...process.env, PORT: '0', SANDBOX_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 // Runtime language: error texts in msg.error come from the message catalogs of the language the
 // embedded Node-RED runs in (settings.lang, else LC_ALL / LC_MESSAGES / LANG), with the code
-// unchanged. Each language runs scripts/error-language.ts in a child process (Node-RED is a
+// unchanged. Each language runs test/fixtures/error-language.ts in a child process (Node-RED is a
 // process singleton). Loads dist/: the build must have run.
 
 import assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ interface Result { error: { message: string; code: string; field?: string; retry
 
 function runChild(lang: string, env: NodeJS.ProcessEnv = process.env): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(root, 'scripts', 'error-language.ts'), lang], {
+    const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(root, 'test', 'fixtures', 'error-language.ts'), lang], {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,7 +38,7 @@ describe('error language (real runtime)', function () {
 
   before(function () {
     assert.ok(fs.existsSync(path.join(root, 'dist', 'nodes', 'fullstory-config', 'locales', 'de', 'fullstory-config.json')),
-      'run `node scripts/build.js` first');
+      'run `node scripts/build/build.js` first');
   });
 
   it('a German runtime (settings.lang) gives the German catalog text, same code and field', async () => {

@@ -1,4 +1,4 @@
-// lint:package (scripts/lint-package.ts) on a copy of this package, broken on purpose: each check
+// lint:package (scripts/build/lint-package.ts) on a copy of this package, broken on purpose: each check
 // of issue 11's packaging rules must fail on the problem it is there for, and only then. Several
 // unrelated breakages share one run (each lint run packs the copy: a few seconds).
 
@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..', '..');
-const COPY = ['package.json', 'package-lock.json', 'README.md', 'LICENSE', '.nvmrc', 'tsconfig.json', 'nodes', 'examples', 'docs', 'sandbox', 'scripts/test-compat.sh', 'dist/nodes', 'dist/sandbox'];
+const COPY = ['package.json', 'package-lock.json', 'README.md', 'LICENSE', '.nvmrc', 'tsconfig.json', 'nodes', 'examples', 'docs', 'resources', 'sandbox', 'scripts/compat/test-compat.sh', 'dist/nodes', 'dist/sandbox'];
 
 const CHECK = {
   nodeRed: 'node-red.version says which Node-RED the tests run',
@@ -17,11 +17,12 @@ const CHECK = {
   images: "README images: absolute https URLs; this package's CDN URLs name this version and a shipped file",
   maps: 'the tarball ships no source map (or sourceMappingURL) that points at a file it does not ship',
   bin: 'every "bin" command is shipped, built from a source that exists, and starts with #!/usr/bin/env node',
+  resources: "every resources/ script an editor file loads is shipped, under this package's name",
 };
 
 /** Check name → its detail lines, for every check that failed. */
 function lint(dir: string): Map<string, string> {
-  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(root, 'scripts', 'lint-package.ts')], {
+  const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(root, 'scripts', 'build', 'lint-package.ts')], {
     cwd: root,
     env: { ...process.env, LINT_PACKAGE_ROOT: dir },
     encoding: 'utf8',
@@ -123,5 +124,20 @@ describe('lint:package checks what the tests run, the README images, the source 
     assert.match(failed.get(CHECK.images)!, /is not in the tarball/);
     assert.match(failed.get(CHECK.maps)!, /fullstory-user\.js names dist\/nodes\/fullstory-user\/fullstory-user\.js\.map, which is not shipped/);
     assert.match(failed.get(CHECK.bin)!, /not covered by package\.json "files"/);
+  });
+
+  it('fails when an editor file loads a resource that is missing, not shipped, or under another path', function () {
+    const html = (name: string) => `nodes/${name}/${name}.html`;
+    const failed = lintWith({
+      'package.json': pkg((p) => {
+        p.files = p.files.filter((f: string) => f !== 'resources');
+      }),
+      [html('fullstory-user')]: (t) => t.replace('fullstory-editor.js"', 'fullstory-editr.js"'),
+      [html('fullstory-event')]: (t) => t.replace('src="resources/node-red-contrib-fullstory/', 'src="/resources/node-red-contrib-fullstory/'),
+    });
+    assert.deepEqual([...failed.keys()], [CHECK.resources]);
+    assert.match(failed.get(CHECK.resources)!, /fullstory-user\.html loads "resources\/node-red-contrib-fullstory\/fullstory-editr\.js", but resources\/fullstory-editr\.js does not exist/);
+    assert.match(failed.get(CHECK.resources)!, /fullstory-event\.html loads "\/resources\/node-red-contrib-fullstory\/fullstory-settings\.js"/);
+    assert.match(failed.get(CHECK.resources)!, /fullstory-config\.html loads "resources\/node-red-contrib-fullstory\/fullstory-settings\.js", but resources\/fullstory-settings\.js is not in the tarball/);
   });
 });

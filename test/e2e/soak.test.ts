@@ -1,4 +1,4 @@
-// The soak test at CI size: scripts/soak.ts with 2,000 msgs (single and batch mode, users and
+// The soak test at CI size: scripts/soak/soak.ts with 2,000 msgs (single and batch mode, users and
 // events, bulk msgs) through a real embedded Node-RED against the sandbox injecting ~25% faults,
 // one full redeploy in the middle. Runs in a child process (Node-RED's runtime is a singleton and
 // the node tests use the test helper's). `npm run test:soak` runs the full size (10,000 msgs).
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SoakResult } from '../../scripts/soak';
+import type { SoakResult } from '../../scripts/soak/soak';
 
 const root = path.resolve(__dirname, '..', '..');
 const CI_MESSAGES = 2000;
@@ -17,7 +17,7 @@ describe('soak under faults (CI size)', function () {
 
   it(`${CI_MESSAGES} msgs with ~25% faults and a redeploy: every msg accounted for, no duplicate, no lost record`, async function () {
     assert.ok(fs.existsSync(path.join(root, 'dist', 'nodes')), 'run the build first (npm test does)');
-    const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(root, 'scripts', 'soak.ts'), '--messages', String(CI_MESSAGES), '--seed', '1', '--json'], {
+    const child = spawn(process.execPath, ['-r', 'tsx/cjs', path.join(root, 'scripts', 'soak', 'soak.ts'), '--messages', String(CI_MESSAGES), '--seed', '1', '--json'], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,5 +1,5 @@
 // Real-browser tests of the editor: Debian's Chromium, driven by playwright-core, against an
-// embedded Node-RED (scripts/runtime.ts) that loads this package from dist/ (build first), and the
+// embedded Node-RED (scripts/node-red/runtime.ts) that loads this package from dist/ (build first), and the
 // FullStory sandbox. One Node-RED, one sandbox and one browser serve the whole file.
 //
 // Page-side code (page.evaluate / waitForFunction callbacks) runs in the browser: it sees the
@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { startSandbox, type Sandbox } from '../../sandbox';
-import { exampleAsTab, startNodeRed, PACKAGE_ROOT, type EmbeddedNodeRed, type FlowNode } from '../../scripts/runtime';
+import { exampleAsTab, startNodeRed, PACKAGE_ROOT, type EmbeddedNodeRed, type FlowNode } from '../../scripts/node-red/runtime';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -423,7 +423,7 @@ describe('editor (real browser: Chromium + Node-RED + sandbox)', function () {
   before(async function () {
     for (const node of ['fullstory-config', 'fullstory-user', 'fullstory-event']) {
       const built = path.join(PACKAGE_ROOT, 'dist', 'nodes', node);
-      assert.ok(fs.existsSync(path.join(built, `${node}.js`)), `dist/nodes/${node} is missing: run \`node scripts/build.js\` first`);
+      assert.ok(fs.existsSync(path.join(built, `${node}.js`)), `dist/nodes/${node} is missing: run \`node scripts/build/build.js\` first`);
       // The editor files are copied by the build: a stale copy would test yesterday's dialog.
       const source = path.join(PACKAGE_ROOT, 'nodes', node);
       const editorFiles = [`${node}.html`, ...fs.readdirSync(path.join(source, 'locales'), { recursive: true, encoding: 'utf8' })
@@ -433,11 +433,11 @@ describe('editor (real browser: Chromium + Node-RED + sandbox)', function () {
         const copy = path.join(built, file);
         assert.ok(
           fs.existsSync(copy) && fs.readFileSync(copy, 'utf8') === fs.readFileSync(path.join(source, file), 'utf8'),
-          `dist/nodes/${node}/${file} is missing or out of date: run \`node scripts/build.js\``,
+          `dist/nodes/${node}/${file} is missing or out of date: run \`node scripts/build/build.js\``,
         );
       }
     }
-    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/ensure-chromium.sh`);
+    assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/build/ensure-chromium.sh`);
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     fs.mkdirSync(DOCS_IMAGES, { recursive: true });
 
@@ -447,7 +447,7 @@ describe('editor (real browser: Chromium + Node-RED + sandbox)', function () {
       userDir,
       logLevel: 'warn',
       settings: {
-        // As scripts/runtime.ts sets it (telemetry is off there too), plus the Ace code editor:
+        // As scripts/node-red/runtime.ts sets it (telemetry is off there too), plus the Ace code editor:
         // Monaco (4 MB of script) costs ~3 s per page load, and no dialog of ours uses a code editor.
         editorTheme: { tours: false, palette: {}, projects: { enabled: false }, codeEditor: { lib: 'ace' } },
       },

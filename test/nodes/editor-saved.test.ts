@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { Node } from 'node-red';
 import { FIELDS_BY_OPERATION } from '../../nodes/fullstory-user/fullstory-user';
 import { WITH_VALUE } from '../../nodes/fullstory-event/fullstory-event';
-import { editorConstant, editorDefaults, editorNode } from '../support/editor-defaults';
+import { editorDefaults, editorGlobal, editorNode } from '../support/editor-defaults';
 import { collect, dataFlow, helper, inject, loadFlow } from '../support/harness';
 import { useSandboxSuite } from '../support/sandbox-suite';
 import type { Out } from '../support/exits';
@@ -33,8 +33,10 @@ describe('nodes as the editor saves them (defaults from the .html, sandbox over 
     });
 
     it('the runtime reads the fields the editor shows: per user operation, and the association value', function () {
-      assert.deepEqual(FIELDS_BY_OPERATION, editorConstant('fullstory-user', 'FIELDS_BY_OPERATION'));
-      assert.deepEqual(WITH_VALUE, editorConstant('fullstory-event', 'WITH_VALUE'));
+      // One table, loaded by the editor as a resource and required by the runtime.
+      const table = editorGlobal('FullStorySettings') as { userFieldsByOperation: unknown; eventAssociationsWithValue: unknown };
+      assert.deepEqual(FIELDS_BY_OPERATION, table.userFieldsByOperation);
+      assert.deepEqual(WITH_VALUE, table.eventAssociationsWithValue);
     });
   });
 

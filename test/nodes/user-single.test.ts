@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
 import { startSandbox, type Sandbox } from '../../sandbox';
+import configNode from '../../nodes/fullstory-config/fullstory-config';
+import eventNode from '../../nodes/fullstory-event/fullstory-event';
+import userNode from '../../nodes/fullstory-user/fullstory-user';
 import { ADMIN_KEY, collect, dataFlow, helper, inject, loadFlow, NODES, STANDARD_KEY } from '../support/harness';
+import { ioUntil } from '../support/io';
+import { loadCatalogs, withRealText } from '../support/real-i18n';
 
 describe('fullstory-user, single requests (sandbox over HTTP)', function () {
   let sandbox: Sandbox;
-  before(async function () { sandbox = await startSandbox(); });
+  before(async function () {
+    sandbox = await startSandbox();
+    await loadCatalogs();
+  });
   after(async function () { await sandbox.close(); });
   beforeEach(function (done) { sandbox.reset(); helper.startServer(done); });
   afterEach(async function () { await helper.unload(); await new Promise<void>((r) => helper.stopServer(() => r())); });
@@ -135,18 +143,22 @@ describe('fullstory-user, single requests (sandbox over HTTP)', function () {
   });
 
   it('status tells the truth: ok after a success, the error code after a failure (debounced)', async function () {
-    await loadFlow(userFlow());
+    // The nodes' real en-US texts: the test helper's RED._ returns the bare key, which would show
+    // "fullstory-user.status.error" whether or not the code reached the status.
+    await helper.load([configNode, withRealText(userNode as never, 'fullstory-user'), eventNode] as never, userFlow(), { cfg: { apiKey: ADMIN_KEY } });
     const out = collect();
     const node = helper.getNode('n1') as unknown as { status: { args: Array<[{ text?: string; fill?: string }]> } };
+    const shown = () => node.status.args.at(-1)?.[0];
     inject({ payload: { uid: 'fine' } });
     await out.waitFor(1);
-    await new Promise((r) => setTimeout(r, 600));
-    assert.deepEqual(node.status.args.at(-1)![0], { fill: 'green', shape: 'dot', text: 'fullstory-user.status.ok' });
+    await ioUntil(() => shown()?.text === 'ok', 'status ok');
+    assert.deepEqual(shown(), { fill: 'green', shape: 'dot', text: 'ok' });
     inject({ payload: 'not a user' });
     await out.waitFor(2);
-    await new Promise((r) => setTimeout(r, 600));
-    assert.equal(node.status.args.at(-1)![0].fill, 'red');
-    assert.equal(node.status.args.at(-1)![0].text, 'fullstory-user.status.error');
+    const code = (out.fail[0] as unknown as { error: { code: string } }).error.code;
+    assert.equal(code, 'invalid_payload');
+    await ioUntil(() => shown()?.fill === 'red', 'status error');
+    assert.deepEqual(shown(), { fill: 'red', shape: 'ring', text: `error: ${code}` });
     assert.ok(node.status.args.length <= 4, `status updates are debounced: ${node.status.args.length}`);
   });
 

@@ -5,9 +5,11 @@ import assert from 'node:assert/strict';
 import vm from 'node:vm';
 import { expectError } from '../support/expect-error';
 import {
-  PROPERTY_TYPES, buildProperties, describeType, isPlainObject, mergeSchema, normalizeProperties,
-  parsePropertyTypes, parseSchemaObject, splitV1Suffix,
+  PROPERTY_TYPES, buildProperties, mergeSchema, normalizeProperties,
+  parsePropertyTypes, parseSchemaObject,
 } from '../../nodes/lib/validate/properties';
+import { splitV1Suffix } from '../../nodes/lib/validate/v1-fields';
+import { describeType, isPlainObject } from '../../nodes/lib/validate/values';
 
 
 

@@ -53,6 +53,9 @@ export interface DataNodeDef extends NodeDef {
 
 export type UserOperation = 'upsert' | 'update' | 'get' | 'list' | 'delete';
 
+/** The user node's typedInput fields (which ones an operation reads: setting-table.ts). */
+export type UserField = 'uid' | 'userId' | 'email' | 'displayName' | 'properties';
+
 export interface UserNodeDef extends DataNodeDef {
   operation: UserOperation;
   uid: string;
@@ -79,18 +82,3 @@ export interface EventNodeDef extends DataNodeDef {
   /** With uid / userId association: attach to the user's most recent session (last 30 min). */
   useMostRecent: boolean;
 }
-
-export const DEFAULTS = {
-  timeoutSeconds: 10,
-  maxAttempts: 5,
-  retryBudgetSeconds: 30,
-  maxConcurrency: 8,
-  maxJobs: 10,
-  maxJobsCeiling: 100,
-  rateLimit: 0,
-  batchSize: 1000,
-  maxBatchSize: 50_000,
-  flushIntervalSeconds: 10,
-  jobTimeoutSeconds: 600,
-  maxBuffered: 100_000,
-} as const;

@@ -1,8 +1,13 @@
-// Turns the strings and numbers stored in a flow into checked runtime settings.
+// Turns the strings and numbers stored in a flow into checked runtime settings. Ranges and
+// defaults come from the settings table the editor's dialog checks against (setting-table.ts).
 
 import type { RetrySettings } from '../api/retry-policy';
-import { DEFAULTS, type ConfigNodeDef, type DataNodeDef } from './node-settings';
+import type { ConfigNodeDef, DataNodeDef } from './node-settings';
 import type { BatchSettings } from '../batch/buffer';
+import { rangedSetting, SETTING_TABLE } from './setting-table';
+
+const CONFIG = SETTING_TABLE.ranges.config;
+const BATCH = SETTING_TABLE.ranges.batch;
 
 /** A number from a node property; falls back to the default when empty or not a number. */
 export function numberSetting(value: unknown, fallback: number, min: number, max: number): number {
@@ -21,16 +26,16 @@ export interface ClientLimits {
 
 export function clientLimits(def: Partial<ConfigNodeDef>): ClientLimits {
   return {
-    timeoutMs: numberSetting(def.timeout, DEFAULTS.timeoutSeconds, 1, 300) * 1000,
+    timeoutMs: rangedSetting(def.timeout, CONFIG.timeout) * 1000,
     retry: {
-      maxAttempts: Math.round(numberSetting(def.maxAttempts, DEFAULTS.maxAttempts, 1, 20)),
-      budgetMs: numberSetting(def.retryBudget, DEFAULTS.retryBudgetSeconds, 1, 3600) * 1000,
+      maxAttempts: rangedSetting(def.maxAttempts, CONFIG.maxAttempts),
+      budgetMs: rangedSetting(def.retryBudget, CONFIG.retryBudget) * 1000,
       baseDelayMs: 500,
       maxDelayMs: 8000,
     },
-    maxConcurrency: Math.round(numberSetting(def.maxConcurrency, DEFAULTS.maxConcurrency, 1, 256)),
-    maxJobs: Math.round(numberSetting(def.maxJobs, DEFAULTS.maxJobs, 1, DEFAULTS.maxJobsCeiling)),
-    requestsPerSecond: numberSetting(def.rateLimit, DEFAULTS.rateLimit, 0, 10_000),
+    maxConcurrency: rangedSetting(def.maxConcurrency, CONFIG.maxConcurrency),
+    maxJobs: rangedSetting(def.maxJobs, CONFIG.maxJobs),
+    requestsPerSecond: rangedSetting(def.rateLimit, CONFIG.rateLimit),
   };
 }
 
@@ -49,12 +54,12 @@ export function batchSettings(
   closeTimeoutMs: number,
   tuning: RuntimeTuning = {},
 ): BatchSettings {
-  const ownMax = Math.round(numberSetting(def.maxBuffered, DEFAULTS.maxBuffered, 1, 10_000_000));
+  const ownMax = rangedSetting(def.maxBuffered, BATCH.maxBuffered);
   const runtimeMax = typeof runtimeBufferMax === 'number' && runtimeBufferMax > 0 ? runtimeBufferMax : Infinity;
   return {
-    batchSize: Math.round(numberSetting(def.batchSize, DEFAULTS.batchSize, 1, DEFAULTS.maxBatchSize)),
-    flushIntervalMs: numberSetting(def.flushInterval, DEFAULTS.flushIntervalSeconds, 0, 86_400) * 1000,
-    jobTimeoutMs: numberSetting(def.jobTimeout, DEFAULTS.jobTimeoutSeconds, 1, 86_400) * 1000,
+    batchSize: rangedSetting(def.batchSize, BATCH.batchSize),
+    flushIntervalMs: rangedSetting(def.flushInterval, BATCH.flushInterval) * 1000,
+    jobTimeoutMs: rangedSetting(def.jobTimeout, BATCH.jobTimeout) * 1000,
     maxBuffered: Math.min(ownMax, runtimeMax),
     pollIntervalMs: numberSetting(tuning.pollIntervalMs, 2000, 10, 60_000),
     maxPollIntervalMs: 30_000,

@@ -2,13 +2,14 @@
 // count, nesting and type rules, and returns a clean copy plus the schema entries it implies.
 // It runs on every record in batch mode, so it walks the input once, measures a single value only
 // when a cheap bound says it might be too large, and never stringifies whole records.
-// Objects are checked by shape, not instanceof, so payloads built in a Function node (another vm
-// realm) pass too.
 
 import { types as utilTypes } from 'node:util';
 import type { Properties, PropertyType, Schema } from '../api/types';
 import { invalidInput, type FullStoryError } from '../api/errors';
 import { inRfc3339Range, isIsoDateString } from './timestamps';
+import { isValidPropertyName, propertyNameError } from './property-names';
+import { didYouMean, unknownFieldError } from './unknown-field';
+import { at, atField, describeType, excerpt, isPlainObject, shorten } from './values';
 
 export const PROPERTY_TYPES: ReadonlySet<PropertyType> = new Set<PropertyType>([
   'str', 'strs', 'int', 'ints', 'real', 'reals', 'bool', 'bools', 'date', 'dates',
@@ -23,10 +24,6 @@ export const PROPERTY_LIMITS = {
   depth: 10,
 } as const;
 
-const NAME_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
-const BAD_NAME_CHARS_RE = /[^A-Za-z0-9_]+/g;
-const EDGE_UNDERSCORES_RE = /^_+|_+$/g;
-const STARTS_WITH_LETTER_RE = /^[A-Za-z]/;
 /** A string this short cannot exceed the byte limit: one UTF-16 unit is at most 3 UTF-8 bytes. */
 const SAFE_STRING_LENGTH = Math.floor(PROPERTY_LIMITS.valueBytes / 3);
 
@@ -53,116 +50,8 @@ const TYPE_NEEDS: Record<PropertyType, string> = {
   dates: 'a list of Dates or ISO 8601 date strings',
 };
 
-// ---------------------------------------------------------------------------------------------
-// Value inspection helpers, shared with the request builders.
-
-/** A plain data object (object literal, JSON.parse result or null-prototype), from any realm. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === null || Object.getPrototypeOf(proto) === null;
-}
-
-function constructorName(value: object): string | undefined {
-  try {
-    const ctor: unknown = Object.getPrototypeOf(value)?.constructor;
-    if (typeof ctor === 'function' && typeof ctor.name === 'string' && ctor.name !== '') return ctor.name.slice(0, 40);
-  } catch {
-    // A hostile getter or proxy: fall through to the generic wording.
-  }
-  return undefined;
-}
-
-/** "a string", "an array", "a Buffer", "an instance of Foo"…: for error messages. */
-export function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'undefined': return 'undefined (nothing)';
-    case 'string': return value === '' ? 'an empty string' : 'a string';
-    case 'number': return Number.isNaN(value) ? 'NaN (not a number)' : Number.isFinite(value) ? 'a number' : 'an infinite number';
-    case 'boolean': return 'a boolean';
-    case 'bigint': return 'a BigInt';
-    case 'symbol': return 'a symbol';
-    case 'function': return 'a function';
-    default: break;
-  }
-  if (Array.isArray(value)) return 'an array';
-  if (Buffer.isBuffer(value)) return 'a Buffer';
-  if (ArrayBuffer.isView(value)) return `a typed array (${constructorName(value) ?? 'binary data'})`;
-  if (utilTypes.isAnyArrayBuffer(value)) return 'an ArrayBuffer';
-  if (utilTypes.isDate(value)) return 'a Date';
-  if (utilTypes.isMap(value)) return 'a Map';
-  if (utilTypes.isSet(value)) return 'a Set';
-  if (utilTypes.isRegExp(value)) return 'a regular expression';
-  if (utilTypes.isPromise(value)) return 'a Promise';
-  if (utilTypes.isBoxedPrimitive(value)) return 'a boxed primitive (new String/Number/Boolean)';
-  if (isPlainObject(value)) return 'an object';
-  const name = constructorName(value);
-  return name === undefined ? 'an object with a custom prototype' : `an instance of ${name}`;
-}
-
-/** A short, safe rendering of a value for messages: ≤ 40 characters, never a whole object. */
-export function excerpt(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 37) + '…' : value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'bigint') return `${String(value).slice(0, 38)}n`;
-  return describeType(value);
-}
-
-/** Long paths are cut so that messages stay readable. */
-/** The text cut to `max` characters (an ellipsis marks the cut), for names quoted in error texts. */
-export function shorten(text: string, max = 80): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** The field path as `at` shows it, for the `at` var of a catalog key ('' when there is none). */
-export function atField(field: string | undefined): string {
-  return field ? shorten(field, 120) : '';
-}
-
-/** " (at properties.a.b)": the location marker every property message uses. */
-export function at(field: string | undefined): string {
-  return field ? ` (at ${shorten(field, 120)})` : '';
-}
-
 function join(base: string, key: string): string {
   return base === '' ? key : `${base}.${key}`;
-}
-
-/** A valid replacement for a bad property name, for the "Rename it, e.g. …" hint. */
-export function suggestName(name: string): string {
-  let s = name.replace(BAD_NAME_CHARS_RE, '_').replace(EDGE_UNDERSCORES_RE, '');
-  if (!STARTS_WITH_LETTER_RE.test(s)) s = s === '' ? 'property_1' : `p_${s}`;
-  return shorten(s, 40);
-}
-
-/**
- * A name to show in a fix ("e.g. properties.plan"): the name itself when FullStory takes it, else
- * suggestName's; at most 40 characters either way, so a runaway key cannot blow up an error text.
- */
-export function nameForFix(name: string): string {
-  return isValidPropertyName(name) ? shorten(name, 40) : suggestName(name);
-}
-
-export function isValidPropertyName(name: string): boolean {
-  return NAME_RE.test(name);
-}
-
-/** The FullStory name rule, with the reason and a fix spelled out. */
-export function propertyNameError(name: string, field: string | undefined): FullStoryError {
-  if (name === '__proto__') {
-    return invalidInput('invalid_property_name',
-      `Property name "__proto__"${at(field)} is not allowed: names start with a letter (FullStory rule), and "__proto__" is reserved by JavaScript. Remove it.`, field,
-      { key: 'property.protoName', vars: { at: atField(field), proto: '__proto__' } });
-  }
-  if (name === '') {
-    return invalidInput('invalid_property_name',
-      `A property has an empty name${at(field)}: names use letters, digits and _ and start with a letter (FullStory rule). Give it a name.`, field,
-      { key: 'property.emptyName', vars: { at: atField(field) } });
-  }
-  return invalidInput('invalid_property_name',
-    `Property name ${JSON.stringify(shorten(name, 40))}${at(field)} is not allowed: names use letters, digits and _ and start with a letter (FullStory rule). Rename it, e.g. "${suggestName(name)}".`, field,
-    { key: 'property.badName', vars: { name: JSON.stringify(shorten(name, 40)), at: atField(field), suggestion: suggestName(name) } });
 }
 
 function pathTooLong(path: string, field: string, code: 'invalid_property_name' | 'invalid_schema'): FullStoryError {
@@ -172,35 +61,18 @@ function pathTooLong(path: string, field: string, code: 'invalid_property_name' 
 }
 
 // ---------------------------------------------------------------------------------------------
-// v1 suffixes (README §4.4).
-
-/**
- * v1 migration: splits a v1 suffixed name ('totalSpent_real') into { name: 'totalSpent', type: 'real' },
- * or undefined when it has no known suffix. Suffixes: str strs int ints real reals bool bools date dates.
- */
-export function splitV1Suffix(name: string): { name: string; type: PropertyType } | undefined {
-  const i = name.lastIndexOf('_');
-  // The longest suffix is 5 characters; also needs something before the underscore.
-  if (i <= 0 || name.length - i > 6 || i === name.length - 1) return undefined;
-  const suffix = name.slice(i + 1);
-  if (!PROPERTY_TYPES.has(suffix as PropertyType)) return undefined;
-  return { name: name.slice(0, i), type: suffix as PropertyType };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Type maps: the editor's declared types and a payload's `schema.properties`.
 
 function typeNameError(value: unknown, path: string, field: string, what: string): FullStoryError {
   const alias = typeof value === 'string' ? TYPE_ALIASES.get(value.toLowerCase()) : undefined;
-  const hint = alias ? ` Did you mean "${alias}"?` : '';
   return invalidInput('invalid_schema',
-    `${what} gives ${excerpt(value)} as the type of "${shorten(path, 40)}"${at(field)}, which is not a FullStory type.${hint} Use one of: ${[...PROPERTY_TYPES].join(', ')}.`, field);
+    `${what} gives ${excerpt(value)} as the type of "${shorten(path, 40)}"${at(field)}, which is not a FullStory type.${didYouMean(alias)} Use one of: ${[...PROPERTY_TYPES].join(', ')}.`, field);
 }
 
 function checkSchemaPath(path: string, field: string, what: string): void {
   const segments = path.split('.');
   for (const segment of segments) {
-    if (!NAME_RE.test(segment)) {
+    if (!isValidPropertyName(segment)) {
       throw invalidInput('invalid_schema',
         `${what} names the property ${JSON.stringify(shorten(path, 40))}${at(field)}, which is not a valid property path: each dot-separated part uses letters, digits and _ and starts with a letter.`, field);
     }
@@ -279,7 +151,7 @@ export function parseSchemaObject(value: unknown, fieldPrefix = 'schema'): Recor
       const f = `${fieldPrefix}.${key}`;
       const looksLikeType = typeof value[key] === 'string';
       const hint = looksLikeType ? ` Put the types under "properties": {"properties": {"${shorten(key, 40)}": ${excerpt(value[key])}}}.` : ' The schema holds only "properties".';
-      throw invalidInput('invalid_schema', `${what} has an unknown field ${JSON.stringify(shorten(key, 40))}${at(f)}.${hint}`, f);
+      throw unknownFieldError({ holder: what, rest: hint, code: 'invalid_schema' }, key, f, JSON.stringify(shorten(key, 40)));
     }
   }
   if (map === undefined || map === null) return undefined;
@@ -518,7 +390,7 @@ function walkObject(st: WalkState, src: Record<string, unknown>, rel: string, de
   const keys = Object.keys(src);
   for (let k = 0; k < keys.length; k++) {
     const key = keys[k];
-    if (!NAME_RE.test(key)) throw propertyNameError(key, fieldOf(st, join(rel, key)));
+    if (!isValidPropertyName(key)) throw propertyNameError(key, fieldOf(st, join(rel, key)));
     if (rel.length + 1 + key.length > PROPERTY_LIMITS.nameLength && join(rel, key).length > PROPERTY_LIMITS.nameLength) {
       throw pathTooLong(join(rel, key), fieldOf(st, join(rel, key)), 'invalid_property_name');
     }

@@ -4,7 +4,7 @@
 // field instead of `internal_error` with an exception text. Runs on that failure path only.
 
 import { FullStoryError, invalidInput } from '../api/errors';
-import { describeType } from './properties';
+import { describeType } from './values';
 
 /** Property reads a search may make: enough for any msg a flow sends, bounded for a hostile one. */
 const MAX_READS = 10_000;

@@ -1,4 +1,4 @@
-// Shared by the benchmark's processes (scripts/bench.ts, bench-runner.ts, bench-sandbox.ts):
+// Shared by the benchmark's processes (scripts/bench/bench.ts, bench-runner.ts, bench-sandbox.ts):
 // sizes, scenario specs, results, the records every scenario sends, and small helpers.
 
 import path from 'node:path';

@@ -4,8 +4,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { startSandbox } from '../sandbox';
-import { examplesSharingOneConfig, PACKAGE_ROOT, startNodeRed, type FlowNode } from './runtime';
+import { startSandbox } from '../../sandbox';
+import { examplesSharingOneConfig, PACKAGE_ROOT, startNodeRed, type FlowNode } from '../node-red/runtime';
 
 const DEMO_KEY = 'na1.admin-key';
 const DEMO_CONFIG_ID = 'demo-fullstory-config';

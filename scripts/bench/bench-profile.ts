@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { SourceMap } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../node-red/runtime';
 
 interface CallFrame {
   functionName: string;
@@ -154,13 +155,12 @@ export function formatProfile(title: string, s: ProfileSummary): string {
   return lines.join('\n');
 }
 
-// `node dist/scripts/bench-profile.js file.cpuprofile [topN]` prints one profile's summary.
+// `node dist/scripts/bench/bench-profile.js file.cpuprofile [topN]` prints one profile's summary.
 if (require.main === module) {
   const file = process.argv[2];
   if (!file) {
     console.error('usage: bench-profile <file.cpuprofile> [topN]');
     process.exit(2);
   }
-  const root = path.resolve(__dirname, path.basename(path.dirname(__dirname)) === 'dist' ? '../..' : '..');
-  console.log(formatProfile('profile', summarizeProfile(file, root, Number(process.argv[3] ?? 25))));
+  console.log(formatProfile('profile', summarizeProfile(file, PACKAGE_ROOT, Number(process.argv[3] ?? 25))));
 }

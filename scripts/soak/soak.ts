@@ -3,7 +3,7 @@
 // one full redeploy in the middle. Counts what every msg did and checks it against what the sandbox
 // stored. `npm run test:soak` runs the full size; test/e2e/soak.test.ts a reduced one.
 //
-//   node dist/scripts/soak.js [--messages 10000] [--seed 1] [--json]
+//   node dist/scripts/soak/soak.js [--messages 10000] [--seed 1] [--json]
 //
 // The CLI prints the counts and exits 1 when a check failed. runSoak() may run once per process
 // (Node-RED's embedded runtime is a singleton).
@@ -14,12 +14,12 @@
 // - runtime hook onComplete: every done() of a data node (a msg released at the redeploy is done()
 //   without being sent, as README "Redeploy / stop" says).
 
-import { prng } from '../sandbox/faults';
+import { prng } from '../../sandbox/faults';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSandbox, type Fault, type FaultAction, type Sandbox, type RecordedRequest } from '../sandbox';
-import { startNodeRed, type EmbeddedNodeRed, type FlowNode } from './runtime';
+import { startSandbox, type Fault, type FaultAction, type Sandbox, type RecordedRequest } from '../../sandbox';
+import { startNodeRed, type EmbeddedNodeRed, type FlowNode } from '../node-red/runtime';
 
 export interface SoakOptions {
   /** Input msgs (default 10,000). */
@@ -85,7 +85,7 @@ export interface SoakResult {
   stopMs: number;
   /** Failed checks. */
   problems: string[];
-  /** Checks that fail because of issues already reproduced in scripts/soak-repro.ts (scenario in brackets). */
+  /** Checks that fail because of issues already reproduced in scripts/soak/soak-repro.ts (scenario in brackets). */
   knownIssues: string[];
 }
 
@@ -750,7 +750,7 @@ export async function runSoak(options: SoakOptions = {}): Promise<SoakResult> {
     if (code === 'job_timeout') {
       // A job the sandbox kept PROCESSING (stuck) must time out. One FullStory finished may time out
       // too: the node's job timeout also runs while its requests wait for a connection slot or a 429
-      // cool-down of the shared client (known issue, see scripts/soak-repro.ts).
+      // cool-down of the shared client (known issue, see scripts/soak/soak-repro.ts).
       const job = v.error?.jobId ? jobById.get(v.error.jobId) : undefined;
       if (!job) falseTimeout.push(`seq ${rec.seq} of ${m.id}: job ${v.error?.jobId} unknown to the sandbox`);
       else if (job.status !== 'PROCESSING') lateTimeouts.push(`seq ${rec.seq} of ${m.id}: job ${job.id} ${job.status} at ${job.finished}`);
@@ -849,7 +849,7 @@ export function formatSoak(r: SoakResult): string {
   lines.push(`  redeploy at msg ${r.redeploy.atMsg}, took ${r.redeploy.ms} ms; held at redeploy: ${h.msgs} msgs, ${h.records} records (${h.recordsBuffered} buffered → final jobs, ${h.recordsInRunningJobs} in running jobs; reached the sandbox ${h.recordsReachedSandbox}, logged as unsent ${h.recordsLoggedUnsent}, imported ${h.recordsImported})`);
   for (const w of r.redeploy.warnings) lines.push(`    log: ${w}`);
   lines.push(`  duration ${(r.durationMs / 1000).toFixed(1)} s; final stop ${r.stopMs} ms`);
-  if (r.knownIssues.length > 0) lines.push(`  known issues seen (${r.knownIssues.length}; reproduced by scripts/soak-repro.ts <scenario>):`);
+  if (r.knownIssues.length > 0) lines.push(`  known issues seen (${r.knownIssues.length}; reproduced by scripts/soak/soak-repro.ts <scenario>):`);
   for (const k of r.knownIssues) lines.push(`    - ${k}`);
   lines.push(r.problems.length === 0 ? '  OK: no problems found' : `  PROBLEMS (${r.problems.length}):`);
   for (const p of r.problems) lines.push(`    - ${p}`);

@@ -18,7 +18,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { PACKAGE_ROOT } from './runtime';
+import { PACKAGE_ROOT } from '../node-red/runtime';
 import {
   control, cpuMicros, recordOf, sandboxStats, siblingScript, SIZES, BENCH_KEY,
   type BenchSizes, type Resource, type RunnerJob, type RunnerMessage, type ScenarioResult, type ScenarioSpec,
@@ -400,7 +400,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const z = SIZES[args.tiny ? 'tiny' : 'full'];
   const builtNode = path.join(PACKAGE_ROOT, 'dist', 'nodes', 'fullstory-user', 'fullstory-user.js');
-  if (!fs.existsSync(builtNode)) throw new Error('dist/ is missing: Node-RED loads the nodes from the build. Run `node scripts/build.js` (npm run bench does).');
+  if (!fs.existsSync(builtNode)) throw new Error('dist/ is missing: Node-RED loads the nodes from the build. Run `node scripts/build/build.js` (npm run bench does).');
   const wanted = (id: string): boolean => args.only.length === 0 || args.only.some((p) => id.startsWith(p));
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');

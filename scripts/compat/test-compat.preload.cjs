@@ -1,13 +1,13 @@
 // Preloaded (`node -r`) into each process that `npm run test:compat` starts on Node 22.
 // The working tree's node_modules holds Node-RED 4 (the version we develop on); Node-RED 5 is in
 // .compat/node_modules. This makes every `require('node-red')` and `require('@node-red/…')`
-// resolve to .compat, from any file (the test harness, scripts/runtime.ts, a test that loads a
+// resolve to .compat, from any file (the test harness, scripts/node-red/runtime.ts, a test that loads a
 // core node), and fails the process at exit if a Node-RED 4 file was loaded all the same.
 'use strict';
 const Module = require('node:module');
 const path = require('node:path');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 const compatDir = path.join(root, '.compat');
 const NODE_RED = /^(?:node-red|@node-red\/[^/]+)(?:\/|$)/;
 

@@ -1,5 +1,5 @@
 // The benchmark's sandbox process: the FullStory-compatible sandbox in a child of its own, so the
-// Node-RED process's CPU time is the nodes' alone. Started by scripts/bench.ts with fork(); it
+// Node-RED process's CPU time is the nodes' alone. Started by scripts/bench/bench.ts with fork(); it
 // reports `{ ready, url, controlUrl }` over IPC and is then steered through a small control server
 // on loopback (the Node-RED process and the orchestrator both use it):
 //   POST /reset         sandbox.reset() (state, counters) and the timing log
@@ -9,7 +9,7 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startSandbox } from '../sandbox';
+import { startSandbox } from '../../sandbox';
 import { BENCH_KEY } from './bench-common';
 
 interface BatchCreateTiming {

@@ -1,8 +1,8 @@
-// Minimal reproductions of what the soak test (scripts/soak.ts) and the close test found. Each
+// Minimal reproductions of what the soak test (scripts/soak/soak.ts) and the close test found. Each
 // scenario starts the sandbox and a real embedded Node-RED (package loaded from dist/: build first),
 // prints what it observed and `REPRO <name>: BUG` or `REPRO <name>: ok`.
 //
-//   node -r tsx/cjs scripts/soak-repro.ts <scenario>
+//   node -r tsx/cjs scripts/soak/soak-repro.ts <scenario>
 //
 // Scenarios: batch-create-unknown, final-job-unknown, final-job-outage, slot-wait-close,
 // cooldown-close, cooldown-budget, closing-sends, abort-listeners.
@@ -10,8 +10,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSandbox, type Sandbox } from '../sandbox';
-import { startNodeRed, type EmbeddedNodeRed, type FlowNode } from './runtime';
+import { startSandbox, type Sandbox } from '../../sandbox';
+import { startNodeRed, type EmbeddedNodeRed, type FlowNode } from '../node-red/runtime';
 
 interface Hooks {
   add(name: string, fn: (event: never) => void): void;

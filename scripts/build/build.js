@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Compiles the TypeScript and places each node's editor files (.html, locales/, icons/) next to
-// its compiled .js, which is where Node-RED looks for them.
+// its compiled .js, which is where Node-RED looks for them. resources/ (served to the editor by
+// Node-RED from the package root) is copied to dist/resources/ too: the runtime reads the
+// settings table there, by the same relative path as from nodes/.
 //
 // No source maps by default: this build is what the package ships (`npm pack` runs it as prepack),
 // and maps would point at .ts files the package does not ship. `--source-maps` adds them for
@@ -10,7 +12,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 const dist = path.join(root, 'dist');
 fs.rmSync(dist, { recursive: true, force: true });
 const sourceMaps = process.argv.includes('--source-maps');
@@ -29,3 +31,4 @@ for (const name of fs.readdirSync(nodesDir)) {
     fs.cpSync(path.join(src, entry), path.join(dist, 'nodes', name, entry), { recursive: true });
   }
 }
+fs.cpSync(path.join(root, 'resources'), path.join(dist, 'resources'), { recursive: true });

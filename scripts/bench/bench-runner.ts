@@ -1,5 +1,5 @@
 // The benchmark's Node-RED process: a real embedded Node-RED 4 with this package loaded from the
-// working tree (dist/, see scripts/runtime.ts), driven by scripts/bench.ts over IPC. The sandbox
+// working tree (dist/, see scripts/node-red/runtime.ts), driven by scripts/bench/bench.ts over IPC. The sandbox
 // runs in another process, so process.cpuUsage() here is Node-RED + our nodes + the generator only.
 //
 // Every throughput scenario uses the same generator: it calls receive() on the first node of the
@@ -14,7 +14,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { performance } from 'node:perf_hooks';
 import type { NodeMessage } from 'node-red';
-import { startNodeRed, type EmbeddedNodeRed, type FlowNode } from './runtime';
+import { startNodeRed, type EmbeddedNodeRed, type FlowNode } from '../node-red/runtime';
 import {
   BENCH_KEY, control, cpuMicros, eventRecord, median, recordOf, sandboxStats,
   type Resource, type RunnerJob, type RunnerMessage, type ScenarioResult, type ScenarioSpec,

@@ -1,0 +1,78 @@
+// How a value is inspected and named in an error text, whatever rule refuses it: the plain-object
+// test every reader uses, the words for a value's type, a short safe excerpt of it, and the
+// " (at field)" marker. No rule lives here.
+// Objects are checked by shape, not instanceof, so payloads built in a Function node (another vm
+// realm) pass too.
+
+import { types as utilTypes } from 'node:util';
+
+/** A plain data object (object literal, JSON.parse result or null-prototype), from any realm. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+function constructorName(value: object): string | undefined {
+  try {
+    const ctor: unknown = Object.getPrototypeOf(value)?.constructor;
+    if (typeof ctor === 'function' && typeof ctor.name === 'string' && ctor.name !== '') return ctor.name.slice(0, 40);
+  } catch {
+    // A hostile getter or proxy: fall through to the generic wording.
+  }
+  return undefined;
+}
+
+/** "a string", "an array", "a Buffer", "an instance of Foo"…: for error messages. */
+export function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'undefined': return 'undefined (nothing)';
+    case 'string': return value === '' ? 'an empty string' : 'a string';
+    case 'number': return Number.isNaN(value) ? 'NaN (not a number)' : Number.isFinite(value) ? 'a number' : 'an infinite number';
+    case 'boolean': return 'a boolean';
+    case 'bigint': return 'a BigInt';
+    case 'symbol': return 'a symbol';
+    case 'function': return 'a function';
+    default: break;
+  }
+  if (Array.isArray(value)) return 'an array';
+  if (Buffer.isBuffer(value)) return 'a Buffer';
+  if (ArrayBuffer.isView(value)) return `a typed array (${constructorName(value) ?? 'binary data'})`;
+  if (utilTypes.isAnyArrayBuffer(value)) return 'an ArrayBuffer';
+  if (utilTypes.isDate(value)) return 'a Date';
+  if (utilTypes.isMap(value)) return 'a Map';
+  if (utilTypes.isSet(value)) return 'a Set';
+  if (utilTypes.isRegExp(value)) return 'a regular expression';
+  if (utilTypes.isPromise(value)) return 'a Promise';
+  if (utilTypes.isBoxedPrimitive(value)) return 'a boxed primitive (new String/Number/Boolean)';
+  if (isPlainObject(value)) return 'an object';
+  const name = constructorName(value);
+  return name === undefined ? 'an object with a custom prototype' : `an instance of ${name}`;
+}
+
+/** A short, safe rendering of a value for messages: ≤ 40 characters, never a whole object. */
+export function excerpt(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 37) + '…' : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'bigint') return `${String(value).slice(0, 38)}n`;
+  return describeType(value);
+}
+
+/**
+ * The text cut to `max` characters (an ellipsis marks the cut), for names quoted in error texts:
+ * long paths are cut so that messages stay readable.
+ */
+export function shorten(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The field path as `at` shows it, for the `at` var of a catalog key ('' when there is none). */
+export function atField(field: string | undefined): string {
+  return field ? shorten(field, 120) : '';
+}
+
+/** " (at properties.a.b)": the location marker every field message uses. */
+export function at(field: string | undefined): string {
+  return field ? ` (at ${shorten(field, 120)})` : '';
+}
