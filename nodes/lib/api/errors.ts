@@ -105,27 +105,8 @@ export class FullStoryError extends Error {
 }
 
 /** A validation failure: the input can never succeed as it is, so it is not retryable. */
-export function invalidInput(code: LocalErrorCode, text: ErrorI18n, field?: string): FullStoryError;
-/** TEMPORARY, until validate/ and the request builders take catalog texts: an English message and its old key. */
-export function invalidInput(code: LocalErrorCode, text: string, field?: string, legacy?: LegacyI18n): FullStoryError;
-export function invalidInput(code: LocalErrorCode, text: ErrorI18n | string, field?: string, legacy?: LegacyI18n): FullStoryError {
-  const error = new FullStoryError(text, { code, retryable: false, attempts: 0, field });
-  if (legacy) (error as { i18n?: ErrorI18n }).i18n = legacyText(legacy);
-  return error;
-}
-
-/** TEMPORARY: the old form of a key (below `errors.` of the config catalog). */
-export interface LegacyI18n {
-  key: string;
-  vars?: Record<string, string | number>;
-  parts?: Record<string, { key: string; vars?: Record<string, string | number> }>;
-}
-
-/** TEMPORARY: an old-form key as a catalog text. */
-export function legacyText(old: LegacyI18n | ErrorI18n): ErrorI18n {
-  if (old.key.includes(':')) return old as ErrorI18n;
-  const parts = old.parts && Object.fromEntries(Object.entries(old.parts).map(([name, part]) => [name, legacyText(part)]));
-  return { key: `config:errors.${old.key}`, vars: old.vars, ...(parts && { parts }) } as unknown as ErrorI18n;
+export function invalidInput(code: LocalErrorCode, text: ErrorI18n, field?: string): FullStoryError {
+  return new FullStoryError(text, { code, retryable: false, attempts: 0, field });
 }
 
 /** Turns anything thrown into a FullStoryError (unexpected bugs become `internal_error`). */

@@ -52,6 +52,16 @@ export function withVars<K extends TextKey>(text: CatalogText<K>, change: (value
   return make(text.key, vars, parts);
 }
 
+/** The same text with more variables (those it has win). */
+export function withMoreVars<K extends TextKey>(text: CatalogText<K>, more: TextVars): CatalogText<K> {
+  return make(text.key, { ...more, ...text.vars }, text.parts);
+}
+
+/** The same text with one more part (it replaces a variable or part of that name). */
+export function withPart<K extends TextKey>(text: CatalogText<K>, name: string, part: CatalogText): CatalogText<K> {
+  return make(text.key, text.vars, { ...text.parts, [name]: part });
+}
+
 const PACKAGE = 'node-red-contrib-fullstory';
 
 /** The node type whose catalog holds `key` (`own`: the data node showing a `node:` text). */

@@ -2,7 +2,7 @@
 // has the text, else the English of the en-US catalog (texts.ts). Error texts live in the catalog of
 // the node that raises them; those both data nodes raise in the config node's (see texts.ts).
 
-import { legacyText, type ErrorI18n, type LegacyI18n } from '../api/errors';
+import type { ErrorI18n } from '../api/errors';
 import { englishText, renderText, runtimeKey, runtimePrefix, type Catalog, type CatalogText, type TextVars } from '../api/texts';
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
@@ -13,12 +13,12 @@ export const ERROR_CATALOG_PREFIX = `${runtimePrefix('fullstory-config')}errors.
 /** Anything with an English text and, optionally, its catalog text: an error, or a note (notes.ts). */
 export interface LocalizableText {
   message: string;
-  i18n?: ErrorI18n | LegacyI18n;
+  i18n?: ErrorI18n;
 }
 
 export function localizeError(translate: Translate, error: LocalizableText): string {
   if (!error.i18n) return error.message;
-  return localizeText(translate, legacyText(error.i18n)) ?? error.message;
+  return localizeText(translate, error.i18n) ?? error.message;
 }
 
 /** A text in the runtime's language, or undefined when the runtime lacks it (or one of its parts). */

@@ -2,7 +2,8 @@
 // about, although nothing failed (e.g. a v1 event's uid that FullStory v2 does not take beside a
 // session). They land in msg.fullstory.notes, in the runtime's language.
 
-import type { ErrorI18n, LegacyI18n } from '../api/errors';
+import type { ErrorI18n } from '../api/errors';
+import { englishText, type FixedText } from '../api/texts';
 
 /** A note as a request builder makes it: English text plus its catalog key. */
 export interface InputNote {
@@ -12,7 +13,12 @@ export interface InputNote {
   field?: string;
   /** English text (the fallback when the catalog has no translation). */
   message: string;
-  i18n?: ErrorI18n | LegacyI18n;
+  i18n?: ErrorI18n;
+}
+
+/** A note with its English (from the en-US catalog) and its catalog text. */
+export function inputNote(code: string, field: string | undefined, text: FixedText): InputNote {
+  return { code, ...(field !== undefined && { field }), message: englishText(text), i18n: text };
 }
 
 /** Where a request builder hands its notes (a held msg, or a collector per single call). */

@@ -5,6 +5,7 @@
 // realm) pass too.
 
 import { types as utilTypes } from 'node:util';
+import { catalogText, type FixedText } from '../api/texts';
 
 /** A plain data object (object literal, JSON.parse result or null-prototype), from any realm. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -72,7 +73,9 @@ export function atField(field: string | undefined): string {
   return field ? shorten(field, 120) : '';
 }
 
-/** " (at properties.a.b)": the location marker every field message uses. */
-export function at(field: string | undefined): string {
-  return field ? ` (at ${shorten(field, 120)})` : '';
+/** "a and b and c": names joined in the runtime's language. */
+export function andList(items: readonly string[]): FixedText {
+  let text: FixedText = catalogText('config:errors.list.one', { item: items[0] ?? '' });
+  for (const item of items.slice(1)) text = catalogText('config:errors.list.and', { first: '', item }, { first: text });
+  return text;
 }
