@@ -10,7 +10,7 @@ import { DEFAULT_BASE_URL, EU_BASE_URL, redact, regionOfKey, resolveBaseUrl, typ
 import { clientLimits } from '../lib/runtime/settings';
 import { ConfigProblemLog, type ConfigProblem, type ProblemVars } from '../lib/api/config-problems';
 import { localizeError, sayText, type Translate } from '../lib/delivery/error-text';
-import { catalogText, ownKey, withVars, type CatalogText, type TextVars } from '../lib/api/texts';
+import { catalogText, ownKey, renderText, withVars, type CatalogText, type TextVars } from '../lib/api/texts';
 import type { ConfigCredentials, ConfigNodeDef } from '../lib/runtime/node-settings';
 
 export interface FullStoryConfigNode extends Node<ConfigCredentials> {
@@ -69,9 +69,12 @@ function problemText(kind: ConfigProblem, vars: TextVars): CatalogText {
   }
 }
 
-/** A text of this node's own catalog through its own RED._ (no namespace). */
+/**
+ * A text of this node's own catalog through its own RED._, which resolves keys without a namespace
+ * there (the test helper's RED._ gives the key back as it is).
+ */
 function ownText(RED: NodeAPI, text: CatalogText): string {
-  return RED._(ownKey(text.key), text.vars);
+  return renderText(text, (key, vars) => RED._(ownKey(key), vars)) ?? ownKey(text.key);
 }
 
 export default function register(RED: NodeAPI): void {
@@ -85,9 +88,7 @@ export default function register(RED: NodeAPI): void {
     // Problems of this config (key, rights, host) are logged here, localized, at most once per kind
     // every 10 minutes (see config-problems.ts); the vars never hold the key.
     const problems = new ConfigProblemLog((kind: ConfigProblem, vars: ProblemVars) => {
-      // The node's own RED._ (no namespace): the test helper's gives the key back as it is.
-      const text = problemText(kind, vars);
-      node.error(redact(RED._(ownKey(text.key), text.vars), [apiKey]));
+      node.error(redact(ownText(RED, problemText(kind, vars)), [apiKey]));
     });
     let client: FullStoryClient | undefined;
     let problem: FullStoryError | undefined;

@@ -5,7 +5,7 @@
 
 import type { Context, CreateEventRequest, EventSession, EventUser, PropertyType } from '../lib/api/types';
 import { invalidInput } from '../lib/api/errors';
-import { catalogText, type FixedText } from '../lib/api/texts';
+import { catalogText, type FixedText, type TextValue } from '../lib/api/texts';
 import { inputNote, type InputNote, type NoteSink } from '../lib/validate/notes';
 import { isGiven, SettingsOverPayload, type PayloadRole } from '../lib/validate/payload-role';
 import { buildProperties, parseSchemaObject } from '../lib/validate/properties';
@@ -15,7 +15,7 @@ import { optionalText, optionalUserKey, USER_FIELD_LIMITS } from '../lib/validat
 import { toUtcIso } from '../lib/validate/timestamps';
 import { quoteHint, unknownFieldError, type FieldHolder } from '../lib/validate/unknown-field';
 import { buildV1Properties, readV1Fields, type V1Fields } from '../lib/validate/v1-fields';
-import { andList, atField, describeType, isPlainObject } from '../lib/validate/values';
+import { andList, atField, commaList, describeType, isPlainObject } from '../lib/validate/values';
 
 export { toSessionId } from '../lib/validate/session-url';
 
@@ -41,13 +41,14 @@ export const MAX_EVENT_NAME = 250;
  */
 export const MAX_CONTEXT_TEXT = 8192;
 
-const V2_FIELDS = 'name, timestamp, properties, schema, user, session and context';
-const V1_FIELDS = 'event_name, event_data, timestamp, session_url, device_session, use_recent_session and uid';
+const V2_FIELDS = commaList(['name', 'timestamp', 'properties', 'schema', 'user', 'session', 'context']);
+const V1_FIELDS = commaList(['event_name', 'event_data', 'timestamp', 'session_url', 'device_session', 'use_recent_session', 'uid']);
 
-const EVENT_FIELD_HINTS: ReadonlyMap<string, string> = new Map([
+const USER_ID_OR_UID = catalogText('event:errors.hint.userIdOrUid');
+const EVENT_FIELD_HINTS: ReadonlyMap<string, string | FixedText> = new Map<string, string | FixedText>([
   ['eventName', 'name'], ['event', 'name'], ['type', 'name'],
   ['event_data', 'properties'], ['eventData', 'properties'], ['data', 'properties'], ['props', 'properties'], ['attributes', 'properties'],
-  ['uid', 'user.uid'], ['userUid', 'user.uid'], ['user_id', 'user.uid (your own id) or user.id (FullStory\'s id)'], ['userId', 'user.uid (your own id) or user.id (FullStory\'s id)'],
+  ['uid', 'user.uid'], ['userUid', 'user.uid'], ['user_id', USER_ID_OR_UID], ['userId', USER_ID_OR_UID],
   ['sessionId', 'session.id'], ['session_id', 'session.id'], ['session_url', 'session.id'], ['sessionUrl', 'session.id'],
   ['use_most_recent', 'session.use_most_recent'], ['useMostRecent', 'session.use_most_recent'],
   ['time', 'timestamp'], ['ts', 'timestamp'], ['date', 'timestamp'], ['eventTime', 'timestamp'],
@@ -104,10 +105,10 @@ interface Parts {
   notes?: InputNote[];
 }
 
-function unknownField(key: string, field: string, allowed: string, hint: string | undefined, what: string) {
+function unknownField(key: string, field: string, allowed: TextValue, hint: string | FixedText | undefined, what: string) {
   return unknownFieldError({
     text: hint !== undefined
-      ? catalogText('event:errors.event.unknownFieldHint', { what, allowed, hint: quoteHint(hint) })
+      ? catalogText('event:errors.event.unknownFieldHint', { what, allowed, hint: typeof hint === 'string' ? quoteHint(hint) : hint })
       : catalogText('event:errors.event.unknownFieldCustom', { what, allowed, suggestion: nameForFix(key) }),
   }, key, field);
 }
@@ -126,12 +127,12 @@ function readUser(value: unknown): EventUser | undefined {
   for (const key of Object.keys(value)) {
     switch (key) {
       case 'uid': {
-        const v = optionalUserKey(value[key], 'user.uid', USER_FIELD_LIMITS.uid, 'user uid');
+        const v = optionalUserKey(value[key], 'user.uid', USER_FIELD_LIMITS.uid, catalogText('event:errors.label.userUid'));
         if (v !== undefined) (out ??= {}).uid = v;
         break;
       }
       case 'id': {
-        const v = optionalUserKey(value[key], 'user.id', USER_FIELD_LIMITS.id, 'FullStory user id');
+        const v = optionalUserKey(value[key], 'user.id', USER_FIELD_LIMITS.id, catalogText('config:errors.label.userId'));
         if (v !== undefined) (out ??= {}).id = v;
         break;
       }
@@ -158,7 +159,7 @@ function readSession(value: unknown): EventSession | undefined {
         if (isGiven(v)) (out ??= {}).id = toSessionId(v, 'session.id');
         break;
       case 'uid': {
-        const uid = optionalUserKey(v, 'session.uid', USER_FIELD_LIMITS.uid, 'session uid');
+        const uid = optionalUserKey(v, 'session.uid', USER_FIELD_LIMITS.uid, catalogText('event:errors.label.sessionUid'));
         if (uid !== undefined) (out ??= {}).uid = uid;
         break;
       }
@@ -235,11 +236,11 @@ function checkContextValue(kind: ContextKind, v: unknown, field: string): void {
   }
   if (need === undefined) return;
   const shown = typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v === 'number' ? String(v) : describeType(v);
-  const vars = { field, at: atField(field), shown, need: '' };
+  const vars = { field, at: atField(field), shown, need };
   // Text where a number belongs only needs converting: say so.
   throw invalidInput('invalid_field', typeof v === 'string' && kind !== 'string'
-    ? catalogText('event:errors.event.contextWrongValueConvert', vars, { need })
-    : catalogText('event:errors.event.contextWrongValue', vars, { need }), field);
+    ? catalogText('event:errors.event.contextWrongValueConvert', vars)
+    : catalogText('event:errors.event.contextWrongValue', vars), field);
 }
 
 /** With the payload as a source (payload-role.ts), unknown keys are ignored: it is the flow's own data. */
@@ -284,7 +285,7 @@ function readV1(src: Record<string, unknown>, over: EventOver): Parts {
     // Wrapped: only `event` and the uid (a URL parameter in v1) may sit beside it.
     for (const key of Object.keys(src)) {
       if (key === 'uid') uid = src.uid;
-      else if (key !== 'event' && !over.ignoresUnknownFields) throw unknownField(key, key, 'event and uid (the v1 event goes inside event)', undefined, 'msg.payload');
+      else if (key !== 'event' && !over.ignoresUnknownFields) throw unknownField(key, key, catalogText('event:errors.fields.wrapped'), undefined, 'msg.payload');
     }
     ev = src.event as Record<string, unknown>;
     prefix = 'event.';
@@ -346,7 +347,7 @@ function readV1Identification(
   if (useRecent) chosen.push('use_recent_session');
   if (chosen.length > 1) {
     throw invalidInput('invalid_identification',
-      catalogText('event:errors.v1.twoSessions', { fields: '', at: atField(prefix + chosen[1]) }, { fields: andList(chosen) }), prefix + chosen[1]);
+      catalogText('event:errors.v1.twoSessions', { at: atField(prefix + chosen[1]), fields: andList(chosen) }), prefix + chosen[1]);
   }
   if (chosen.length === 1 && chosen[0] !== 'use_recent_session') {
     const field = prefix + chosen[0];
@@ -373,16 +374,16 @@ function checkName(value: unknown, field: string): string {
   if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
     throw invalidInput('missing_field', typeof value === 'string' ? catalogText('event:errors.event.nameEmpty') : catalogText('event:errors.event.nameMissing'), field);
   }
-  return optionalText(value, field, MAX_EVENT_NAME, 'event name') as string;
+  return optionalText(value, field, MAX_EVENT_NAME, catalogText('event:errors.label.eventName')) as string;
 }
 
 function fromAssociation(a: NonNullable<EventDefaults['association']>): { user?: EventUser; session?: EventSession } {
-  const missing = (what: FixedText, field: string) => invalidInput('missing_field', catalogText('event:errors.event.associationEmpty', { what: '' }, { what }), field);
+  const missing = (what: FixedText, field: string) => invalidInput('missing_field', catalogText('event:errors.event.associationEmpty', { what }), field);
   switch (a.kind) {
     case 'uid':
     case 'userId': {
       const field = a.kind === 'uid' ? 'user.uid' : 'user.id';
-      const label = a.kind === 'uid' ? 'uid' : 'FullStory user id';
+      const label = a.kind === 'uid' ? 'uid' : catalogText('config:errors.label.userId');
       if (!isGiven(a.value)) throw missing(a.kind === 'uid' ? catalogText('event:errors.event.target.uid') : catalogText('event:errors.event.target.userId'), field);
       const value = optionalUserKey(a.value, field, USER_FIELD_LIMITS.uid, label) as string;
       const user: EventUser = a.kind === 'uid' ? { uid: value } : { id: value };
@@ -414,11 +415,10 @@ function checkIdentification(user: EventUser | undefined, session: EventSession 
   else if (session?.id !== undefined && found.length > 1) field = 'session.id';
   else if (session?.uid !== undefined && found.length > 1) field = 'session.uid';
   else if (useMostRecent && userCount === 0) {
-    throw invalidInput('invalid_identification', catalogText('event:errors.event.useMostRecentNeedsUser', { at: atField('session.use_most_recent') }, { forms: catalogText('event:errors.event.allowedForms') }), 'session.use_most_recent');
+    throw invalidInput('invalid_identification', catalogText('event:errors.event.useMostRecentNeedsUser', { at: atField('session.use_most_recent'), forms: catalogText('event:errors.event.allowedForms') }), 'session.use_most_recent');
   }
   if (field !== undefined) {
-    throw invalidInput('invalid_identification', catalogText('event:errors.event.mixedIdentification',
-      { found: '', at: atField(field), forms: '' }, { found: andList(found), forms: catalogText('event:errors.event.allowedForms') }), field);
+    throw invalidInput('invalid_identification', catalogText('event:errors.event.mixedIdentification', { at: atField(field), found: andList(found), forms: catalogText('event:errors.event.allowedForms') }), field);
   }
 }
 

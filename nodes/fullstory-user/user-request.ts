@@ -13,7 +13,7 @@ import { nameForFix } from '../lib/validate/property-names';
 import { optionalText, optionalUserKey, refuseControlChars, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
 import { unknownFieldError } from '../lib/validate/unknown-field';
 import { buildV1Properties, readV1Fields, splitV1Suffix } from '../lib/validate/v1-fields';
-import { atField, describeType, isPlainObject } from '../lib/validate/values';
+import { atField, commaList, describeType, isPlainObject } from '../lib/validate/values';
 
 /** The user fields the node's own settings supply for one msg (see payload-role.ts). */
 export interface UserSettings {
@@ -39,7 +39,7 @@ function overPayload(options: UserRequestOptions): UserOver {
   return new SettingsOverPayload<keyof UserSettings>(options.settings ?? {}, options.payloadRole);
 }
 
-const V2_FIELDS = 'uid, display_name, email, properties, schema and id';
+const V2_FIELDS = commaList(['uid', 'display_name', 'email', 'properties', 'schema', 'id']);
 
 /** Likely intended spelling of an unknown top-level field. */
 const USER_FIELD_HINTS: ReadonlyMap<string, string> = new Map([
@@ -55,7 +55,7 @@ const USER_FIELD_HINTS: ReadonlyMap<string, string> = new Map([
  * resolves as path steps even when encoded (the caller encodes everything else).
  */
 export function requireUserKey(value: unknown, field: 'id' | 'uid'): string {
-  const label = field === 'id' ? 'FullStory user id' : 'uid';
+  const label = field === 'id' ? catalogText('config:errors.label.userId') : 'uid';
   if (value === undefined || value === null || value === '') {
     throw invalidInput('missing_field', field === 'id' ? catalogText('user:errors.user.missingId') : catalogText('user:errors.user.missingUid'), field);
   }
@@ -127,7 +127,7 @@ function fromV1(payload: Record<string, unknown>, keys: readonly string[], optio
       case 'displayName':
       case 'display_name': {
         if (over.sets('display_name')) break;
-        const v = optionalText(value, key, USER_FIELD_LIMITS.display_name, 'display name');
+        const v = optionalText(value, key, USER_FIELD_LIMITS.display_name, catalogText('user:errors.label.displayName'));
         if (v === undefined) break;
         if (fields.display_name !== undefined && fields.display_name !== v) {
           throw invalidInput('invalid_field', catalogText('user:errors.user.twoDisplayNames', { at: atField(key) }), key);
@@ -203,8 +203,8 @@ export function buildUserFilter(payload: unknown, options: UserRequestOptions): 
   // Same rules as the fields themselves: text only, FullStory's lengths, no control characters in a uid.
   for (const key of ['uid', 'email', 'display_name'] as const) {
     const value = key === 'uid'
-      ? optionalUserKey(filters[key], key, USER_FIELD_LIMITS[key], 'uid to filter the user list by')
-      : optionalText(filters[key], key, USER_FIELD_LIMITS[key], `${key} to filter the user list by`);
+      ? optionalUserKey(filters[key], key, USER_FIELD_LIMITS[key], catalogText('user:errors.label.filter', { field: key }))
+      : optionalText(filters[key], key, USER_FIELD_LIMITS[key], catalogText('user:errors.label.filter', { field: key }));
     if (value !== undefined) filter[key] = value;
   }
   return filter;

@@ -452,10 +452,9 @@ export class FullStoryClient {
       detail = this.redact(answer.text).slice(0, 200);
     }
     const hint = status === 401 || status === 403 ? this.authHint(status, detail) : undefined;
-    const parts = hint && { hint };
     const text = detail
-      ? catalogText('config:errors.http.statusDetail', { status, code, detail, hint: '' }, parts)
-      : catalogText('config:errors.http.status', { status, code, hint: '' }, parts);
+      ? catalogText('config:errors.http.statusDetail', { status, code, detail, hint: hint ?? '' })
+      : catalogText('config:errors.http.status', { status, code, hint: hint ?? '' });
     return new FullStoryError(withVars(text, (value) => (typeof value === 'string' ? this.redact(value) : value)), {
       code,
       status,
@@ -476,8 +475,8 @@ export class FullStoryClient {
     const [first, second] = hints;
     if (first === undefined) return undefined;
     return second === undefined
-      ? catalogText('config:errors.http.hint.one', undefined, { first })
-      : catalogText('config:errors.http.hint.two', undefined, { first, second });
+      ? catalogText('config:errors.http.hint.one', { first })
+      : catalogText('config:errors.http.hint.two', { first, second });
   }
 
   private transportError(err: unknown, attempt: number): FullStoryError {
@@ -490,10 +489,7 @@ export class FullStoryClient {
     const timedOut = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || /timeout/i.test(e.message ?? '');
     const text = timedOut
       ? catalogText('config:errors.http.noAnswer')
-      : catalogText('config:errors.http.unreachable', { code: e.code ?? '', detail: e.message ?? '' }, {
-        ...(e.code === undefined && { code: catalogText('config:errors.http.noCode') }),
-        ...(e.message === undefined && { detail: catalogText('config:errors.unknownError') }),
-      });
+      : catalogText('config:errors.http.unreachable', { code: e.code ?? '', detail: e.message ?? '', ...(e.code === undefined && { code: catalogText('config:errors.http.noCode') }), ...(e.message === undefined && { detail: catalogText('config:errors.unknownError') }) });
     return new FullStoryError(withVars(text, (value) => (typeof value === 'string' ? this.redact(value) : value)), {
       code: timedOut ? 'timeout' : 'network_error',
       retryable: true,

@@ -182,7 +182,7 @@ export async function callApi<T>(client: FullStoryClient, call: ApiCall<T>, opti
 
 function invalidAnswer(call: ApiCall<unknown>, mismatch: ShapeMismatch, response: ApiResponse, jobId: string | undefined): FullStoryError {
   const error = new FullStoryError(
-    catalogText('config:errors.response.shape', { call: call.name, field: mismatch.field }, { expected: mismatch.expectedText, actual: mismatch.actualText }),
+    catalogText('config:errors.response.shape', { call: call.name, field: mismatch.field, expected: mismatch.expectedText, actual: mismatch.actualText }),
     {
       code: 'invalid_response',
       status: response.status,

@@ -17,49 +17,48 @@ import path from 'node:path';
 export type Catalog = 'config' | 'user' | 'event';
 export type TextScope = Catalog | 'node';
 export type TextKey = `${TextScope}:${string}`;
-export type TextVars = Record<string, string | number>;
+/** A variable's value: plain data, or a catalog text of its own (rendered first, in the same language). */
+export type TextValue = string | number | CatalogText;
+export type TextVars = Readonly<Record<string, TextValue>>;
+/** Variables as a catalog lookup gets them: every text already rendered. */
+export type PlainVars = Record<string, string | number>;
 
 declare const made: unique symbol;
 
 /** A catalog key with its variables: made by catalogText() only (the brand keeps it so). */
 export interface CatalogText<K extends TextKey = TextKey> {
   readonly key: K;
-  /** Placeholder values; never secrets. `at` holds a field path, rendered as the catalog's " (at …)". */
+  /** Never secrets. `at` holds a field path, rendered as the catalog's " (at …)" marker. */
   readonly vars?: TextVars;
-  /** Placeholders that are catalog texts themselves, rendered first. */
-  readonly parts?: Readonly<Record<string, CatalogText>>;
   readonly [made]: true;
 }
 
 /** A text whose catalog is known without knowing which node shows it (all errors are). */
 export type FixedText = CatalogText<`${Catalog}:${string}`>;
 
-export function catalogText<K extends TextKey>(key: K, vars?: TextVars, parts?: Record<string, CatalogText>): CatalogText<K> {
-  return make(key, vars, parts);
+export function catalogText<K extends TextKey>(key: K, vars?: TextVars): CatalogText<K> {
+  return make(key, vars);
 }
 
-function make<K extends TextKey>(key: K, vars: TextVars | undefined, parts: Record<string, CatalogText> | undefined): CatalogText<K> {
-  const text: { key: K; vars?: TextVars; parts?: Record<string, CatalogText> } = { key };
-  if (vars !== undefined) text.vars = vars;
-  if (parts !== undefined) text.parts = parts;
-  return text as CatalogText<K>;
+function make<K extends TextKey>(key: K, vars: TextVars | undefined): CatalogText<K> {
+  return (vars === undefined ? { key } : { key, vars }) as CatalogText<K>;
 }
 
-/** The same text with every variable passed through `change` (redaction). */
+/** The same text with every plain variable passed through `change` (redaction), texts in it too. */
 export function withVars<K extends TextKey>(text: CatalogText<K>, change: (value: string | number) => string | number): CatalogText<K> {
-  const vars = text.vars && Object.fromEntries(Object.entries(text.vars).map(([name, value]) => [name, change(value)]));
-  const parts = text.parts && Object.fromEntries(Object.entries(text.parts).map(([name, part]) => [name, withVars(part, change)]));
-  return make(text.key, vars, parts);
+  if (text.vars === undefined) return text;
+  const vars = Object.fromEntries(Object.entries(text.vars).map(([name, value]) => [name, typeof value === 'object' ? withVars(value, change) : change(value)]));
+  return make(text.key, vars);
 }
 
 /** The same text with more variables (those it has win). */
 export function withMoreVars<K extends TextKey>(text: CatalogText<K>, more: TextVars): CatalogText<K> {
-  return make(text.key, { ...more, ...text.vars }, text.parts);
+  return make(text.key, { ...more, ...text.vars });
 }
 
-/** The same text with one more part (it replaces a variable or part of that name). */
-export function withPart<K extends TextKey>(text: CatalogText<K>, name: string, part: CatalogText): CatalogText<K> {
-  return make(text.key, text.vars, { ...text.parts, [name]: part });
+/** The same text with one variable replaced. */
+export function withVar<K extends TextKey>(text: CatalogText<K>, name: string, value: TextValue): CatalogText<K> {
+  return make(text.key, { ...text.vars, [name]: value });
 }
 
 const PACKAGE = 'node-red-contrib-fullstory';
@@ -91,28 +90,28 @@ export function ownKey(key: TextKey, own?: Catalog): string {
 }
 
 /** One catalog text, or undefined when the catalog lacks it. */
-export type TextLookup = (key: TextKey, vars: TextVars | undefined) => string | undefined;
+export type TextLookup = (key: TextKey, vars: PlainVars | undefined) => string | undefined;
 
 const AT = catalogText('config:errors.at');
 
 /**
- * Renders a text through `lookup`: parts first, `at` as the catalog's field marker (English when
- * the lookup lacks it). Undefined when the text or one of its parts is missing.
+ * Renders a text through `lookup`: texts among its variables first, `at` as the catalog's field
+ * marker (English when the lookup lacks it). Undefined when the text or a text in it is missing.
  */
 export function renderText(text: CatalogText, lookup: TextLookup): string | undefined {
-  const vars = text.vars ? { ...text.vars } : undefined;
-  if (vars && 'at' in vars) {
-    const field = String(vars.at);
-    vars.at = field === '' ? '' : (lookup(AT.key, { field }) ?? englishLookup(AT.key, { field }) ?? '');
-  }
-  if (text.parts) {
-    const all = vars ?? {};
-    for (const [name, part] of Object.entries(text.parts)) {
-      const rendered = renderText(part, lookup);
+  if (text.vars === undefined) return lookup(text.key, undefined);
+  const vars: PlainVars = {};
+  for (const [name, value] of Object.entries(text.vars)) {
+    if (typeof value === 'object') {
+      const rendered = renderText(value, lookup);
       if (rendered === undefined) return undefined;
-      all[name] = rendered;
+      vars[name] = rendered;
+    } else if (name === 'at') {
+      const field = String(value);
+      vars.at = field === '' ? '' : (lookup(AT.key, { field }) ?? englishLookup(AT.key, { field }) ?? '');
+    } else {
+      vars[name] = value;
     }
-    return lookup(text.key, all);
   }
   return lookup(text.key, vars);
 }
@@ -146,7 +145,7 @@ function englishCatalog(node: string): CatalogTree | undefined {
 
 const englishPlurals = new Intl.PluralRules('en-US');
 
-function englishLookup(key: TextKey, vars: TextVars | undefined, own?: Catalog): string | undefined {
+function englishLookup(key: TextKey, vars: PlainVars | undefined, own?: Catalog): string | undefined {
   let node: string | CatalogTree | undefined = englishCatalog(catalogNode(key, own));
   const names = catalogPath(key).split('.');
   const last = names.pop()!;
@@ -159,6 +158,6 @@ function englishLookup(key: TextKey, vars: TextVars | undefined, own?: Catalog):
 }
 
 /** i18next's `__name__` placeholders; a missing variable renders as nothing, as i18next does. */
-export function interpolate(template: string, vars: TextVars | undefined): string {
+export function interpolate(template: string, vars: PlainVars | undefined): string {
   return template.replace(/__(.+?)__/g, (_, name: string) => (vars && name in vars ? String(vars[name]) : ''));
 }

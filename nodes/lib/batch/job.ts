@@ -69,7 +69,7 @@ class JobTimeout extends Error {}
 function creationFailure(resource: BatchResource, error: FullStoryError): FullStoryError {
   if (resource !== 'events' || !error.maybeApplied) return error;
   const unknown = new FullStoryError(
-    catalogText('config:errors.batch.creationUnknown', { cause: error.message }, error.i18n && { cause: error.i18n }),
+    catalogText('config:errors.batch.creationUnknown', { cause: error.i18n ?? error.message }),
     { code: 'outcome_unknown', status: error.status, retryable: false, attempts: error.attempts },
   );
   unknown.maybeApplied = true;
@@ -167,7 +167,7 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
     }
     const cause = err instanceof FullStoryError ? err : undefined;
     const error = new FullStoryError(
-      catalogText('config:errors.batch.resultUnreadable', { jobId, cause: cause?.message ?? String(err) }, cause?.i18n && { cause: cause.i18n }),
+      catalogText('config:errors.batch.resultUnreadable', { jobId, cause: cause?.i18n ?? cause?.message ?? String(err) }),
       { code: 'outcome_unknown', status: cause?.status, retryable: false, attempts: cause?.attempts ?? 1, jobId },
     );
     return report(undefined, everyRecord(records.length, error));

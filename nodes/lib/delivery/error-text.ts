@@ -3,7 +3,7 @@
 // the node that raises them; those both data nodes raise in the config node's (see texts.ts).
 
 import type { ErrorI18n } from '../api/errors';
-import { englishText, renderText, runtimeKey, runtimePrefix, type Catalog, type CatalogText, type TextVars } from '../api/texts';
+import { englishText, renderText, runtimeKey, runtimePrefix, type Catalog, type CatalogText, type PlainVars } from '../api/texts';
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
@@ -21,7 +21,7 @@ export function localizeError(translate: Translate, error: LocalizableText): str
   return localizeText(translate, error.i18n) ?? error.message;
 }
 
-/** A text in the runtime's language, or undefined when the runtime lacks it (or one of its parts). */
+/** A text in the runtime's language, or undefined when the runtime lacks it (or a text among its variables). */
 export function localizeText(translate: Translate, text: CatalogText, own?: Catalog): string | undefined {
   return renderText(text, (key, vars) => lookup(translate, runtimeKey(key, own), vars));
 }
@@ -32,7 +32,7 @@ export function sayText(translate: Translate, text: CatalogText, own?: Catalog):
 }
 
 /** The catalog text at the full key `path`, or undefined when the catalog has no such key. */
-function lookup(translate: Translate, path: string, vars: TextVars | undefined): string | undefined {
+function lookup(translate: Translate, path: string, vars: PlainVars | undefined): string | undefined {
   let text: unknown;
   try {
     text = translate(path, vars);

@@ -32,10 +32,9 @@ function outcomeText(outcome: DeliveryOutcome): CatalogText | undefined {
 /** `detail` is what the write, the copy or Node-RED threw (thrownText: short, one line). */
 export function undeliverableError(translate: Translate, reason: UndeliverableReason, detail: string, outcome: DeliveryOutcome, attempts?: number): FullStoryError {
   const said = outcomeText(outcome);
-  const parts = said && { outcome: said };
   const text = reason === 'notWritable'
-    ? catalogText('config:errors.delivery.notWritable', { detail, outcome: '' }, parts)
-    : catalogText('config:errors.delivery.notSent', { detail, outcome: '' }, parts);
+    ? catalogText('config:errors.delivery.notWritable', { detail, outcome: said ?? '' })
+    : catalogText('config:errors.delivery.notSent', { detail, outcome: said ?? '' });
   const error = new FullStoryError(text, { code: 'undeliverable', attempts });
   // done(err) logs and hands this text to Catch nodes: it is the text the user sees.
   error.message = localizeError(translate, error).trim();

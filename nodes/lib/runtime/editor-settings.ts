@@ -50,6 +50,6 @@ export function readEditorSettings<K extends string>(
 
 /** The deploy-time log line for a setting that cannot work, in the runtime's language. */
 function invalidSettingsText(RED: NodeAPI, problem: FullStoryError): string {
-  const text = catalogText('config:log.invalidSettings', { problem: problem.message }, problem.i18n && { problem: problem.i18n });
+  const text = catalogText('config:log.invalidSettings', { problem: problem.i18n ?? problem.message });
   return sayText((key, vars) => RED._(key, vars), text);
 }

@@ -64,17 +64,17 @@ function pathTooLong(path: string, field: string, code: 'invalid_property_name' 
 
 function typeNameError(value: unknown, path: string, field: string, what: FixedText): FullStoryError {
   const alias = typeof value === 'string' ? TYPE_ALIASES.get(value.toLowerCase()) : undefined;
-  const vars = { what: '', value: excerpt(value), path: shorten(path, 40), at: atField(field), types: [...PROPERTY_TYPES].join(', ') };
+  const vars = { what, value: excerpt(value), path: shorten(path, 40), at: atField(field), types: [...PROPERTY_TYPES].join(', ') };
   return invalidInput('invalid_schema', alias === undefined
-    ? catalogText('config:errors.schema.typeName', vars, { what })
-    : catalogText('config:errors.schema.typeNameHint', { ...vars, hint: `"${alias}"` }, { what }), field);
+    ? catalogText('config:errors.schema.typeName', vars)
+    : catalogText('config:errors.schema.typeNameHint', { ...vars, hint: `"${alias}"`, what }), field);
 }
 
 function checkSchemaPath(path: string, field: string, what: FixedText): void {
   const segments = path.split('.');
   for (const segment of segments) {
     if (!isValidPropertyName(segment)) {
-      throw invalidInput('invalid_schema', catalogText('config:errors.schema.badPath', { what: '', path: JSON.stringify(shorten(path, 40)), at: atField(field) }, { what }), field);
+      throw invalidInput('invalid_schema', catalogText('config:errors.schema.badPath', { path: JSON.stringify(shorten(path, 40)), at: atField(field), what }), field);
     }
   }
   if (path.length > PROPERTY_LIMITS.nameLength) throw pathTooLong(path, field, 'invalid_schema');
@@ -97,10 +97,10 @@ function readTypeMap(src: Record<string, unknown>, out: Record<string, PropertyT
       out[path] = value as PropertyType; // path checked above: never "__proto__"
     } else if (isPlainObject(value)) {
       if (ancestors.includes(value)) {
-        throw invalidInput('invalid_schema', catalogText('config:errors.schema.circular', { what: '', at: atField(entryField) }, { what }), entryField);
+        throw invalidInput('invalid_schema', catalogText('config:errors.schema.circular', { at: atField(entryField), what }), entryField);
       }
       if (depth >= PROPERTY_LIMITS.depth) {
-        throw invalidInput('invalid_schema', catalogText('config:errors.schema.tooDeep', { what: '', max: PROPERTY_LIMITS.depth, at: atField(entryField) }, { what }), entryField);
+        throw invalidInput('invalid_schema', catalogText('config:errors.schema.tooDeep', { max: PROPERTY_LIMITS.depth, at: atField(entryField), what }), entryField);
       }
       readTypeMap(value, out, path, entryField, depth + 1, what, ancestors);
     } else {
@@ -124,10 +124,10 @@ export function parsePropertyTypes(text: string): Record<string, PropertyType> {
   } catch (err) {
     // JSON.parse's own (English) text says where the JSON breaks.
     const reason = err instanceof Error ? shorten(err.message, 80) : englishText(catalogText('config:errors.unknownError'));
-    throw invalidInput('invalid_schema', catalogText('config:errors.schema.notJson', { what: '', reason }, { what }), field);
+    throw invalidInput('invalid_schema', catalogText('config:errors.schema.notJson', { reason, what }), field);
   }
   if (!isPlainObject(parsed)) {
-    throw invalidInput('invalid_schema', catalogText('config:errors.schema.notObject', { what: '', type: describeType(parsed) }, { what }), field);
+    throw invalidInput('invalid_schema', catalogText('config:errors.schema.notObject', { type: describeType(parsed), what }), field);
   }
   const out: Record<string, PropertyType> = {};
   readTypeMap(parsed, out, '', field, 0, what);
@@ -215,10 +215,10 @@ function fieldOf(st: WalkState, rel: string): string {
 /** A value FullStory cannot take: `problem` says what is wrong with it, `hint` how to fix it. */
 function valueError(code: 'invalid_property_value' | 'property_value_too_large' | 'invalid_payload', st: WalkState, rel: string, problem: FixedText, hint?: FixedText): FullStoryError {
   const field = fieldOf(st, rel);
-  const vars = { name: shorten(rel, 60), at: atField(field), problem: '', hint: '' };
+  const vars = { name: shorten(rel, 60), at: atField(field), problem };
   return invalidInput(code, hint
-    ? catalogText('config:errors.property.valueWithHint', vars, { problem, hint })
-    : catalogText('config:errors.property.value', vars, { problem }), field);
+    ? catalogText('config:errors.property.valueWithHint', { ...vars, hint })
+    : catalogText('config:errors.property.value', vars), field);
 }
 
 function countLeaf(st: WalkState): void {
@@ -352,7 +352,7 @@ function walkArray(st: WalkState, rel: string, src: readonly unknown[]): unknown
       kind = itemKind;
     } else if (kind !== itemKind) {
       throw valueError('invalid_property_value', st, rel,
-        catalogText('config:errors.property.problem.listMixed', { a: '', b: '', i }, { a: KIND_NAMES[kind]!, b: KIND_NAMES[itemKind]! }));
+        catalogText('config:errors.property.problem.listMixed', { i, a: KIND_NAMES[kind]!, b: KIND_NAMES[itemKind]! }));
     }
   }
   if (bound > PROPERTY_LIMITS.valueBytes) {
@@ -474,9 +474,7 @@ function checkType(rule: TypeRule, value: unknown, prefix: string): void {
   }
   if (problem === undefined) return;
   const field = prefix === '' ? rule.path : `${prefix}.${rule.path}`;
-  throw invalidInput('invalid_schema', catalogText('config:errors.property.declared.mismatch',
-    { name: shorten(rule.path, 60), at: atField(field), type: rule.type, problem: '', need: '' },
-    { problem, need: TYPE_NEEDS[rule.type] }), field);
+  throw invalidInput('invalid_schema', catalogText('config:errors.property.declared.mismatch', { name: shorten(rule.path, 60), at: atField(field), type: rule.type, problem, need: TYPE_NEEDS[rule.type] }), field);
 }
 
 function normalizeWithRules(input: unknown, rules: readonly TypeRule[], prefix: string): { properties?: Properties; schema: Record<string, PropertyType> } {

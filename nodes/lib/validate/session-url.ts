@@ -14,8 +14,7 @@ const ENCODED_COLON_RE = /%3a/i;
 
 /** `problem`: what is wrong with the value (the catalog's `session.<problem>` texts). */
 function sessionError(field: string, problem: FixedText) {
-  return invalidInput('invalid_identification', catalogText('config:errors.session.invalid', { field, problem: '', forms: '' },
-    { problem, forms: catalogText('config:errors.session.forms') }), field);
+  return invalidInput('invalid_identification', catalogText('config:errors.session.invalid', { field, problem, forms: catalogText('config:errors.session.forms') }), field);
 }
 
 function quote(text: string): string {

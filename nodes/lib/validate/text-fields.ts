@@ -3,8 +3,8 @@
 // as text, so nothing here coerces a value: "123" and 123 are different uids.
 
 import { invalidInput, type FullStoryError } from '../api/errors';
-import { catalogText } from '../api/texts';
-import { atField, describeType, excerpt } from './values';
+import { catalogText, type TextValue } from '../api/texts';
+import { atField, describeType } from './values';
 
 /** FullStory's length limits (README §2.0). */
 export const USER_FIELD_LIMITS = { uid: 256, display_name: 256, email: 128, id: 256 } as const;
@@ -30,10 +30,10 @@ function longerThan(text: string, max: number): boolean {
  * An optional text field: undefined, null and '' mean "not given"; anything but a string is
  * refused (never coerced, because "123" and 123 are different uids to FullStory).
  */
-export function optionalText(value: unknown, field: string, max: number, label = field): string | undefined {
+export function optionalText(value: unknown, field: string, max: number, label: TextValue = field): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') {
-    const shown = typeof value === 'number' ? ` (${excerpt(value)})` : '';
+    const shown = typeof value === 'number' ? ` (${String(value)})` : '';
     const vars = { label, at: atField(field), type: describeType(value), value: shown };
     // A number (or BigInt) only needs converting: say how.
     throw invalidInput('invalid_field', typeof value === 'number' || typeof value === 'bigint'
@@ -51,12 +51,12 @@ export function optionalText(value: unknown, field: string, max: number, label =
   return value;
 }
 
-function controlCharError(field: string, label: string): FullStoryError {
+function controlCharError(field: string, label: TextValue): FullStoryError {
   return invalidInput('invalid_field', catalogText('config:errors.field.controlChar', { label, at: atField(field) }), field);
 }
 
 /** Throws when a text that names a user holds a control character (see optionalUserKey). */
-export function refuseControlChars(text: string, field: string, label: string): void {
+export function refuseControlChars(text: string, field: string, label: TextValue): void {
   if (CONTROL_CHARS_RE.test(text)) throw controlCharError(field, label);
 }
 
@@ -65,7 +65,7 @@ export function refuseControlChars(text: string, field: string, label: string): 
  * (in a body, a query or a path), so "abc\n" must not become a second user that a delete by uid,
  * which refuses control characters, could never reach.
  */
-export function optionalUserKey(value: unknown, field: string, max: number, label = field): string | undefined {
+export function optionalUserKey(value: unknown, field: string, max: number, label: TextValue = field): string | undefined {
   const text = optionalText(value, field, max, label);
   if (text !== undefined) refuseControlChars(text, field, label);
   return text;

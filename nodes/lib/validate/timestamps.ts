@@ -93,8 +93,7 @@ function kindOf(value: unknown): string {
 
 /** `problem`: what is wrong with the value (the catalog's `timestamp.<problem>` texts). */
 function timestampError(field: string, problem: FixedText) {
-  return invalidInput('invalid_timestamp', catalogText('config:errors.timestamp.invalid', { field, problem: '', forms: '' },
-    { problem, forms: catalogText('config:errors.timestamp.forms') }), field);
+  return invalidInput('invalid_timestamp', catalogText('config:errors.timestamp.invalid', { field, problem, forms: catalogText('config:errors.timestamp.forms') }), field);
 }
 
 /** The UTC ISO string of a moment, refused when it has no RFC 3339 form (toISOString writes "+275760-…"). */

@@ -4,7 +4,7 @@
 // field instead of `internal_error` with an exception text. Runs on that failure path only.
 
 import { FullStoryError, invalidInput } from '../api/errors';
-import { catalogText } from '../api/texts';
+import { catalogText, englishText } from '../api/texts';
 import { describeType } from './values';
 
 /** Property reads a search may make: enough for any msg a flow sends, bounded for a hostile one. */
@@ -27,9 +27,9 @@ export function thrownText(thrown: unknown, max = 120): string {
   try {
     if (typeof thrown === 'string') text = thrown;
     else if (thrown instanceof Error && typeof thrown.message === 'string') text = thrown.message;
-    else text = describeType(thrown);
+    else text = englishText(describeType(thrown));
   } catch {
-    text = 'an error that cannot be read';
+    text = englishText(catalogText('config:errors.input.unreadableThrown'));
   }
   text = text.replace(CONTROL_RUNS_RE, ' ').trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;

@@ -4,7 +4,7 @@
 
 import type { PropertyType } from '../api/types';
 import { invalidInput, type LocalErrorCode } from '../api/errors';
-import { catalogText, withPart, type FixedText } from '../api/texts';
+import { catalogText, withVar, type FixedText } from '../api/texts';
 import { buildProperties, PROPERTY_TYPES } from './properties';
 import { isValidPropertyName, nameForFix, propertyNameError } from './property-names';
 import { atField, shorten } from './values';
@@ -81,8 +81,8 @@ export function buildV1Properties(
     const e = err as { code: string; message: string; i18n?: FixedText };
     // The error names the v1 field the user wrote, where its text says where the problem is.
     const text = e.i18n?.vars?.at === atField(f)
-      ? withPart(e.i18n, 'at', catalogText('config:errors.v1.at', { original, field: mapped }))
-      : catalogText('config:errors.v1.fieldOf', { error: e.message, original }, e.i18n && { error: e.i18n });
+      ? withVar(e.i18n, 'at', catalogText('config:errors.v1.at', { original, field: mapped }))
+      : catalogText('config:errors.v1.fieldOf', { error: e.i18n ?? e.message, original });
     throw invalidInput(e.code as LocalErrorCode, text, mapped);
   }
 }
