@@ -3,6 +3,7 @@
 
 import { invalidInput } from '../api/errors';
 import { catalogText, type FixedText } from '../api/texts';
+import { kindOf } from './values';
 
 const SESSION_MARKER = '/session/';
 /** Where the session segment of a URL ends: query, fragment or a further path segment. */
@@ -28,8 +29,7 @@ function quote(text: string): string {
  */
 export function toSessionId(value: unknown, field = 'session.id'): string {
   if (typeof value !== 'string') {
-    const type = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-    throw sessionError(field, catalogText('config:errors.session.notText', { type }));
+    throw sessionError(field, catalogText('config:errors.session.notText', { type: kindOf(value) }));
   }
   let id = value.trim();
   if (id === '') throw sessionError(field, catalogText('config:errors.session.empty'));

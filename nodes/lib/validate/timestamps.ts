@@ -6,6 +6,7 @@
 import { types as utilTypes } from 'node:util';
 import { invalidInput } from '../api/errors';
 import { catalogText, type FixedText } from '../api/texts';
+import { kindOf } from './values';
 
 // date [T time [.fraction] zone]; the zone is optional here so that we can say "no timezone"
 // rather than "not ISO 8601" when it is the only thing missing.
@@ -81,14 +82,6 @@ export function inRfc3339Range(ms: number): boolean {
 
 function quote(text: string): string {
   return JSON.stringify(text.length > 40 ? text.slice(0, 37) + '…' : text);
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'undefined') return 'undefined';
-  return `a ${typeof value}`;
 }
 
 /** `problem`: what is wrong with the value (the catalog's `timestamp.<problem>` texts). */

@@ -55,6 +55,22 @@ export function describeType(value: unknown): FixedText {
   return name === undefined ? catalogText('config:errors.type.customPrototype') : catalogText('config:errors.type.instanceOf', { name });
 }
 
+/** The JavaScript kind of a value, plainly ("a number", "an array", "undefined"): for texts that quote no detail. */
+export function kindOf(value: unknown): FixedText {
+  if (value === null) return catalogText('config:errors.type.null');
+  if (Array.isArray(value)) return catalogText('config:errors.type.array');
+  switch (typeof value) {
+    case 'undefined': return catalogText('config:errors.type.undefinedPlain');
+    case 'string': return catalogText('config:errors.type.string');
+    case 'number': return catalogText('config:errors.type.number');
+    case 'boolean': return catalogText('config:errors.type.boolean');
+    case 'bigint': return catalogText('config:errors.type.bigintPlain');
+    case 'symbol': return catalogText('config:errors.type.symbol');
+    case 'function': return catalogText('config:errors.type.function');
+    default: return catalogText('config:errors.type.object');
+  }
+}
+
 /** A short, safe rendering of a value for messages: ≤ 40 characters, never a whole object. */
 export function excerpt(value: unknown): string | FixedText {
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 37) + '…' : value);
