@@ -13,7 +13,7 @@ import { nameForFix } from '../lib/validate/property-names';
 import { toSessionId } from '../lib/validate/session-url';
 import { optionalText, optionalUserKey, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
 import { toUtcIso } from '../lib/validate/timestamps';
-import { quoteHint, unknownFieldError, type FieldHolder } from '../lib/validate/unknown-field';
+import { quoteHint, unknownFieldError, unknownFieldVars, type FieldHolder } from '../lib/validate/unknown-field';
 import { buildV1Properties, readV1Fields, type V1Fields } from '../lib/validate/v1-fields';
 import { andList, atField, commaList, describeType, isPlainObject } from '../lib/validate/values';
 
@@ -55,8 +55,8 @@ const EVENT_FIELD_HINTS: ReadonlyMap<string, string | FixedText> = new Map<strin
 ]);
 
 /** An event's user and session: what their unknown-field errors say about them. */
-const EVENT_USER: FieldHolder = { text: catalogText('event:errors.event.userUnknownField') };
-const EVENT_SESSION: FieldHolder = { text: catalogText('event:errors.event.sessionUnknownField') };
+const eventUserField = (key: string): FieldHolder => ({ text: catalogText('event:errors.event.userUnknownField', unknownFieldVars(key, `user.${key}`)) });
+const eventSessionField = (key: string): FieldHolder => ({ text: catalogText('event:errors.event.sessionUnknownField', unknownFieldVars(key, `session.${key}`)) });
 
 const CONTEXT_HINTS: ReadonlyMap<string, string> = new Map([['web', 'browser'], ['app', 'mobile'], ['geo', 'location']]);
 
@@ -108,9 +108,9 @@ interface Parts {
 function unknownField(key: string, field: string, allowed: TextValue, hint: string | FixedText | undefined, what: string) {
   return unknownFieldError({
     text: hint !== undefined
-      ? catalogText('event:errors.event.unknownFieldHint', { what, allowed, hint: typeof hint === 'string' ? quoteHint(hint) : hint })
-      : catalogText('event:errors.event.unknownFieldCustom', { what, allowed, suggestion: nameForFix(key) }),
-  }, key, field);
+      ? catalogText('event:errors.event.unknownFieldHint', { ...unknownFieldVars(key, field), what, allowed, hint: typeof hint === 'string' ? quoteHint(hint) : hint })
+      : catalogText('event:errors.event.unknownFieldCustom', { ...unknownFieldVars(key, field), what, allowed, suggestion: nameForFix(key) }),
+  }, field);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,7 +137,7 @@ function readUser(value: unknown): EventUser | undefined {
         break;
       }
       default:
-        throw unknownFieldError(EVENT_USER, key, `user.${key}`);
+        throw unknownFieldError(eventUserField(key), `user.${key}`);
     }
   }
   return out;
@@ -171,7 +171,7 @@ function readSession(value: unknown): EventSession | undefined {
         (out ??= {}).use_most_recent = true;
         break;
       default:
-        throw unknownFieldError(EVENT_SESSION, key, `session.${key}`);
+        throw unknownFieldError(eventSessionField(key), `session.${key}`);
     }
   }
   return out;
@@ -189,8 +189,10 @@ function readContext(value: unknown): Context | undefined {
     if (spec === undefined) {
       const hint = CONTEXT_HINTS.get(part);
       throw unknownFieldError({
-        text: hint ? catalogText('event:errors.event.contextUnknownPartHint', { hint }) : catalogText('event:errors.event.contextUnknownPart'),
-      }, part, partField);
+        text: hint
+          ? catalogText('event:errors.event.contextUnknownPartHint', { ...unknownFieldVars(part, partField), hint })
+          : catalogText('event:errors.event.contextUnknownPart', unknownFieldVars(part, partField)),
+      }, partField);
     }
     const sub = value[part];
     if (sub === undefined || sub === null) continue;
@@ -203,7 +205,7 @@ function readContext(value: unknown): Context | undefined {
       const field = `${partField}.${key}`;
       if (kind === undefined) {
         const allowed = [...spec.keys()].join(', ');
-        throw unknownFieldError({ text: catalogText('event:errors.event.contextUnknownField', { part: partField, allowed }) }, key, field);
+        throw unknownFieldError({ text: catalogText('event:errors.event.contextUnknownField', { ...unknownFieldVars(key, field), part: partField, allowed }) }, field);
       }
       const v = sub[key];
       if (v === undefined || v === null || v === '') continue;
@@ -312,7 +314,7 @@ function readV1(src: Record<string, unknown>, over: EventOver): Parts {
         break;
       default:
         if (over.ignoresUnknownFields) break;
-        throw unknownFieldError({ text: catalogText('event:errors.v1.eventUnknownField', { fields: V1_FIELDS, suggestion: nameForFix(key) }) }, key, prefix + key);
+        throw unknownFieldError({ text: catalogText('event:errors.v1.eventUnknownField', { ...unknownFieldVars(key, prefix + key), fields: V1_FIELDS, suggestion: nameForFix(key) }) }, prefix + key);
     }
   }
 

@@ -11,7 +11,7 @@ import { isGiven, SettingsOverPayload, type PayloadRole } from '../lib/validate/
 import { buildProperties, parseSchemaObject } from '../lib/validate/properties';
 import { nameForFix } from '../lib/validate/property-names';
 import { optionalText, optionalUserKey, refuseControlChars, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
-import { unknownFieldError } from '../lib/validate/unknown-field';
+import { unknownFieldError, unknownFieldVars } from '../lib/validate/unknown-field';
 import { buildV1Properties, readV1Fields, splitV1Suffix } from '../lib/validate/v1-fields';
 import { atField, commaList, describeType, isPlainObject } from '../lib/validate/values';
 
@@ -86,9 +86,9 @@ function unknownV2Field(key: string) {
   const hint = USER_FIELD_HINTS.get(key);
   return unknownFieldError({
     text: hint !== undefined
-      ? catalogText('user:errors.user.unknownFieldHint', { fields: V2_FIELDS, hint })
-      : catalogText('user:errors.user.unknownFieldCustom', { fields: V2_FIELDS, suggestion: nameForFix(key) }),
-  }, key, key);
+      ? catalogText('user:errors.user.unknownFieldHint', { ...unknownFieldVars(key, key), fields: V2_FIELDS, hint })
+      : catalogText('user:errors.user.unknownFieldCustom', { ...unknownFieldVars(key, key), fields: V2_FIELDS, suggestion: nameForFix(key) }),
+  }, key);
 }
 
 type Parsed = { fields: UserFields; id?: string };

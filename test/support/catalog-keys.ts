@@ -2,7 +2,8 @@
 // each against the message catalogs of every language. The rule the sources follow (texts.ts): a
 // text is made only by `catalogText('<catalog>:<path>', …)` with the key as a plain string literal,
 // and nothing else in the code names a catalog key. `sourceProblems` reports what escapes that rule;
-// `catalogProblems` reports keys missing in a language or with other variables than en-US.
+// `catalogProblems` reports keys missing in a language or with other variables than en-US, and
+// variables the en-US text uses that a call does not give (where it gives them as an object literal).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +23,8 @@ export interface KeyUse {
   path: string;
   file: string;
   line: number;
+  /** The variables the call names, when it gives them as an object literal without spreads. */
+  vars?: string[];
 }
 
 export interface SourceFile {
@@ -101,7 +104,7 @@ export function scanSources(files: readonly SourceFile[]): { uses: KeyUse[]; pro
         problems.push(`${file}:${line}: catalogText is not called with a key literal '<config|user|event|node>:<path>': ${text.slice(at, at + 60).split('\n')[0]}`);
         continue;
       }
-      uses.push({ scope: use[1] as Scope, path: use[2]!, file, line });
+      uses.push({ scope: use[1] as Scope, path: use[2]!, file, line, vars: literalVars(text, KEY_USE.lastIndex - 1) });
     }
     const lines = text.split('\n');
     lines.forEach((lineText, i) => {
@@ -112,6 +115,61 @@ export function scanSources(files: readonly SourceFile[]): { uses: KeyUse[]; pro
     });
   }
   return { uses, problems };
+}
+
+/** Skips a string or template literal starting at `i`; returns the index after it. */
+function skipLiteral(text: string, i: number): number {
+  const quote = text[i]!;
+  let j = i + 1;
+  while (j < text.length && text[j] !== quote) {
+    if (text[j] === '\\') j++;
+    else if (quote === '`' && text.startsWith('${', j)) j = closing(text, j + 1);
+    j++;
+  }
+  return j + 1;
+}
+
+/** Index of the bracket that closes the one at `open`. */
+function closing(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "'" || c === '"' || c === '`') {
+      i = skipLiteral(text, i) - 1;
+    } else if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c) && --depth === 0) return i;
+  }
+  return text.length;
+}
+
+/**
+ * The names of `{ a, b: x }` when the key's call gives its variables that way (`at`: the character
+ * after the key literal); undefined when it gives none, passes a variable, or spreads one.
+ */
+function literalVars(text: string, at: number): string[] | undefined {
+  if (text[at] !== ',') return undefined;
+  let i = at + 1;
+  while (/\s/.test(text[i] ?? '')) i++;
+  if (text[i] !== '{') return undefined;
+  const body = text.slice(i + 1, closing(text, i));
+  const names: string[] = [];
+  let depth = 0;
+  let start = 0;
+  const props: string[] = [];
+  for (let j = 0; j <= body.length; j++) {
+    const c = body[j];
+    if (c === "'" || c === '"' || c === '`') { j = skipLiteral(body, j) - 1; continue; }
+    if (c !== undefined && '([{'.includes(c)) depth++;
+    else if (c !== undefined && ')]}'.includes(c)) depth--;
+    else if ((c === ',' && depth === 0) || c === undefined) { props.push(body.slice(start, j).trim()); start = j + 1; }
+  }
+  for (const prop of props.filter((p) => p !== '')) {
+    if (prop.startsWith('...')) return undefined;
+    const m = /^([A-Za-z_$][\w$]*)\s*(?::|$)/.exec(prop);
+    if (!m) return undefined;
+    names.push(m[1]!);
+  }
+  return names;
 }
 
 /** Where a scope's texts live: `node` texts are shown by either data node, so both catalogs need them. */
@@ -161,6 +219,8 @@ export function catalogProblems(uses: readonly KeyUse[], catalogs: Catalogs): st
         continue;
       }
       const want = variablesOf(english);
+      const missing = use.vars && want.filter((v) => !use.vars!.includes(v));
+      if (missing && missing.length > 0) problems.push(`${use.file}:${use.line}: ${use.scope}:${use.path} uses [${missing.join(', ')}], which the code does not give`);
       for (const lang of LANGUAGES.filter((l) => l !== 'en-US')) {
         const other = textsAt(catalogs[catalog][lang]!, use.path);
         if (other === undefined) problems.push(`fullstory-${catalog} ${lang} lacks ${use.path} (used at ${use.file}:${use.line})`);

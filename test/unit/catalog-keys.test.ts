@@ -29,7 +29,7 @@ describe('catalog keys: every text the code can raise, in every language', funct
     }
   });
 
-  it('each key exists in en-US, de and ja with the same variables', function () {
+  it('each key exists in en-US, de and ja with the same variables, and the code gives them', function () {
     assert.deepEqual(catalogProblems(uses, catalogs), []);
   });
 
@@ -65,6 +65,11 @@ describe('catalog keys: every text the code can raise, in every language', funct
       const broken = copy();
       delete (broken.event.ja!.status as CatalogTree).queued_other;
       assert.deepEqual(catalogProblems(uses, broken).map((p) => p.replace(/ \(used at .*\)$/, '')), ['fullstory-event ja lacks status.queued']);
+    });
+
+    it('a variable the catalog uses that the code does not give (when it gives its variables as an object literal)', function () {
+      const { uses: found } = scanSources([{ file: 'nodes/lib/x.ts', text: "catalogText('config:errors.http.timeout', { secs: 1 });\ncatalogText('config:errors.http.timeout', vars);" }]);
+      assert.deepEqual(catalogProblems(found, catalogs), ['nodes/lib/x.ts:1: config:errors.http.timeout uses [seconds], which the code does not give']);
     });
 
     it('a key missing in en-US itself', function () {

@@ -51,11 +51,6 @@ export function withVars<K extends TextKey>(text: CatalogText<K>, change: (value
   return make(text.key, vars);
 }
 
-/** The same text with more variables (those it has win). */
-export function withMoreVars<K extends TextKey>(text: CatalogText<K>, more: TextVars): CatalogText<K> {
-  return make(text.key, { ...more, ...text.vars });
-}
-
 /** The same text with one variable replaced. */
 export function withVar<K extends TextKey>(text: CatalogText<K>, name: string, value: TextValue): CatalogText<K> {
   return make(text.key, { ...text.vars, [name]: value });

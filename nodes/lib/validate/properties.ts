@@ -8,7 +8,7 @@ import type { Properties, PropertyType, Schema } from '../api/types';
 import { invalidInput, type FullStoryError } from '../api/errors';
 import { inRfc3339Range, isIsoDateString } from './timestamps';
 import { isValidPropertyName, propertyNameError } from './property-names';
-import { unknownFieldError } from './unknown-field';
+import { unknownFieldError, unknownFieldVars } from './unknown-field';
 import { catalogText, englishText, type FixedText } from '../api/texts';
 import { atField, describeType, excerpt, isPlainObject, shorten } from './values';
 
@@ -151,10 +151,11 @@ export function parseSchemaObject(value: unknown, fieldPrefix = 'schema'): Recor
     } else {
       const f = `${fieldPrefix}.${key}`;
       const looksLikeType = typeof value[key] === 'string';
+      const named = unknownFieldVars(key, f, JSON.stringify(shorten(key, 40)));
       const text = looksLikeType
-        ? catalogText('config:errors.schema.unknownFieldType', { key: shorten(key, 40), value: excerpt(value[key]) })
-        : catalogText('config:errors.schema.unknownField');
-      throw unknownFieldError({ text, code: 'invalid_schema' }, key, f, JSON.stringify(shorten(key, 40)));
+        ? catalogText('config:errors.schema.unknownFieldType', { ...named, key: shorten(key, 40), value: excerpt(value[key]) })
+        : catalogText('config:errors.schema.unknownField', named);
+      throw unknownFieldError({ text, code: 'invalid_schema' }, f);
     }
   }
   if (map === undefined || map === null) return undefined;

@@ -5,10 +5,10 @@
 // fields (payload-role.ts).
 
 import { invalidInput, type FullStoryError } from '../api/errors';
-import { withMoreVars, type FixedText } from '../api/texts';
+import type { FixedText } from '../api/texts';
 import { atField } from './values';
 
-/** What an unknown-field error says: its catalog text, without the field's `name` and `at` (added here). */
+/** What an unknown-field error says: its catalog text, whose variables include unknownFieldVars(). */
 export interface FieldHolder {
   text: FixedText;
   code?: 'invalid_field' | 'invalid_schema';
@@ -20,11 +20,17 @@ function quoteFieldName(name: string): string {
 }
 
 /**
- * `name`: the field's name as written; `field`: where it is (the error's field); `quotedName`:
- * the name as the text quotes it, when not quoteFieldName's.
+ * The `name` and `at` variables every unknown-field text has. `name`: the field's name as written;
+ * `field`: where it is (the error's field); `quotedName`: the name as the text quotes it, when not
+ * quoteFieldName's.
  */
-export function unknownFieldError(h: FieldHolder, name: string, field: string, quotedName = quoteFieldName(name)): FullStoryError {
-  return invalidInput(h.code ?? 'invalid_field', withMoreVars(h.text, { name: quotedName, at: atField(field) }), field);
+export function unknownFieldVars(name: string, field: string, quotedName = quoteFieldName(name)): { name: string; at: string } {
+  return { name: quotedName, at: atField(field) };
+}
+
+/** `field`: where the unknown field is (the error's field). */
+export function unknownFieldError(h: FieldHolder, field: string): FullStoryError {
+  return invalidInput(h.code ?? 'invalid_field', h.text, field);
 }
 
 /** A likely intended name as the hint shows it: quoted, unless it is a phrase ("user.uid (your own id) or …"). */
