@@ -9,7 +9,8 @@ import { callApi, listUsers } from '../lib/api/endpoints';
 import { DEFAULT_BASE_URL, EU_BASE_URL, redact, regionOfKey, resolveBaseUrl, type Region } from '../lib/api/connection';
 import { clientLimits } from '../lib/runtime/settings';
 import { ConfigProblemLog, type ConfigProblem, type ProblemVars } from '../lib/api/config-problems';
-import { localizeError } from '../lib/delivery/error-text';
+import { localizeError, sayText, type Translate } from '../lib/delivery/error-text';
+import { catalogText, ownKey, renderText, withVars, type CatalogText, type TextVars } from '../lib/api/texts';
 import type { ConfigCredentials, ConfigNodeDef } from '../lib/runtime/node-settings';
 
 export interface FullStoryConfigNode extends Node<ConfigCredentials> {
@@ -38,7 +39,7 @@ function resolveApiKey(credentialKey: string | undefined, envName: string | unde
  * A cheap read that tells the key's rights apart: listing users by a uid nobody has answers 200
  * for Admin/Architect keys, 403 for Standard (write-only) keys and 401 for a wrong key.
  */
-async function testConnection(settings: ClientSettings): Promise<{ result: ConnectionResult; status?: number; message: string }> {
+async function testConnection(settings: ClientSettings, translate: Translate): Promise<{ result: ConnectionResult; status?: number; message: string }> {
   const client = new FullStoryClient({ ...settings, retry: { ...settings.retry, maxAttempts: 1 } });
   try {
     // Its answer is checked like any other: a host that answers 200 but not as FullStory does is `invalid`.
@@ -46,13 +47,34 @@ async function testConnection(settings: ClientSettings): Promise<{ result: Conne
     return { result: 'read_write', status: response.status, message: 'ok' };
   } catch (err) {
     const error = err instanceof FullStoryError ? err : new FullStoryError(String(err), { code: 'internal_error' });
-    if (error.status === 403) return { result: 'write_only', status: 403, message: error.message };
-    if (error.status === 401) return { result: 'rejected', status: 401, message: error.message };
-    if (error.status === undefined) return { result: 'unreachable', message: error.message };
-    return { result: 'invalid', status: error.status, message: error.message };
+    const message = localizeError(translate, error);
+    if (error.status === 403) return { result: 'write_only', status: 403, message };
+    if (error.status === 401) return { result: 'rejected', status: 401, message };
+    if (error.status === undefined) return { result: 'unreachable', message };
+    return { result: 'invalid', status: error.status, message };
   } finally {
     client.destroy();
   }
+}
+
+/** The log line for each kind of config problem (config-problems.ts). */
+function problemText(kind: ConfigProblem, vars: TextVars): CatalogText {
+  switch (kind) {
+    case 'unauthorized': return catalogText('config:log.unauthorized', vars);
+    case 'forbidden': return catalogText('config:log.forbidden', vars);
+    case 'hostNotFound': return catalogText('config:log.hostNotFound', vars);
+    case 'unreachable': return catalogText('config:log.unreachable', vars);
+    case 'tls': return catalogText('config:log.tls', vars);
+    case 'unusable': return catalogText('config:log.unusable', vars);
+  }
+}
+
+/**
+ * A text of this node's own catalog through its own RED._, which resolves keys without a namespace
+ * there (the test helper's RED._ gives the key back as it is).
+ */
+function ownText(RED: NodeAPI, text: CatalogText): string {
+  return renderText(text, (key, vars) => RED._(ownKey(key), vars)) ?? ownKey(text.key);
 }
 
 export default function register(RED: NodeAPI): void {
@@ -65,9 +87,9 @@ export default function register(RED: NodeAPI): void {
     node.region = regionOfKey(apiKey);
     // Problems of this config (key, rights, host) are logged here, localized, at most once per kind
     // every 10 minutes (see config-problems.ts); the vars never hold the key.
-    const problems = new ConfigProblemLog((kind: ConfigProblem, vars: ProblemVars) =>
-      node.error(redact(RED._(`fullstory-config.log.${kind}`, vars), [apiKey])),
-    );
+    const problems = new ConfigProblemLog((kind: ConfigProblem, vars: ProblemVars) => {
+      node.error(redact(ownText(RED, problemText(kind, vars)), [apiKey]));
+    });
     let client: FullStoryClient | undefined;
     let problem: FullStoryError | undefined;
     try {
@@ -76,8 +98,8 @@ export default function register(RED: NodeAPI): void {
       if (!apiKey) {
         problem = new FullStoryError(
           def.apiKeyEnv
-            ? `The FullStory config node has no API key: the environment variable ${def.apiKeyEnv} is empty or unset.`
-            : 'The FullStory config node has no API key: open it and paste the key.',
+            ? catalogText('config:errors.node.keyEnvEmpty', { env: def.apiKeyEnv })
+            : catalogText('config:errors.node.noKey'),
           { code: 'not_configured' },
         );
       } else {
@@ -92,18 +114,19 @@ export default function register(RED: NodeAPI): void {
     } catch (err) {
       // The host rules quote the host; a key pasted there by mistake must not be quoted back.
       const e = err instanceof FullStoryError ? err : new FullStoryError(String(err), { code: 'insecure_host' });
-      problem = new FullStoryError(redact(e.message, [apiKey]), { code: e.code });
+      const hidden = (value: string | number) => (typeof value === 'string' ? redact(value, [apiKey]) : value);
+      problem = new FullStoryError(e.i18n ? withVars(e.i18n, hidden) : redact(e.message, [apiKey]), { code: e.code });
     }
     if (problem) {
       const reason = problem.code === 'not_configured'
-        ? RED._(def.apiKeyEnv ? 'fullstory-config.log.envMissing' : 'fullstory-config.log.noKey', { env: def.apiKeyEnv ?? '' })
+        ? ownText(RED, def.apiKeyEnv ? catalogText('config:log.envMissing', { env: def.apiKeyEnv }) : catalogText('config:log.noKey'))
         : localizeError((key, vars) => RED._(key, vars), problem);
       problems.report('unusable', { reason: reason.replace(/[.。]\s*$/, ''), code: problem.code });
     }
 
     node.client = () => {
       if (client) return client;
-      throw problem ?? new FullStoryError('The FullStory config node is not ready.', { code: 'not_configured' });
+      throw problem ?? new FullStoryError(catalogText('config:errors.node.notReady'), { code: 'not_configured' });
     };
 
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -141,17 +164,18 @@ export default function register(RED: NodeAPI): void {
     const apiKey = resolveApiKey(typed ?? stored, typeof body.apiKeyEnv === 'string' ? body.apiKeyEnv : undefined, (name) =>
       process.env[name],
     );
+    const translate: Translate = (key, vars) => RED._(key, vars);
     const reply = (result: ConnectionResult, message: string, status?: number) =>
       res.json({ result, region: regionOfKey(apiKey), status, message: redact(message, [apiKey, stored, typed]) });
     if (!apiKey) {
-      reply('invalid', 'No API key: type one, or name an environment variable that holds it.');
+      reply('invalid', sayText(translate, catalogText('config:errors.test.noKey')));
       return;
     }
     let baseUrl: string;
     try {
       baseUrl = resolveBaseUrl(typeof body.baseUrl === 'string' ? body.baseUrl : '');
     } catch (err) {
-      reply('invalid', (err as Error).message);
+      reply('invalid', err instanceof FullStoryError ? localizeError(translate, err) : String(err));
       return;
     }
     // A key the caller did not type (the stored credential, or an environment variable's value) is
@@ -159,10 +183,10 @@ export default function register(RED: NodeAPI): void {
     // allowed to press "Test connection" could have the runtime send it to a server of their choice.
     const keyWasTyped = typed !== undefined && typed.trim() !== '';
     if (!keyWasTyped && !TRUSTED_HOSTS.has(baseUrl) && (RED.nodes.getNode(id) as FullStoryConfigNode | null)?.baseUrl !== baseUrl) {
-      reply('invalid', `The stored key (or one from an environment variable) is sent only to FullStory (${DEFAULT_BASE_URL}, ${EU_BASE_URL}) or to the host this config node was deployed with. To test ${baseUrl}, type the key again, or deploy first.`);
+      reply('invalid', sayText(translate, catalogText('config:errors.test.untrustedHost', { hosts: `${DEFAULT_BASE_URL}, ${EU_BASE_URL}`, host: baseUrl })));
       return;
     }
-    testConnection({ apiKey, baseUrl, ...clientLimits({}) })
+    testConnection({ apiKey, baseUrl, ...clientLimits({}) }, translate)
       .then((outcome) => reply(outcome.result, outcome.message, outcome.status))
       .catch((err: unknown) => reply('invalid', String(err)));
   });

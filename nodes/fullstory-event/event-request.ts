@@ -5,16 +5,17 @@
 
 import type { Context, CreateEventRequest, EventSession, EventUser, PropertyType } from '../lib/api/types';
 import { invalidInput } from '../lib/api/errors';
-import type { InputNote, NoteSink } from '../lib/validate/notes';
+import { catalogText, type FixedText, type TextValue } from '../lib/api/texts';
+import { inputNote, type InputNote, type NoteSink } from '../lib/validate/notes';
 import { isGiven, SettingsOverPayload, type PayloadRole } from '../lib/validate/payload-role';
 import { buildProperties, parseSchemaObject } from '../lib/validate/properties';
 import { nameForFix } from '../lib/validate/property-names';
 import { toSessionId } from '../lib/validate/session-url';
 import { optionalText, optionalUserKey, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
 import { toUtcIso } from '../lib/validate/timestamps';
-import { didYouMean, quoteHint, unknownFieldError, unknownPayloadFieldFix, type FieldHolder } from '../lib/validate/unknown-field';
+import { quoteHint, unknownFieldError, unknownFieldVars, type FieldHolder } from '../lib/validate/unknown-field';
 import { buildV1Properties, readV1Fields, type V1Fields } from '../lib/validate/v1-fields';
-import { at, atField, describeType, isPlainObject } from '../lib/validate/values';
+import { andList, atField, commaList, describeType, isPlainObject } from '../lib/validate/values';
 
 export { toSessionId } from '../lib/validate/session-url';
 
@@ -40,25 +41,22 @@ export const MAX_EVENT_NAME = 250;
  */
 export const MAX_CONTEXT_TEXT = 8192;
 
-const V2_FIELDS = 'name, timestamp, properties, schema, user, session and context';
-const V1_FIELDS = 'event_name, event_data, timestamp, session_url, device_session, use_recent_session and uid';
+const V2_FIELDS = commaList(['name', 'timestamp', 'properties', 'schema', 'user', 'session', 'context']);
+const V1_FIELDS = commaList(['event_name', 'event_data', 'timestamp', 'session_url', 'device_session', 'use_recent_session', 'uid']);
 
-const EVENT_FIELD_HINTS: ReadonlyMap<string, string> = new Map([
+const USER_ID_OR_UID = catalogText('event:errors.hint.userIdOrUid');
+const EVENT_FIELD_HINTS: ReadonlyMap<string, string | FixedText> = new Map<string, string | FixedText>([
   ['eventName', 'name'], ['event', 'name'], ['type', 'name'],
   ['event_data', 'properties'], ['eventData', 'properties'], ['data', 'properties'], ['props', 'properties'], ['attributes', 'properties'],
-  ['uid', 'user.uid'], ['userUid', 'user.uid'], ['user_id', 'user.uid (your own id) or user.id (FullStory\'s id)'], ['userId', 'user.uid (your own id) or user.id (FullStory\'s id)'],
+  ['uid', 'user.uid'], ['userUid', 'user.uid'], ['user_id', USER_ID_OR_UID], ['userId', USER_ID_OR_UID],
   ['sessionId', 'session.id'], ['session_id', 'session.id'], ['session_url', 'session.id'], ['sessionUrl', 'session.id'],
   ['use_most_recent', 'session.use_most_recent'], ['useMostRecent', 'session.use_most_recent'],
   ['time', 'timestamp'], ['ts', 'timestamp'], ['date', 'timestamp'], ['eventTime', 'timestamp'],
 ]);
 
 /** An event's user and session: what their unknown-field errors say about them. */
-const EVENT_USER: FieldHolder = {
-  holder: 'user',
-  rest: ' An event names its user only by uid (your own id) or id (FullStory\'s id); set user details with the FullStory User node.',
-  i18n: { key: 'event.userUnknownField' },
-};
-const EVENT_SESSION: FieldHolder = { holder: 'session', rest: ' Its fields are id, use_most_recent and uid.', i18n: { key: 'event.sessionUnknownField' } };
+const eventUserField = (key: string): FieldHolder => ({ text: catalogText('event:errors.event.userUnknownField', unknownFieldVars(key, `user.${key}`)) });
+const eventSessionField = (key: string): FieldHolder => ({ text: catalogText('event:errors.event.sessionUnknownField', unknownFieldVars(key, `session.${key}`)) });
 
 const CONTEXT_HINTS: ReadonlyMap<string, string> = new Map([['web', 'browser'], ['app', 'mobile'], ['geo', 'location']]);
 
@@ -81,9 +79,6 @@ const CONTEXT_SPEC: ReadonlyMap<string, ReadonlyMap<string, ContextKind>> = new 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
-const ALLOWED_FORMS =
-  'Use exactly one of: session.id alone; user.uid or user.id (optionally with session.use_most_recent: true); ' +
-  'session.uid alone; or none of them, for a new anonymous user.';
 
 type EventOver = SettingsOverPayload<'name' | 'timestamp' | 'properties' | 'association'>;
 
@@ -110,14 +105,12 @@ interface Parts {
   notes?: InputNote[];
 }
 
-function unknownField(key: string, field: string, allowed: string, hint: string | undefined, what: string) {
+function unknownField(key: string, field: string, allowed: TextValue, hint: string | FixedText | undefined, what: string) {
   return unknownFieldError({
-    holder: what,
-    rest: ` Its fields are ${allowed}.${unknownPayloadFieldFix(key, hint)}`,
-    i18n: hint !== undefined
-      ? { key: 'event.unknownFieldHint', vars: { what, allowed, hint: quoteHint(hint) } }
-      : { key: 'event.unknownFieldCustom', vars: { what, allowed, suggestion: nameForFix(key) } },
-  }, key, field);
+    text: hint !== undefined
+      ? catalogText('event:errors.event.unknownFieldHint', { ...unknownFieldVars(key, field), what, allowed, hint: typeof hint === 'string' ? quoteHint(hint) : hint })
+      : catalogText('event:errors.event.unknownFieldCustom', { ...unknownFieldVars(key, field), what, allowed, suggestion: nameForFix(key) }),
+  }, field);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,27 +119,25 @@ function unknownField(key: string, field: string, allowed: string, hint: string 
 function readUser(value: unknown): EventUser | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) {
-    const hint = typeof value === 'string' ? ` If ${JSON.stringify(value.slice(0, 40))} is your own id for the user, send "user": {"uid": …}.` : '';
-    throw invalidInput('invalid_field', `user${at('user')} must be an object such as {"uid": "user-1"}, but it is ${describeType(value)}.${hint}`, 'user',
-      typeof value === 'string'
-        ? { key: 'event.userNotObjectText', vars: { at: atField('user'), type: describeType(value), value: JSON.stringify(value.slice(0, 40)) } }
-        : { key: 'event.userNotObject', vars: { at: atField('user'), type: describeType(value) } });
+    throw invalidInput('invalid_field', typeof value === 'string'
+      ? catalogText('event:errors.event.userNotObjectText', { at: atField('user'), type: describeType(value), value: JSON.stringify(value.slice(0, 40)) })
+      : catalogText('event:errors.event.userNotObject', { at: atField('user'), type: describeType(value) }), 'user');
   }
   let out: EventUser | undefined;
   for (const key of Object.keys(value)) {
     switch (key) {
       case 'uid': {
-        const v = optionalUserKey(value[key], 'user.uid', USER_FIELD_LIMITS.uid, 'user uid');
+        const v = optionalUserKey(value[key], 'user.uid', USER_FIELD_LIMITS.uid, catalogText('event:errors.label.userUid'));
         if (v !== undefined) (out ??= {}).uid = v;
         break;
       }
       case 'id': {
-        const v = optionalUserKey(value[key], 'user.id', USER_FIELD_LIMITS.id, 'FullStory user id');
+        const v = optionalUserKey(value[key], 'user.id', USER_FIELD_LIMITS.id, catalogText('config:errors.label.userId'));
         if (v !== undefined) (out ??= {}).id = v;
         break;
       }
       default:
-        throw unknownFieldError(EVENT_USER, key, `user.${key}`);
+        throw unknownFieldError(eventUserField(key), `user.${key}`);
     }
   }
   return out;
@@ -155,9 +146,10 @@ function readUser(value: unknown): EventUser | undefined {
 function readSession(value: unknown): EventSession | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) {
-    const hint = typeof value === 'string' ? ' If it is a session URL or id, send "session": {"id": …}.' : '';
-    throw invalidInput('invalid_field', `session${at('session')} must be an object such as {"id": "123:456"}, but it is ${describeType(value)}.${hint}`, 'session',
-      { key: hint ? 'event.sessionNotObjectText' : 'event.sessionNotObject', vars: { at: atField('session'), type: describeType(value) } });
+    const vars = { at: atField('session'), type: describeType(value) };
+    throw invalidInput('invalid_field', typeof value === 'string'
+      ? catalogText('event:errors.event.sessionNotObjectText', vars)
+      : catalogText('event:errors.event.sessionNotObject', vars), 'session');
   }
   let out: EventSession | undefined;
   for (const key of Object.keys(value)) {
@@ -167,21 +159,19 @@ function readSession(value: unknown): EventSession | undefined {
         if (isGiven(v)) (out ??= {}).id = toSessionId(v, 'session.id');
         break;
       case 'uid': {
-        const uid = optionalUserKey(v, 'session.uid', USER_FIELD_LIMITS.uid, 'session uid');
+        const uid = optionalUserKey(v, 'session.uid', USER_FIELD_LIMITS.uid, catalogText('event:errors.label.sessionUid'));
         if (uid !== undefined) (out ??= {}).uid = uid;
         break;
       }
       case 'use_most_recent':
         if (v === undefined || v === null || v === false) break; // false is omitted (README §2.4)
         if (v !== true) {
-          throw invalidInput('invalid_field',
-            `session.use_most_recent${at('session.use_most_recent')} must be true or false, but it is ${describeType(v)}${typeof v === 'string' ? ` (${JSON.stringify(v.slice(0, 20))})` : ''}. Send the boolean true, without quotes.`, 'session.use_most_recent',
-            { key: 'event.useMostRecentNotBool', vars: { at: atField('session.use_most_recent'), type: describeType(v), value: typeof v === 'string' ? ` (${JSON.stringify(v.slice(0, 20))})` : '' } });
+          throw invalidInput('invalid_field', catalogText('event:errors.event.useMostRecentNotBool', { at: atField('session.use_most_recent'), type: describeType(v), value: typeof v === 'string' ? ` (${JSON.stringify(v.slice(0, 20))})` : '' }), 'session.use_most_recent');
         }
         (out ??= {}).use_most_recent = true;
         break;
       default:
-        throw unknownFieldError(EVENT_SESSION, key, `session.${key}`);
+        throw unknownFieldError(eventSessionField(key), `session.${key}`);
     }
   }
   return out;
@@ -190,8 +180,7 @@ function readSession(value: unknown): EventSession | undefined {
 function readContext(value: unknown): Context | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) {
-    throw invalidInput('invalid_field', `context${at('context')} must be an object such as {"browser": {"url": "https://…"}}, but it is ${describeType(value)}.`, 'context',
-      { key: 'event.contextNotObject', vars: { at: atField('context'), type: describeType(value) } });
+    throw invalidInput('invalid_field', catalogText('event:errors.event.contextNotObject', { at: atField('context'), type: describeType(value) }), 'context');
   }
   let out: Record<string, Record<string, unknown>> | undefined;
   for (const part of Object.keys(value)) {
@@ -200,16 +189,15 @@ function readContext(value: unknown): Context | undefined {
     if (spec === undefined) {
       const hint = CONTEXT_HINTS.get(part);
       throw unknownFieldError({
-        holder: 'context',
-        rest: ` Its fields are browser, mobile, device and location.${didYouMean(hint)}`,
-        i18n: hint ? { key: 'event.contextUnknownPartHint', vars: { hint } } : { key: 'event.contextUnknownPart' },
-      }, part, partField);
+        text: hint
+          ? catalogText('event:errors.event.contextUnknownPartHint', { ...unknownFieldVars(part, partField), hint })
+          : catalogText('event:errors.event.contextUnknownPart', unknownFieldVars(part, partField)),
+      }, partField);
     }
     const sub = value[part];
     if (sub === undefined || sub === null) continue;
     if (!isPlainObject(sub)) {
-      throw invalidInput('invalid_field', `${partField}${at(partField)} must be an object, but it is ${describeType(sub)}.`, partField,
-        { key: 'event.contextPartNotObject', vars: { part: partField, at: atField(partField), type: describeType(sub) } });
+      throw invalidInput('invalid_field', catalogText('event:errors.event.contextPartNotObject', { part: partField, at: atField(partField), type: describeType(sub) }), partField);
     }
     let clean: Record<string, unknown> | undefined;
     for (const key of Object.keys(sub)) {
@@ -217,11 +205,7 @@ function readContext(value: unknown): Context | undefined {
       const field = `${partField}.${key}`;
       if (kind === undefined) {
         const allowed = [...spec.keys()].join(', ');
-        throw unknownFieldError({
-          holder: partField,
-          rest: ` Its fields are ${allowed}.`,
-          i18n: { key: 'event.contextUnknownField', vars: { part: partField, allowed } },
-        }, key, field);
+        throw unknownFieldError({ text: catalogText('event:errors.event.contextUnknownField', { ...unknownFieldVars(key, field), part: partField, allowed }) }, field);
       }
       const v = sub[key];
       if (v === undefined || v === null || v === '') continue;
@@ -234,35 +218,31 @@ function readContext(value: unknown): Context | undefined {
 }
 
 function checkContextValue(kind: ContextKind, v: unknown, field: string): void {
-  let need: string | undefined;
-  let needKey = '';
+  let need: FixedText | undefined;
   switch (kind) {
     case 'string':
-      if (typeof v !== 'string') { need = 'a string'; needKey = 'needString'; }
+      if (typeof v !== 'string') need = catalogText('event:errors.event.needString');
       else if (v.length > MAX_CONTEXT_TEXT) {
-        throw invalidInput('invalid_field',
-          `${field}${at(field)} is ${v.length} characters long; this node sends at most ${MAX_CONTEXT_TEXT} characters per context field (a URL or user agent is far shorter). Shorten it, or check that the right value is mapped here.`, field,
-          { key: 'event.contextTooLong', vars: { field, at: atField(field), length: v.length, max: MAX_CONTEXT_TEXT } });
+        throw invalidInput('invalid_field', catalogText('event:errors.event.contextTooLong', { field, at: atField(field), length: v.length, max: MAX_CONTEXT_TEXT }), field);
       }
       break;
     case 'int32':
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) { need = 'a whole number (pixels)'; needKey = 'needPixels'; }
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < INT32_MIN || v > INT32_MAX) need = catalogText('event:errors.event.needPixels');
       break;
     case 'latitude':
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < -90 || v > 90) { need = 'a number from -90 to 90'; needKey = 'needLatitude'; }
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < -90 || v > 90) need = catalogText('event:errors.event.needLatitude');
       break;
     case 'longitude':
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < -180 || v > 180) { need = 'a number from -180 to 180'; needKey = 'needLongitude'; }
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < -180 || v > 180) need = catalogText('event:errors.event.needLongitude');
       break;
   }
   if (need === undefined) return;
   const shown = typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : typeof v === 'number' ? String(v) : describeType(v);
-  const hint = typeof v === 'string' && kind !== 'string' ? ' Convert the text to a number first.' : '';
-  throw invalidInput('invalid_field', `${field}${at(field)} must be ${need}, but it is ${shown}.${hint}`, field, {
-    key: hint ? 'event.contextWrongValueConvert' : 'event.contextWrongValue',
-    vars: { field, at: atField(field), shown },
-    parts: { need: { key: `event.${needKey}` } },
-  });
+  const vars = { field, at: atField(field), shown, need };
+  // Text where a number belongs only needs converting: say so.
+  throw invalidInput('invalid_field', typeof v === 'string' && kind !== 'string'
+    ? catalogText('event:errors.event.contextWrongValueConvert', vars)
+    : catalogText('event:errors.event.contextWrongValue', vars), field);
 }
 
 /** With the payload as a source (payload-role.ts), unknown keys are ignored: it is the flow's own data. */
@@ -307,7 +287,7 @@ function readV1(src: Record<string, unknown>, over: EventOver): Parts {
     // Wrapped: only `event` and the uid (a URL parameter in v1) may sit beside it.
     for (const key of Object.keys(src)) {
       if (key === 'uid') uid = src.uid;
-      else if (key !== 'event' && !over.ignoresUnknownFields) throw unknownField(key, key, 'event and uid (the v1 event goes inside event)', undefined, 'msg.payload');
+      else if (key !== 'event' && !over.ignoresUnknownFields) throw unknownField(key, key, catalogText('event:errors.fields.wrapped'), undefined, 'msg.payload');
     }
     ev = src.event as Record<string, unknown>;
     prefix = 'event.';
@@ -328,26 +308,20 @@ function readV1(src: Record<string, unknown>, over: EventOver): Parts {
       case 'use_recent_session': useRecent = value; break;
       case 'uid':
         if (isGiven(uid) && isGiven(value) && uid !== value) {
-          throw invalidInput('invalid_identification', `msg.payload has two different uids (msg.payload.uid and ${prefix}uid)${at(`${prefix}uid`)}. Keep one.`, `${prefix}uid`,
-            { key: 'event.twoUids', vars: { field: `${prefix}uid`, at: atField(`${prefix}uid`) } });
+          throw invalidInput('invalid_identification', catalogText('event:errors.event.twoUids', { field: `${prefix}uid`, at: atField(`${prefix}uid`) }), `${prefix}uid`);
         }
         if (isGiven(value)) { uid = value; uidField = `${prefix}uid`; }
         break;
       default:
         if (over.ignoresUnknownFields) break;
-        throw unknownFieldError({
-          holder: 'The v1 event',
-          rest: ` v1 events use ${V1_FIELDS}; custom data goes under event_data with a type suffix, e.g. event_data.${nameForFix(key)}_str.`,
-          i18n: { key: 'v1.eventUnknownField', vars: { fields: V1_FIELDS, suggestion: nameForFix(key) } },
-        }, key, prefix + key);
+        throw unknownFieldError({ text: catalogText('event:errors.v1.eventUnknownField', { ...unknownFieldVars(key, prefix + key), fields: V1_FIELDS, suggestion: nameForFix(key) }) }, prefix + key);
     }
   }
 
   if (data !== undefined && data !== null) {
     const dataField = `${prefix}event_data`;
     if (!isPlainObject(data)) {
-      throw invalidInput('invalid_payload', `event_data${at(dataField)} must be an object of suffixed fields such as {"plan_str": "pro"}, but it is ${describeType(data)}.`, dataField,
-        { key: 'v1.eventDataNotObject', vars: { at: atField(dataField), type: describeType(data) } });
+      throw invalidInput('invalid_payload', catalogText('event:errors.v1.eventDataNotObject', { at: atField(dataField), type: describeType(data) }), dataField);
     }
     const entries = Object.keys(data).map((k) => [k, data[k]] as const);
     parts.v1 = readV1Fields(entries, dataField);
@@ -367,8 +341,7 @@ function readV1Identification(
   const useRecent = v1.useRecent === true;
   if (v1.useRecent !== undefined && v1.useRecent !== null && typeof v1.useRecent !== 'boolean') {
     const field = `${prefix}use_recent_session`;
-    throw invalidInput('invalid_field', `use_recent_session${at(field)} must be true or false, but it is ${describeType(v1.useRecent)}. Send the boolean true, without quotes.`, field,
-      { key: 'v1.useRecentNotBool', vars: { at: atField(field), type: describeType(v1.useRecent) } });
+    throw invalidInput('invalid_field', catalogText('event:errors.v1.useRecentNotBool', { at: atField(field), type: describeType(v1.useRecent) }), field);
   }
   const chosen: string[] = [];
   if (isGiven(v1.sessionUrl)) chosen.push('session_url');
@@ -376,28 +349,21 @@ function readV1Identification(
   if (useRecent) chosen.push('use_recent_session');
   if (chosen.length > 1) {
     throw invalidInput('invalid_identification',
-      `The v1 event gives both ${chosen.join(' and ')}${at(prefix + chosen[1])}. Send at most one of session_url, device_session and use_recent_session.`, prefix + chosen[1]);
+      catalogText('event:errors.v1.twoSessions', { at: atField(prefix + chosen[1]), fields: andList(chosen) }), prefix + chosen[1]);
   }
   if (chosen.length === 1 && chosen[0] !== 'use_recent_session') {
     const field = prefix + chosen[0];
     // v1 took the uid in the URL, so v1 events with a session nearly always have one. FullStory v2
     // takes a session id only on its own (README §2.2): the session already names its user.
     if (uid !== undefined) {
-      (parts.notes ??= []).push({
-        code: 'uid_not_sent',
-        field: v1.uidField,
-        message: `The v1 uid${at(v1.uidField)} was not sent: FullStory v2 identifies this event by its ${chosen[0]} alone, as the session already names its user.`,
-        i18n: { key: 'v1.uidNotSent', vars: { at: atField(v1.uidField), session: chosen[0] } },
-      });
+      (parts.notes ??= []).push(inputNote('uid_not_sent', v1.uidField, catalogText('event:errors.v1.uidNotSent', { at: atField(v1.uidField), session: chosen[0]! })));
     }
     parts.session = { id: toSessionId(chosen[0] === 'session_url' ? v1.sessionUrl : v1.deviceSession, field) };
     return;
   }
   if (useRecent && uid === undefined) {
     const field = `${prefix}use_recent_session`;
-    throw invalidInput('invalid_identification',
-      `use_recent_session: true${at(field)} needs the user it applies to: add uid (your own id for the user).`, field,
-      { key: 'v1.useRecentNeedsUid', vars: { at: atField(field) } });
+    throw invalidInput('invalid_identification', catalogText('event:errors.v1.useRecentNeedsUid', { at: atField(field) }), field);
   }
   if (uid !== undefined) parts.user = { uid };
   if (useRecent) parts.session = { use_most_recent: true };
@@ -408,34 +374,30 @@ function readV1Identification(
 
 function checkName(value: unknown, field: string): string {
   if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
-    const state = typeof value === 'string' ? ' (it is empty)' : '';
-    throw invalidInput('missing_field', `The event has no name${state}: set msg.payload.name or the node's Event name.`, field,
-      { key: state ? 'event.nameEmpty' : 'event.nameMissing' });
+    throw invalidInput('missing_field', typeof value === 'string' ? catalogText('event:errors.event.nameEmpty') : catalogText('event:errors.event.nameMissing'), field);
   }
-  return optionalText(value, field, MAX_EVENT_NAME, 'event name') as string;
+  return optionalText(value, field, MAX_EVENT_NAME, catalogText('event:errors.label.eventName')) as string;
 }
 
 function fromAssociation(a: NonNullable<EventDefaults['association']>): { user?: EventUser; session?: EventSession } {
-  const missing = (what: string, field: string) => invalidInput('missing_field',
-    `The node ties events to a ${what}, but the value it reads for it is empty. Set the node's ${what} (or the msg property it reads).`, field);
+  const missing = (what: FixedText, field: string) => invalidInput('missing_field', catalogText('event:errors.event.associationEmpty', { what }), field);
   switch (a.kind) {
     case 'uid':
     case 'userId': {
       const field = a.kind === 'uid' ? 'user.uid' : 'user.id';
-      const label = a.kind === 'uid' ? 'uid' : 'FullStory user id';
-      if (!isGiven(a.value)) throw missing(label, field);
+      const label = a.kind === 'uid' ? 'uid' : catalogText('config:errors.label.userId');
+      if (!isGiven(a.value)) throw missing(a.kind === 'uid' ? catalogText('event:errors.event.target.uid') : catalogText('event:errors.event.target.userId'), field);
       const value = optionalUserKey(a.value, field, USER_FIELD_LIMITS.uid, label) as string;
       const user: EventUser = a.kind === 'uid' ? { uid: value } : { id: value };
       return a.useMostRecent ? { user, session: { use_most_recent: true } } : { user };
     }
     case 'sessionId':
-      if (!isGiven(a.value)) throw missing('session', 'session.id');
+      if (!isGiven(a.value)) throw missing(catalogText('event:errors.event.target.session'), 'session.id');
       return { session: { id: toSessionId(a.value, 'session.id') } };
     case 'anonymous':
       return {};
     default:
-      throw invalidInput('invalid_identification', `Unknown association ${JSON.stringify(String(a.kind).slice(0, 20))}: use uid, userId, sessionId or anonymous.`, 'association',
-        { key: 'event.unknownAssociation', vars: { association: JSON.stringify(String(a.kind).slice(0, 20)) } });
+      throw invalidInput('invalid_identification', catalogText('event:errors.event.unknownAssociation', { association: JSON.stringify(String(a.kind).slice(0, 20)) }), 'association');
   }
 }
 
@@ -455,13 +417,10 @@ function checkIdentification(user: EventUser | undefined, session: EventSession 
   else if (session?.id !== undefined && found.length > 1) field = 'session.id';
   else if (session?.uid !== undefined && found.length > 1) field = 'session.uid';
   else if (useMostRecent && userCount === 0) {
-    throw invalidInput('invalid_identification',
-      `session.use_most_recent: true${at('session.use_most_recent')} needs the user it applies to: add user.uid or user.id (exactly one). ${ALLOWED_FORMS}`, 'session.use_most_recent',
-      { key: 'event.useMostRecentNeedsUser', vars: { at: atField('session.use_most_recent') }, parts: { forms: { key: 'event.allowedForms' } } });
+    throw invalidInput('invalid_identification', catalogText('event:errors.event.useMostRecentNeedsUser', { at: atField('session.use_most_recent'), forms: catalogText('event:errors.event.allowedForms') }), 'session.use_most_recent');
   }
   if (field !== undefined) {
-    throw invalidInput('invalid_identification',
-      `The event is identified by ${found.join(' and ')}${at(field)}, which FullStory does not accept together. ${ALLOWED_FORMS}`, field);
+    throw invalidInput('invalid_identification', catalogText('event:errors.event.mixedIdentification', { at: atField(field), found: andList(found), forms: catalogText('event:errors.event.allowedForms') }), field);
   }
 }
 
@@ -475,17 +434,13 @@ export function buildEventRequest(payload: unknown, defaults: EventDefaults, not
   let parts: Parts;
   if (payload === undefined || payload === null) {
     if (!over.sets('name')) {
-      throw invalidInput('invalid_payload',
-        `msg.payload is ${payload === null ? 'null' : 'empty'}, so there is no event to send. Set msg.payload to an object such as {"name": "Order Placed", "properties": {"total": 42}}, or set the node's Event name.`,
-        undefined, { key: payload === null ? 'event.payloadNull' : 'event.payloadEmpty' });
+      throw invalidInput('invalid_payload', payload === null ? catalogText('event:errors.event.payloadNull') : catalogText('event:errors.event.payloadEmpty'));
     }
     parts = { nameField: 'name', timestampField: 'timestamp', propertiesField: 'properties' };
   } else if (isPlainObject(payload)) {
     parts = isV1(payload) ? readV1(payload, over) : readV2(payload, over);
   } else {
-    throw invalidInput('invalid_payload',
-      `msg.payload must be an object describing the event, e.g. {"name": "Order Placed", "properties": {"total": 42}}, but it is ${describeType(payload)}.`,
-      undefined, { key: 'event.payloadNotObject', vars: { type: describeType(payload) } });
+    throw invalidInput('invalid_payload', catalogText('event:errors.event.payloadNotObject', { type: describeType(payload) }));
   }
 
   const name = over.pick('name', parts.name, parts.nameField);

@@ -5,6 +5,7 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import type { PropertyType, UserFields } from '../lib/api/types';
 import { invalidInput } from '../lib/api/errors';
+import { catalogText } from '../lib/api/texts';
 import * as api from '../lib/api/endpoints';
 import { attachController, type DataNodeBehaviour, type SingleCall } from '../lib/runtime/data-node';
 import { readEditorSettings } from '../lib/runtime/editor-settings';
@@ -63,8 +64,7 @@ function planFor(operation: UserOperation, { payload, values, role, declaredType
     case 'update': {
       const { fields, id } = buildUserFields(payload, options);
       const userId = requireUserKey(id, 'id');
-      if (!hasContent(fields)) throw invalidInput('missing_field', 'Nothing to update: give display_name, email or properties.', 'payload',
-        { key: 'user.nothingToUpdate' });
+      if (!hasContent(fields)) throw invalidInput('missing_field', catalogText('user:errors.user.nothingToUpdate'), 'payload');
       return single(operation, api.updateUser(userId, fields), (res) => ({ id: res.id ?? userId }));
     }
     case 'get': {
@@ -110,12 +110,10 @@ export default function register(RED: NodeAPI): void {
       if (requested === undefined || requested === null || requested === '') return def.operation || 'upsert';
       if (typeof requested !== 'string') {
         // Never String(requested): an object without a prototype cannot be converted and throws.
-        throw invalidInput('invalid_operation', `msg.operation must be text, but it is ${describeType(requested)}. Set it to one of upsert, update, get, list, delete, or remove it to use the node's operation.`, 'operation',
-          { key: 'user.operationNotText', vars: { type: describeType(requested) } });
+        throw invalidInput('invalid_operation', catalogText('user:errors.user.operationNotText', { type: describeType(requested) }), 'operation');
       }
       if (!OPERATIONS.has(requested)) {
-        throw invalidInput('invalid_operation', `msg.operation ${excerpt(requested)} is not one of upsert, update, get, list, delete. Set one of those, or remove msg.operation to use the node's operation.`, 'operation',
-          { key: 'user.operationUnknown', vars: { operation: excerpt(requested) } });
+        throw invalidInput('invalid_operation', catalogText('user:errors.user.operationUnknown', { operation: excerpt(requested) }), 'operation');
       }
       return requested as UserOperation;
     };

@@ -5,14 +5,15 @@
 
 import type { PropertyType, UserFields } from '../lib/api/types';
 import { invalidInput } from '../lib/api/errors';
+import { catalogText } from '../lib/api/texts';
 import type { UserFilter } from '../lib/api/endpoints';
 import { isGiven, SettingsOverPayload, type PayloadRole } from '../lib/validate/payload-role';
 import { buildProperties, parseSchemaObject } from '../lib/validate/properties';
 import { nameForFix } from '../lib/validate/property-names';
 import { optionalText, optionalUserKey, refuseControlChars, USER_FIELD_LIMITS } from '../lib/validate/text-fields';
-import { unknownFieldError, unknownPayloadFieldFix } from '../lib/validate/unknown-field';
+import { unknownFieldError, unknownFieldVars } from '../lib/validate/unknown-field';
 import { buildV1Properties, readV1Fields, splitV1Suffix } from '../lib/validate/v1-fields';
-import { at, atField, describeType, isPlainObject } from '../lib/validate/values';
+import { atField, commaList, describeType, isPlainObject } from '../lib/validate/values';
 
 /** The user fields the node's own settings supply for one msg (see payload-role.ts). */
 export interface UserSettings {
@@ -38,7 +39,7 @@ function overPayload(options: UserRequestOptions): UserOver {
   return new SettingsOverPayload<keyof UserSettings>(options.settings ?? {}, options.payloadRole);
 }
 
-const V2_FIELDS = 'uid, display_name, email, properties, schema and id';
+const V2_FIELDS = commaList(['uid', 'display_name', 'email', 'properties', 'schema', 'id']);
 
 /** Likely intended spelling of an unknown top-level field. */
 const USER_FIELD_HINTS: ReadonlyMap<string, string> = new Map([
@@ -54,32 +55,23 @@ const USER_FIELD_HINTS: ReadonlyMap<string, string> = new Map([
  * resolves as path steps even when encoded (the caller encodes everything else).
  */
 export function requireUserKey(value: unknown, field: 'id' | 'uid'): string {
-  const label = field === 'id' ? 'FullStory user id' : 'uid';
+  const label = field === 'id' ? catalogText('config:errors.label.userId') : 'uid';
   if (value === undefined || value === null || value === '') {
-    const how = field === 'id'
-      ? 'Set msg.payload.id (the id FullStory returned when the user was created), or the node\'s User id.'
-      : 'Set msg.payload.uid (your own id for the user), or the node\'s uid.';
-    throw invalidInput('missing_field', `The ${label} is missing. ${how}`, field,
-      { key: field === 'id' ? 'user.missingId' : 'user.missingUid' });
+    throw invalidInput('missing_field', field === 'id' ? catalogText('user:errors.user.missingId') : catalogText('user:errors.user.missingUid'), field);
   }
   const text = optionalText(value, field, USER_FIELD_LIMITS[field], label) as string;
   if (text.trim() === '') {
-    throw invalidInput('invalid_field', `The ${label}${at(field)} is only whitespace. Give the real ${label}.`, field,
-      { key: 'field.whitespace', vars: { label, at: atField(field) } });
+    throw invalidInput('invalid_field', catalogText('user:errors.field.whitespace', { label, at: atField(field) }), field);
   }
   refuseControlChars(text, field, label);
   if (field === 'id' && (text === '.' || text === '..')) {
-    throw invalidInput('invalid_field',
-      `The ${label}${at(field)} is ${JSON.stringify(text)}, which is not a FullStory user id: in a URL it would be read as a path step and the request would go to another endpoint. Give the id FullStory returned when the user was created.`, field,
-      { key: 'user.dotId', vars: { label, at: atField(field), value: JSON.stringify(text) } });
+    throw invalidInput('invalid_field', catalogText('user:errors.user.dotId', { label, at: atField(field), value: JSON.stringify(text) }), field);
   }
   return text;
 }
 
 function notAnObject(payload: unknown) {
-  return invalidInput('invalid_payload',
-    `msg.payload must be an object with the user's fields, e.g. {"uid": "user-1", "email": "a@example.com", "properties": {"plan": "pro"}}, but it is ${describeType(payload)}.`,
-    undefined, { key: 'user.payloadNotObject', vars: { type: describeType(payload) } });
+  return invalidInput('invalid_payload', catalogText('user:errors.user.payloadNotObject', { type: describeType(payload) }));
 }
 
 /** v1 customvars payloads are flat: displayName and/or suffixed custom fields, no `properties`. */
@@ -93,12 +85,10 @@ function looksLikeV1(payload: Record<string, unknown>, keys: readonly string[]):
 function unknownV2Field(key: string) {
   const hint = USER_FIELD_HINTS.get(key);
   return unknownFieldError({
-    holder: 'msg.payload',
-    rest: ` User fields are ${V2_FIELDS}.${unknownPayloadFieldFix(key, hint)}`,
-    i18n: hint !== undefined
-      ? { key: 'user.unknownFieldHint', vars: { fields: V2_FIELDS, hint } }
-      : { key: 'user.unknownFieldCustom', vars: { fields: V2_FIELDS, suggestion: nameForFix(key) } },
-  }, key, key);
+    text: hint !== undefined
+      ? catalogText('user:errors.user.unknownFieldHint', { ...unknownFieldVars(key, key), fields: V2_FIELDS, hint })
+      : catalogText('user:errors.user.unknownFieldCustom', { ...unknownFieldVars(key, key), fields: V2_FIELDS, suggestion: nameForFix(key) }),
+  }, key);
 }
 
 type Parsed = { fields: UserFields; id?: string };
@@ -137,11 +127,10 @@ function fromV1(payload: Record<string, unknown>, keys: readonly string[], optio
       case 'displayName':
       case 'display_name': {
         if (over.sets('display_name')) break;
-        const v = optionalText(value, key, USER_FIELD_LIMITS.display_name, 'display name');
+        const v = optionalText(value, key, USER_FIELD_LIMITS.display_name, catalogText('user:errors.label.displayName'));
         if (v === undefined) break;
         if (fields.display_name !== undefined && fields.display_name !== v) {
-          throw invalidInput('invalid_field', `msg.payload has both displayName and display_name${at(key)} with different values. Keep one of them.`, key,
-            { key: 'user.twoDisplayNames', vars: { at: atField(key) } });
+          throw invalidInput('invalid_field', catalogText('user:errors.user.twoDisplayNames', { at: atField(key) }), key);
         }
         fields.display_name = v;
         break;
@@ -214,8 +203,8 @@ export function buildUserFilter(payload: unknown, options: UserRequestOptions): 
   // Same rules as the fields themselves: text only, FullStory's lengths, no control characters in a uid.
   for (const key of ['uid', 'email', 'display_name'] as const) {
     const value = key === 'uid'
-      ? optionalUserKey(filters[key], key, USER_FIELD_LIMITS[key], 'uid to filter the user list by')
-      : optionalText(filters[key], key, USER_FIELD_LIMITS[key], `${key} to filter the user list by`);
+      ? optionalUserKey(filters[key], key, USER_FIELD_LIMITS[key], catalogText('user:errors.label.filter', { field: key }))
+      : optionalText(filters[key], key, USER_FIELD_LIMITS[key], catalogText('user:errors.label.filter', { field: key }));
     if (value !== undefined) filter[key] = value;
   }
   return filter;
@@ -230,12 +219,7 @@ export function userToDelete(payload: unknown, options: UserRequestOptions): { i
   const hasId = isGiven(idValue);
   const hasUid = isGiven(uidValue);
   if (hasId === hasUid) {
-    throw invalidInput(
-      'invalid_identification',
-      hasId ? 'Delete takes either a FullStory user id or a uid, not both.' : 'Delete needs the user: set msg.payload.id (FullStory user id) or msg.payload.uid.',
-      'payload',
-      { key: hasId ? 'user.deleteBoth' : 'user.deleteMissing' },
-    );
+    throw invalidInput('invalid_identification', hasId ? catalogText('user:errors.user.deleteBoth') : catalogText('user:errors.user.deleteMissing'), 'payload');
   }
   return hasId ? { id: requireUserKey(idValue, 'id') } : { uid: requireUserKey(uidValue, 'uid') };
 }

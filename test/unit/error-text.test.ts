@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FullStoryError, invalidInput } from '../../nodes/lib/api/errors';
 import { ERROR_CATALOG_PREFIX, localizeError, type Translate } from '../../nodes/lib/delivery/error-text';
+import { catalogText } from '../../nodes/lib/api/texts';
 import { propertyNameError } from '../../nodes/lib/validate/property-names';
 import { buildUserFields, requireUserKey } from '../../nodes/fullstory-user/user-request';
 import { optionalText } from '../../nodes/lib/validate/text-fields';
@@ -19,20 +20,20 @@ const root = path.resolve(__dirname, '..', '..');
 
 type Catalog = { [key: string]: string | Catalog };
 
-function catalog(lang: string): Catalog {
-  const file = path.join(root, 'nodes', 'fullstory-config', 'locales', lang, 'fullstory-config.json');
+function catalog(lang: string, node = 'fullstory-config'): Catalog {
+  const file = path.join(root, 'nodes', node, 'locales', lang, `${node}.json`);
   return JSON.parse(fs.readFileSync(file, 'utf8')) as Catalog;
 }
 
 /** Like the runtime's RED._ (i18next with __var__ placeholders): a missing key comes back without its namespace. */
 function translatorFor(lang: string): Translate {
-  const data = catalog(lang);
   const [ns, ...rest] = ERROR_CATALOG_PREFIX.split(':');
   assert.equal(ns, 'node-red-contrib-fullstory/fullstory-config');
   assert.equal(rest.length, 1);
   return (key, vars) => {
     const bare = key.slice(key.indexOf(':') + 1);
-    let node: string | Catalog | undefined = data;
+    // The namespace names the node whose catalog holds the key: node-red-contrib-fullstory/<node>.
+    let node: string | Catalog | undefined = catalog(lang, key.slice(key.indexOf('/') + 1, key.indexOf(':')));
     for (const part of bare.split('.')) node = typeof node === 'object' ? node[part] : undefined;
     if (typeof node !== 'string') return bare;
     return node.replace(/__(.+?)__/g, (_, name: string) => (vars && name in vars ? String(vars[name]) : ''));
@@ -127,7 +128,7 @@ describe('localizeError', () => {
       calls.push([key, vars]);
       return `übersetzt ${vars?.max}`;
     };
-    const error = invalidInput('too_many_properties', 'English text', undefined, { key: 'property.tooMany', vars: { max: 500 } });
+    const error = invalidInput('too_many_properties', catalogText('config:errors.property.tooMany', { max: 500 }));
     assert.equal(localizeError(translate, error), 'übersetzt 500');
     assert.deepEqual(calls, [[`${ERROR_CATALOG_PREFIX}property.tooMany`, { max: 500 }]]);
   });
@@ -139,8 +140,13 @@ describe('localizeError', () => {
     const throwing: Translate = () => {
       throw new Error('boom');
     };
-    const keyed = invalidInput('invalid_field', 'The English text.', 'uid', { key: 'field.nope', vars: { label: 'uid' } });
-    for (const t of [identity, stripped, empty, throwing]) assert.equal(localizeError(t, keyed), 'The English text.');
+    // The English comes from the en-US catalog.
+    const keyed = invalidInput('invalid_field', catalogText('config:errors.field.controlChar', { label: 'uid', at: 'uid' }), 'uid');
+    const english = 'The uid (at uid) contains a control character (such as a line break or tab). Remove it; a trailing newline from a file or template is a common cause.';
+    assert.equal(keyed.message, english);
+    for (const t of [identity, stripped, empty, throwing]) assert.equal(localizeError(t, keyed), english);
+    // A key no catalog has: the key itself, never an empty text.
+    assert.equal(invalidInput('invalid_field', catalogText('config:errors.field.nope')).message, 'config:errors.field.nope');
     const plain = new FullStoryError('No key here.', { code: 'timeout' });
     assert.equal(localizeError(() => 'never used', plain), 'No key here.');
   });
@@ -253,7 +259,7 @@ describe('localizeError', () => {
   });
 
   it('bulk msg.errors items carry the exit\'s error text', () => {
-    const keyed = invalidInput('invalid_field', 'English', 'uid', { key: 'field.whitespace', vars: { label: 'uid', at: 'uid' } });
+    const keyed = invalidInput('invalid_field', catalogText('user:errors.field.whitespace', { label: 'uid', at: 'uid' }), 'uid');
     const plain = new FullStoryError('Only English', { code: 'timeout' });
     const held = new HeldMessage({ _msgid: 'm', payload: [] }, () => {}, () => {}, [{ uid: 'a' }, { uid: 'b' }, { uid: 'c' }], 'upsert');
     held.settle(0, { ok: true });

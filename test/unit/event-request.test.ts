@@ -244,7 +244,7 @@ describe('event-request', function () {
           assert.equal(notes[0].code, 'uid_not_sent');
           assert.equal(notes[0].field, field);
           assert.match(notes[0].message, new RegExp(`^The v1 uid \\(at ${field.replace('.', '\\.')}\\) was not sent: FullStory v2 identifies this event by its ${session} alone`));
-          assert.deepEqual(notes[0].i18n, { key: 'v1.uidNotSent', vars: { at: field, session } });
+          assert.deepEqual(notes[0].i18n, { key: 'event:errors.v1.uidNotSent', vars: { at: field, session } });
         });
       }
       it('no note without a uid, with use_recent_session, or when the editor sets the association', function () {

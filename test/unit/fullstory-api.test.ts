@@ -277,7 +277,7 @@ describe('the FullStory API layer', function () {
             assert.ok(e instanceof FullStoryError, `not a FullStoryError: ${String(e)}`);
             assert.equal(e.code, 'invalid_response');
             assert.equal(e.retryable, c.call.retryableIfInvalid);
-            assert.equal(e.i18n?.key, 'response.shape');
+            assert.equal(e.i18n?.key, 'config:errors.response.shape');
             assert.ok(e.message.startsWith(`FullStory's answer to ${c.call.name} does not match the API: body`), e.message);
             // An answer that is of the declared type is never refused.
             const data = name.startsWith('getJob') && name !== 'getJobStatus' ? { ready: true, page: body } : body;

@@ -55,7 +55,7 @@ describe('followPages', function () {
     let calls = 0;
     const error = await rejection(followPages<number>(async () => ({ results: [], next_page_token: `fresh-${++calls}` }), { ...far(), jobId: 'J1', retryable: false }));
     assert.equal(calls, MAX_EMPTY_PAGES_IN_A_ROW + 1);
-    assert.deepEqual([error.code, error.jobId, error.retryable, error.i18n?.key], ['invalid_response', 'J1', false, 'response.paging.empty']);
+    assert.deepEqual([error.code, error.jobId, error.retryable, error.i18n?.key], ['invalid_response', 'J1', false, 'config:errors.response.paging.empty']);
     assert.match(error.message, /GET \/test sent 4 pages in a row with no results but a new page token/);
   });
 
@@ -73,14 +73,14 @@ describe('followPages', function () {
     let calls = 0;
     const error = await rejection(followPages<number>(async () => ({ results: [calls], next_page_token: `t${++calls}` }), { ...far(), maxPages: 7 }));
     assert.equal(calls, 7);
-    assert.deepEqual([error.code, error.retryable, error.i18n?.key], ['invalid_response', true, 'response.paging.pages']);
+    assert.deepEqual([error.code, error.retryable, error.i18n?.key], ['invalid_response', true, 'config:errors.response.paging.pages']);
   });
 
   it('more results than maxResults is a wrong answer', async function () {
     let calls = 0;
     const error = await rejection(followPages<number>(async () => ({ results: [1, 2, 3], next_page_token: `t${++calls}` }), { ...far(), maxResults: 7 }));
     assert.equal(calls, 3);
-    assert.equal(error.i18n?.key, 'response.paging.results');
+    assert.equal(error.i18n?.key, 'config:errors.response.paging.results');
   });
 
   it('no page is asked for once the deadline has passed (fake timers)', async function () {
@@ -93,7 +93,7 @@ describe('followPages', function () {
         return { results: [calls], next_page_token: `t${calls}` };
       }, { ...far(), deadline: Date.now() + 1000 }));
       assert.equal(calls, 3, 'pages asked at 0, 400 and 800 ms; none at 1200 ms');
-      assert.equal(error.i18n?.key, 'response.paging.deadline');
+      assert.equal(error.i18n?.key, 'config:errors.response.paging.deadline');
     } finally {
       clock.restore();
     }

@@ -10,6 +10,7 @@ import {
 } from '../../nodes/lib/validate/properties';
 import { splitV1Suffix } from '../../nodes/lib/validate/v1-fields';
 import { describeType, isPlainObject } from '../../nodes/lib/validate/values';
+import { englishText } from '../../nodes/lib/api/texts';
 
 
 
@@ -391,12 +392,13 @@ describe('properties', function () {
       assert.equal(isPlainObject(vm.runInNewContext('({})')), true);
       for (const v of [null, [], new Date(), new Money(), Buffer.alloc(1), new Map(), 'x', 1]) assert.equal(isPlainObject(v), false);
     });
-    it('describeType names what it got', function () {
-      assert.equal(describeType(null), 'null');
-      assert.equal(describeType('x'), 'a string');
-      assert.equal(describeType([]), 'an array');
-      assert.equal(describeType(Buffer.alloc(1)), 'a Buffer');
-      assert.equal(describeType(new Money()), 'an instance of Money');
+    it('describeType names what it got (a catalog text: its English here)', function () {
+      const described = (value: unknown) => englishText(describeType(value));
+      assert.equal(described(null), 'null');
+      assert.equal(described('x'), 'a string');
+      assert.equal(described([]), 'an array');
+      assert.equal(described(Buffer.alloc(1)), 'a Buffer');
+      assert.equal(described(new Money()), 'an instance of Money');
     });
   });
 });

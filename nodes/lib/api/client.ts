@@ -6,6 +6,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance } from 'axios';
 import { FullStoryError } from './errors';
+import { catalogText, withVars, type CatalogText } from './texts';
 import { jsonMayHoldSecret, redact, redactParsed, regionOfKey, secretForms, type Region } from './connection';
 import { RequestGate, Semaphore } from './limits';
 import { configProblemOf, type ConfigProblem } from './config-problems';
@@ -146,7 +147,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 export function closedError(attempts: number): FullStoryError {
-  return new FullStoryError('The node was stopped (redeploy or shutdown) before FullStory answered.', {
+  return new FullStoryError(catalogText('config:errors.http.closed'), {
     code: 'closed',
     retryable: true,
     attempts,
@@ -325,8 +326,8 @@ export class FullStoryClient {
         const seconds = Math.ceil(wait / 1000);
         throw new NotSent(
           new FullStoryError(
-            `FullStory asked to pause requests for ${seconds} s (429 Retry-After), longer than this request's retry budget; it was not sent.`,
-            { code: 'too_many_requests', status: 429, retryable: true, attempts: attempt - 1, i18n: { key: 'http.pausedTooLong', vars: { seconds } } },
+            catalogText('config:errors.http.pausedTooLong', { seconds }),
+            { code: 'too_many_requests', status: 429, retryable: true, attempts: attempt - 1 },
           ),
         );
       }
@@ -409,12 +410,11 @@ export class FullStoryClient {
     } catch {
       // A 2xx whose body we cannot read: FullStory may have acted, so the outcome is unknown.
       // Retrying is safe for reads, deletes and POSTs with an Idempotency-Key (FullStory replays).
-      throw new FullStoryError(`FullStory answered ${answer.status} with a body that is not JSON.`, {
+      throw new FullStoryError(catalogText('config:errors.http.notJson', { status: answer.status }), {
         code: 'invalid_response',
         status: answer.status,
         retryable: safeToRepeat(req),
         attempts: attempt,
-        i18n: { key: 'http.notJson', vars: { status: answer.status } },
       });
     }
     return jsonMayHoldSecret(text, this.secrets) ? redactParsed(data, this.secrets) : data;
@@ -423,18 +423,17 @@ export class FullStoryClient {
   private tooLargeError(req: ApiRequest, status: number, limit: number, attempt: number): FullStoryError {
     const max = formatBytes(limit);
     return new FullStoryError(
-      `FullStory's answer (${status}) was larger than ${max}, more than this call can return; it was not read.`,
-      { code: 'invalid_response', status, retryable: safeToRepeat(req), attempts: attempt, i18n: { key: 'http.tooLarge', vars: { status, max } } },
+      catalogText('config:errors.http.tooLarge', { status, max }),
+      { code: 'invalid_response', status, retryable: safeToRepeat(req), attempts: attempt },
     );
   }
 
   private timeoutError(deadlineMs: number, attempt: number): FullStoryError {
     const seconds = Math.round(deadlineMs / 100) / 10;
-    return new FullStoryError(`FullStory did not answer within ${seconds} s; the request may or may not have been applied.`, {
+    return new FullStoryError(catalogText('config:errors.http.timeout', { seconds }), {
       code: 'timeout',
       retryable: true,
       attempts: attempt,
-      i18n: { key: 'http.timeout', vars: { seconds } },
     });
   }
 
@@ -452,9 +451,11 @@ export class FullStoryClient {
     } catch {
       detail = this.redact(answer.text).slice(0, 200);
     }
-    let message = `FullStory answered ${status} ${code}${detail ? `: ${detail}` : ''}`;
-    if (status === 401 || status === 403) message += this.authHint(status, detail);
-    return new FullStoryError(this.redact(message), {
+    const hint = status === 401 || status === 403 ? this.authHint(status, detail) : undefined;
+    const text = detail
+      ? catalogText('config:errors.http.statusDetail', { status, code, detail, hint: hint ?? '' })
+      : catalogText('config:errors.http.status', { status, code, hint: hint ?? '' });
+    return new FullStoryError(withVars(text, (value) => (typeof value === 'string' ? this.redact(value) : value)), {
       code,
       status,
       retryable: isRetryableStatus(status),
@@ -463,15 +464,19 @@ export class FullStoryClient {
   }
 
   /** What to check after a 401/403, leaving out what FullStory's own text already says. */
-  private authHint(status: number, detail: string): string {
-    const hints: string[] = [];
-    if (status === 401) hints.push('check the API key in the FullStory config node');
+  private authHint(status: number, detail: string): CatalogText | undefined {
+    const hints: CatalogText[] = [];
+    if (status === 401) hints.push(catalogText('config:errors.http.hint.checkKey'));
     // The sandbox (and perhaps FullStory) already names the key types a 403 needs: say it once.
-    else if (!/\b(admin|architect)\b/i.test(detail)) hints.push('this key may lack the permission: reading and deleting users needs an Admin or Architect key');
+    else if (!/\b(admin|architect)\b/i.test(detail)) hints.push(catalogText('config:errors.http.hint.lacksRights'));
     if (this.region === 'eu1' && !/eu1\./.test(this.settings.baseUrl)) {
-      hints.push('the key is for the EU data center, try the host https://api.eu1.fullstory.com');
+      hints.push(catalogText('config:errors.http.hint.euHost'));
     }
-    return hints.length > 0 ? ` (${hints.join('; ')}).` : '';
+    const [first, second] = hints;
+    if (first === undefined) return undefined;
+    return second === undefined
+      ? catalogText('config:errors.http.hint.one', { first })
+      : catalogText('config:errors.http.hint.two', { first, second });
   }
 
   private transportError(err: unknown, attempt: number): FullStoryError {
@@ -482,10 +487,10 @@ export class FullStoryClient {
     // Never keep the axios error itself: its config holds the Authorization header.
     const e = err as { code?: string; message?: string };
     const timedOut = e.code === 'ECONNABORTED' || e.code === 'ETIMEDOUT' || /timeout/i.test(e.message ?? '');
-    const message = timedOut
-      ? 'FullStory did not answer in time; the request may or may not have been applied.'
-      : `Could not reach FullStory (${e.code ?? 'network error'}): ${e.message ?? 'unknown error'}`;
-    return new FullStoryError(this.redact(message), {
+    const text = timedOut
+      ? catalogText('config:errors.http.noAnswer')
+      : catalogText('config:errors.http.unreachable', { code: e.code ?? '', detail: e.message ?? '', ...(e.code === undefined && { code: catalogText('config:errors.http.noCode') }), ...(e.message === undefined && { detail: catalogText('config:errors.unknownError') }) });
+    return new FullStoryError(withVars(text, (value) => (typeof value === 'string' ? this.redact(value) : value)), {
       code: timedOut ? 'timeout' : 'network_error',
       retryable: true,
       attempts: attempt,

@@ -1,6 +1,7 @@
 // Where requests go and with which key: region from the key prefix, host validation, redaction.
 
 import { FullStoryError } from './errors';
+import { catalogText } from './texts';
 
 export const DEFAULT_BASE_URL = 'https://api.fullstory.com';
 export const EU_BASE_URL = 'https://api.eu1.fullstory.com';
@@ -28,18 +29,15 @@ export function resolveBaseUrl(configured: string | undefined): string {
   try {
     url = new URL(text);
   } catch {
-    throw new FullStoryError(`The host "${text.slice(0, 80)}" is not a valid URL; use e.g. ${DEFAULT_BASE_URL}.`, {
+    throw new FullStoryError(catalogText('config:errors.host.notUrl', { host: text.slice(0, 80), example: DEFAULT_BASE_URL }), {
       code: 'insecure_host',
     });
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    throw new FullStoryError(
-      `The host ${url.origin} is refused: use https:// (http:// is allowed only for localhost), so the API key is never sent in clear text.`,
-      { code: 'insecure_host' },
-    );
+    throw new FullStoryError(catalogText('config:errors.host.insecure', { origin: url.origin }), { code: 'insecure_host' });
   }
   if (url.username || url.password || url.search || url.hash) {
-    throw new FullStoryError('The host must be a plain URL, without credentials, query or fragment.', { code: 'insecure_host' });
+    throw new FullStoryError(catalogText('config:errors.host.notPlain'), { code: 'insecure_host' });
   }
   return url.origin + url.pathname.replace(/\/+$/, '');
 }

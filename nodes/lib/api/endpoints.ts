@@ -23,6 +23,7 @@ import type {
 } from './types';
 import { pathOf, type ApiRequest, type ApiResponse, type FullStoryClient } from './client';
 import { FullStoryError } from './errors';
+import { catalogText } from './texts';
 import {
   checkAnyObject,
   checkCreateJob,
@@ -36,7 +37,6 @@ import {
   checkUserImport,
   checkUserImportError,
   checkUsersPage,
-  EXPECTED_VARS,
   ShapeMismatch,
 } from './response-checks';
 
@@ -182,21 +182,13 @@ export async function callApi<T>(client: FullStoryClient, call: ApiCall<T>, opti
 
 function invalidAnswer(call: ApiCall<unknown>, mismatch: ShapeMismatch, response: ApiResponse, jobId: string | undefined): FullStoryError {
   const error = new FullStoryError(
-    `FullStory's answer to ${call.name} does not match the API: ${mismatch.field} should be ${mismatch.expectedText}, but it is ${mismatch.actualText}. Nothing was read from it.`,
+    catalogText('config:errors.response.shape', { call: call.name, field: mismatch.field, expected: mismatch.expectedText, actual: mismatch.actualText }),
     {
       code: 'invalid_response',
       status: response.status,
       retryable: call.retryableIfInvalid,
       attempts: response.attempts,
       jobId,
-      i18n: {
-        key: 'response.shape',
-        vars: { call: call.name, field: mismatch.field },
-        parts: {
-          expected: { key: `response.expected.${mismatch.expected}`, vars: EXPECTED_VARS[mismatch.expected] },
-          actual: { key: `response.actual.${mismatch.actual}`, vars: mismatch.length === undefined ? undefined : { length: mismatch.length } },
-        },
-      },
     },
   );
   // FullStory answered 2xx: a create may well have been applied.

@@ -1,5 +1,7 @@
 // The one error shape every failure takes before it reaches output 2 (`msg.error`).
 
+import { catalogText, englishText, type FixedText } from './texts';
+
 /** Codes of our own. FullStory's own codes (`invalid_argument`, `too_many_requests`, …) pass through. */
 export type LocalErrorCode =
   // input validation (never sent)
@@ -44,18 +46,10 @@ export interface ErrorDetails {
   jobId?: string;
   /** Which field of the input is at fault (validation errors), e.g. `properties.plan-name`. */
   field?: string;
-  /** Catalog key (under `errors.` of the fullstory-config catalog) and its vars, for localized text. */
-  i18n?: ErrorI18n;
 }
 
-/** A message-catalog key for an error's text; `message` stays the English fallback. */
-export interface ErrorI18n {
-  key: string;
-  /** Placeholder values; never secrets (validation values and limits only). */
-  vars?: Record<string, string | number>;
-  /** Vars that are catalog texts themselves (translated first; any one missing means English). */
-  parts?: Record<string, { key: string; vars?: Record<string, string | number> }>;
-}
+/** An error's text: a catalog key and its vars (texts.ts); `message` is its English. */
+export type ErrorI18n = FixedText;
 
 /** What lands in `msg.error`: plain data, safe to JSON-serialise, no secrets. */
 export interface MsgError {
@@ -75,6 +69,7 @@ export class FullStoryError extends Error {
   attempts: number;
   readonly jobId?: string;
   readonly field?: string;
+  /** The catalog text of `message`; absent for texts that are not ours (FullStory's own, a thrown value's). */
   readonly i18n?: ErrorI18n;
   /**
    * Whether FullStory may have applied the request although we saw no success (a timeout, a
@@ -82,8 +77,9 @@ export class FullStoryError extends Error {
    */
   maybeApplied = false;
 
-  constructor(message: string, details: ErrorDetails) {
-    super(message);
+  /** `text`: our catalog text (its English becomes `message`), or a text that is not ours, as it is. */
+  constructor(text: ErrorI18n | string, details: ErrorDetails) {
+    super(typeof text === 'string' ? text : englishText(text));
     this.name = 'FullStoryError';
     this.code = details.code;
     this.status = details.status;
@@ -91,7 +87,7 @@ export class FullStoryError extends Error {
     this.attempts = details.attempts ?? 0;
     this.jobId = details.jobId;
     this.field = details.field;
-    this.i18n = details.i18n;
+    if (typeof text !== 'string') this.i18n = text;
   }
 
   toMsgError(): MsgError {
@@ -109,19 +105,19 @@ export class FullStoryError extends Error {
 }
 
 /** A validation failure: the input can never succeed as it is, so it is not retryable. */
-export function invalidInput(code: LocalErrorCode, message: string, field?: string, i18n?: ErrorI18n): FullStoryError {
-  return new FullStoryError(message, { code, retryable: false, attempts: 0, field, i18n });
+export function invalidInput(code: LocalErrorCode, text: ErrorI18n, field?: string): FullStoryError {
+  return new FullStoryError(text, { code, retryable: false, attempts: 0, field });
 }
 
 /** Turns anything thrown into a FullStoryError (unexpected bugs become `internal_error`). */
 export function asFullStoryError(err: unknown): FullStoryError {
-  let message: string;
+  let message: ErrorI18n | string;
   try {
     if (err instanceof FullStoryError) return err;
     message = String(err instanceof Error ? err.message : err);
   } catch {
     // Something thrown that cannot even be looked at (a proxy, an object without a prototype).
-    message = 'an unreadable value was thrown';
+    message = catalogText('config:errors.internal.unreadableThrown');
   }
   return new FullStoryError(message, { code: 'internal_error', retryable: false });
 }

@@ -4,6 +4,7 @@
 
 import type { Page } from './types';
 import { FullStoryError } from './errors';
+import { catalogText, type FixedText } from './texts';
 
 /**
  * FullStory does not publish its page size. The sandbox, modelled on FullStory, sends 1000
@@ -83,33 +84,27 @@ export async function followPages<T, P extends Page<T> = Page<T>>(
 
 function boundReached(bounds: PageBounds, bound: Bound, pages: number): FullStoryError {
   const call = bounds.call;
-  let message: string;
-  let vars: Record<string, string | number>;
+  let text: FixedText;
   switch (bound) {
     case 'deadline':
-      message = `FullStory's answer to ${call} was still not complete when the time for it ran out (${pages} pages read); the rest was not read.`;
-      vars = { call, pages };
+      text = catalogText('config:errors.response.paging.deadline', { call, pages });
       break;
     case 'pages':
-      message = `FullStory's answer to ${call} went on for more than ${bounds.maxPages} pages (at least ${MIN_EXPECTED_PAGE_SIZE} results a page are expected, so no answer needs more); the rest was not read.`;
-      vars = { call, pages: bounds.maxPages, perPage: MIN_EXPECTED_PAGE_SIZE };
+      text = catalogText('config:errors.response.paging.pages', { call, pages: bounds.maxPages, perPage: MIN_EXPECTED_PAGE_SIZE });
       break;
     case 'results':
-      message = `FullStory's answer to ${call} listed more than ${bounds.maxResults} results, more than there can be; the rest was not read.`;
-      vars = { call, max: bounds.maxResults ?? 0 };
+      text = catalogText('config:errors.response.paging.results', { call, max: bounds.maxResults ?? 0 });
       break;
     case 'empty':
-      message = `FullStory's answer to ${call} sent ${MAX_EMPTY_PAGES_IN_A_ROW + 1} pages in a row with no results but a new page token; the rest was not read.`;
-      vars = { call, pages: MAX_EMPTY_PAGES_IN_A_ROW + 1 };
+      text = catalogText('config:errors.response.paging.empty', { call, pages: MAX_EMPTY_PAGES_IN_A_ROW + 1 });
       break;
   }
-  return new FullStoryError(message, {
+  return new FullStoryError(text, {
     code: 'invalid_response',
     status: 200,
     retryable: bounds.retryable ?? true,
     // At least one request a page; the caller, which counts retries too, may correct it.
     attempts: pages,
     jobId: bounds.jobId,
-    i18n: { key: `response.paging.${bound}`, vars },
   });
 }

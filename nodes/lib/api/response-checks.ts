@@ -17,6 +17,7 @@ import type {
   Page,
   UpdateUserResponse,
 } from './types';
+import { catalogText, type CatalogText } from './texts';
 
 /** FullStory's user ids are at most 256 characters (spec); job ids are shorter in every example. */
 export const SERVER_ID_MAX_LENGTH = 256;
@@ -44,39 +45,33 @@ export type Expected = 'object' | 'list' | 'text' | 'id' | 'pageToken' | 'jobSta
 export type Actual =
   | 'missing' | 'null' | 'number' | 'boolean' | 'text' | 'emptyText' | 'longText' | 'otherChars' | 'otherValue' | 'list' | 'object';
 
-const EXPECTED_TEXT: Record<Expected, string> = {
-  object: 'an object',
-  list: 'a list',
-  text: 'text',
-  id: `a plain id (1 to ${SERVER_ID_MAX_LENGTH} letters, digits, +, /, =, _ or -)`,
-  pageToken: `a page token (text of at most ${PAGE_TOKEN_MAX_LENGTH} characters, without control characters)`,
-  jobStatus: 'one of PROCESSING, COMPLETED, FAILED',
-  count: `a whole number from 0 to ${MAX_COUNT}`,
-  boolean: 'true or false',
+/** What each kind of field should have been, as a catalog text. */
+const EXPECTED_TEXT: Record<Expected, CatalogText> = {
+  object: catalogText('config:errors.response.expected.object'),
+  list: catalogText('config:errors.response.expected.list'),
+  text: catalogText('config:errors.response.expected.text'),
+  id: catalogText('config:errors.response.expected.id', { max: SERVER_ID_MAX_LENGTH }),
+  pageToken: catalogText('config:errors.response.expected.pageToken', { max: PAGE_TOKEN_MAX_LENGTH }),
+  jobStatus: catalogText('config:errors.response.expected.jobStatus'),
+  count: catalogText('config:errors.response.expected.count', { max: MAX_COUNT }),
+  boolean: catalogText('config:errors.response.expected.boolean'),
 };
 
-function actualText(actual: Actual, length: number | undefined): string {
+function actualText(actual: Actual, length: number | undefined): CatalogText {
   switch (actual) {
-    case 'missing': return 'missing';
-    case 'null': return 'null';
-    case 'number': return 'a number';
-    case 'boolean': return 'a boolean';
-    case 'text': return 'text';
-    case 'emptyText': return 'empty text';
-    case 'longText': return `text of ${length} characters`;
-    case 'otherChars': return 'text with other characters';
-    case 'otherValue': return 'another value';
-    case 'list': return 'a list';
-    case 'object': return 'an object';
+    case 'missing': return catalogText('config:errors.response.actual.missing');
+    case 'null': return catalogText('config:errors.response.actual.null');
+    case 'number': return catalogText('config:errors.response.actual.number');
+    case 'boolean': return catalogText('config:errors.response.actual.boolean');
+    case 'text': return catalogText('config:errors.response.actual.text');
+    case 'emptyText': return catalogText('config:errors.response.actual.emptyText');
+    case 'longText': return catalogText('config:errors.response.actual.longText', { length: length ?? 0 });
+    case 'otherChars': return catalogText('config:errors.response.actual.otherChars');
+    case 'otherValue': return catalogText('config:errors.response.actual.otherValue');
+    case 'list': return catalogText('config:errors.response.actual.list');
+    case 'object': return catalogText('config:errors.response.actual.object');
   }
 }
-
-/** Limits quoted in the `expected` texts, as catalog vars. */
-export const EXPECTED_VARS: Partial<Record<Expected, Record<string, number>>> = {
-  id: { max: SERVER_ID_MAX_LENGTH },
-  count: { max: MAX_COUNT },
-  pageToken: { max: PAGE_TOKEN_MAX_LENGTH },
-};
 
 /**
  * Where an answer departs from its type. `field` is a path from the answer's root (`body`) made
@@ -89,15 +84,16 @@ export class ShapeMismatch extends Error {
     readonly actual: Actual,
     readonly length?: number,
   ) {
-    super(`${field} should be ${EXPECTED_TEXT[expected]}, but it is ${actualText(actual, length)}`);
+    // Never shown as it is: the API layer turns it into an `invalid_response` error with a catalog text.
+    super(`${field}: ${expected} expected, ${actual} found`);
     this.name = 'ShapeMismatch';
   }
 
-  get expectedText(): string {
+  get expectedText(): CatalogText {
     return EXPECTED_TEXT[this.expected];
   }
 
-  get actualText(): string {
+  get actualText(): CatalogText {
     return actualText(this.actual, this.length);
   }
 }

@@ -4,6 +4,7 @@
 import { setMaxListeners } from 'node:events';
 import type { BatchResource } from '../api/types';
 import { asFullStoryError, FullStoryError } from '../api/errors';
+import { catalogText, englishText, type CatalogText } from '../api/texts';
 import type { FullStoryClient } from '../api/client';
 import { runImportJob, MAX_RECORDS_PER_JOB, type JobReport } from './job';
 import type { JobRecord } from './outcomes';
@@ -32,9 +33,9 @@ export interface BatchObserver {
   jobFinished(ok: boolean, code?: string): void;
   /** After each HTTP attempt of a job (create, poll, pages): undefined when FullStory answered. */
   attempt?(failure: FullStoryError | undefined): void;
-  warn(text: string): void;
+  warn(text: CatalogText): void;
   /** Records that could not be handed to FullStory at all (close during an outage). */
-  error(text: string): void;
+  error(text: CatalogText): void;
 }
 
 /** One abort signal per node, listened to by every request and backoff in flight: many listeners
@@ -112,10 +113,9 @@ export class BatchBuffer {
     const dropped = this.buffer;
     this.buffer = [];
     this.stopTimer();
-    const error = new FullStoryError('The batch buffer was emptied by msg.reset before this record was sent.', {
+    const error = new FullStoryError(catalogText('config:errors.batch.reset'), {
       code: 'reset',
       retryable: true,
-      i18n: { key: 'batch.reset' },
       attempts: 0,
     });
     this.settle(dropped, () => ({ ok: false, error }));
@@ -138,7 +138,7 @@ export class BatchBuffer {
     while (this.jobs.size > 0) await Promise.all([...this.jobs]);
     if (this.liveJobIds.size > 0) {
       this.observer.warn(
-        `Stopped while import job(s) ${[...this.liveJobIds].join(', ')} were still in progress at FullStory; their outcomes will not be reported here. Look them up by id.`,
+        catalogText('config:log.batch.jobsInProgress', { ids: [...this.liveJobIds].join(', ') }),
       );
     }
   }
@@ -165,7 +165,7 @@ export class BatchBuffer {
       () => void this.jobs.delete(tracked),
       (err: unknown) => {
         this.jobs.delete(tracked);
-        this.observer.error(`Internal error in the FullStory node's batch job; please report it: ${asFullStoryError(err).message}`);
+        this.observer.error(catalogText('config:log.batch.internalFault', { detail: asFullStoryError(err).message }));
       },
     );
     this.jobs.add(tracked);
@@ -258,7 +258,7 @@ export class BatchBuffer {
       const report = await this.importJob(records);
       if (report.jobId === undefined) this.finalJobNotCreated(records, report);
     } catch (err) {
-      this.observer.error(`Stopped with ${records.length} buffered record(s) that could not be sent: ${asFullStoryError(err).message}`);
+      this.observer.error(catalogText('config:log.batch.notSent', { records: records.length, detail: asFullStoryError(err).message }));
     } finally {
       this.releaseAll(records);
     }
@@ -266,12 +266,12 @@ export class BatchBuffer {
 
   private finalJobNotCreated(records: BufferedRecord[], report: JobReport): void {
     const outcome = report.outcomes[0];
-    const reason = outcome && !outcome.ok ? outcome.error.message : 'unknown error';
+    const reason = outcome && !outcome.ok ? outcome.error.message : englishText(catalogText('config:errors.unknownError'));
     if (report.creationMaybeApplied) {
-      this.observer.warn(`Stopped with ${records.length} buffered record(s) whose final import job may or may not exist: ${reason}`);
+      this.observer.warn(catalogText('config:log.batch.finalJobUnknown', { records: records.length, reason }));
     } else {
       this.observer.error(
-        `Stopped with ${records.length} buffered record(s) that could not be sent: the final import job was refused or FullStory was unreachable within the close timeout (${reason}).`,
+        catalogText('config:log.batch.finalJobRefused', { records: records.length, reason }),
       );
     }
   }
@@ -298,7 +298,7 @@ export class BatchBuffer {
     records.forEach((record, i) => {
       const outcome = outcomeOf(i) ?? {
         ok: false as const,
-        error: new FullStoryError('No outcome was reported for this record.', { code: 'outcome_unknown', jobId, i18n: { key: 'batch.noOutcome' } }),
+        error: new FullStoryError(catalogText('config:errors.batch.noOutcome'), { code: 'outcome_unknown', jobId }),
       };
       if (record.held.settle(record.index, outcome, jobId)) record.held.deliver(this.exit);
     });

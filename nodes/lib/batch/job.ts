@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BatchResource, FailedEventImport, FailedUserImport, JobStatus, JobStatusResponse } from '../api/types';
 import { FullStoryError } from '../api/errors';
+import { catalogText } from '../api/texts';
 import { sleep, type FullStoryClient } from '../api/client';
 import { callApi, createJob, getJobErrors, getJobImports, getJobStatus, type CallOptions, type JobPageAnswer, type PagedCall } from '../api/endpoints';
 import { followPages, maxPagesFor } from '../api/paging';
@@ -68,8 +69,8 @@ class JobTimeout extends Error {}
 function creationFailure(resource: BatchResource, error: FullStoryError): FullStoryError {
   if (resource !== 'events' || !error.maybeApplied) return error;
   const unknown = new FullStoryError(
-    `The batch import job may or may not have been created (${error.message}); resending these events could count them twice. Check FullStory before resending.`,
-    { code: 'outcome_unknown', status: error.status, retryable: false, attempts: error.attempts, i18n: { key: 'batch.creationUnknown', vars: { cause: error.message } } },
+    catalogText('config:errors.batch.creationUnknown', { cause: error.i18n ?? error.message }),
+    { code: 'outcome_unknown', status: error.status, retryable: false, attempts: error.attempts },
   );
   unknown.maybeApplied = true;
   return unknown;
@@ -145,10 +146,9 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
     if (jobStatus === 'FAILED' && errors.length === 0 && imports.length === 0) {
       // FAILED with nothing imported and no record blamed: the job failed as a whole, so nothing
       // of it was applied and sending the records again is safe.
-      const error = new FullStoryError(`Import job ${jobId} failed as a whole: FullStory imported none of its records and reported no per-record errors.`, {
+      const error = new FullStoryError(catalogText('config:errors.batch.jobFailed', { jobId }), {
         code: 'job_failed',
         retryable: true,
-        i18n: { key: 'batch.jobFailed', vars: { jobId } },
         attempts: 1,
         jobId,
       });
@@ -160,15 +160,15 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
     if (signal?.aborted) return report('PROCESSING', [], true);
     if (err instanceof JobTimeout) {
       const error = new FullStoryError(
-        `Import job ${jobId} did not finish within ${Math.round(options.timeoutMs / 1000)} s; it may still complete at FullStory. Look it up by its id before resending.`,
-        { code: 'job_timeout', retryable: false, attempts: 1, jobId, i18n: { key: 'batch.jobTimeout', vars: { jobId, seconds: Math.round(options.timeoutMs / 1000) } } },
+        catalogText('config:errors.batch.jobTimeout', { jobId, seconds: Math.round(options.timeoutMs / 1000) }),
+        { code: 'job_timeout', retryable: false, attempts: 1, jobId },
       );
       return report('PROCESSING', everyRecord(records.length, error));
     }
     const cause = err instanceof FullStoryError ? err : undefined;
     const error = new FullStoryError(
-      `Import job ${jobId} was created but its result could not be read (${cause?.message ?? String(err)}); its records may or may not have been imported.`,
-      { code: 'outcome_unknown', status: cause?.status, retryable: false, attempts: cause?.attempts ?? 1, jobId, i18n: { key: 'batch.resultUnreadable', vars: { jobId, cause: cause?.message ?? String(err) } } },
+      catalogText('config:errors.batch.resultUnreadable', { jobId, cause: cause?.i18n ?? cause?.message ?? String(err) }),
+      { code: 'outcome_unknown', status: cause?.status, retryable: false, attempts: cause?.attempts ?? 1, jobId },
     );
     return report(undefined, everyRecord(records.length, error));
   }

@@ -18,6 +18,7 @@
 
 import type { BatchResource, BatchUserImportResponse, CreateEventRequest, ImportedEvent } from '../api/types';
 import { FullStoryError } from '../api/errors';
+import { catalogText } from '../api/texts';
 import type { RecordOutcome } from '../delivery/held-message';
 
 /** One record as it sits in a job: its JSON exactly as sent, and its key for matching imports. */
@@ -125,14 +126,12 @@ export function matchJobResults(
     if (error) {
       return {
         ok: false,
-        error: new FullStoryError(`FullStory rejected this record in import job ${jobId}: ${error.message}`, {
+        error: new FullStoryError(catalogText('config:errors.batch.recordRejected', { jobId, detail: error.message }), {
           code: error.code || 'import_error',
           status: 400,
           retryable: false,
           attempts: 1,
           jobId,
-          // The same server text the English message carries (it never contains the API key).
-          i18n: { key: 'batch.recordRejected', vars: { jobId, detail: error.message } },
         }),
       };
     }
@@ -144,8 +143,8 @@ export function matchJobResults(
       return {
         ok: false,
         error: new FullStoryError(
-          `Import job ${jobId} reported failures that could not be matched to records; this record may or may not have been imported. Look the job up by its id.`,
-          { code: 'outcome_unknown', retryable: false, attempts: 1, jobId, i18n: { key: 'batch.unmatchedFailures', vars: { jobId } } },
+          catalogText('config:errors.batch.unmatchedFailures', { jobId }),
+          { code: 'outcome_unknown', retryable: false, attempts: 1, jobId },
         ),
       };
     }

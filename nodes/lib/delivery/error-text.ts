@@ -1,46 +1,38 @@
-// The text of an error as it leaves a node: the runtime's message catalog when the error carries a
-// catalog key and the catalog has it, else the English message the error was built with.
+// The text of an error, note or log line as it leaves a node: the runtime's message catalog when it
+// has the text, else the English of the en-US catalog (texts.ts). Error texts live in the catalog of
+// the node that raises them; those both data nodes raise in the config node's (see texts.ts).
 
 import type { ErrorI18n } from '../api/errors';
+import { englishText, renderText, runtimeKey, runtimePrefix, type Catalog, type CatalogText, type PlainVars } from '../api/texts';
 
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
-/**
- * Where the error texts live: the config node's catalog (namespace `<module>/<node set>`), whose
- * top-level key is the node type; in it, `errors.<key>`.
- */
-export const ERROR_CATALOG_PREFIX = 'node-red-contrib-fullstory/fullstory-config:fullstory-config.errors.';
+/** Where the shared error texts live (namespace `<module>/<node set>`, then `<node>.errors.`). */
+export const ERROR_CATALOG_PREFIX = `${runtimePrefix('fullstory-config')}errors.`;
 
-/** Anything with an English text and, optionally, its catalog key: an error, or a note (notes.ts). */
+/** Anything with an English text and, optionally, its catalog text: an error, or a note (notes.ts). */
 export interface LocalizableText {
   message: string;
   i18n?: ErrorI18n;
 }
 
 export function localizeError(translate: Translate, error: LocalizableText): string {
-  const i18n = error.i18n;
-  if (!i18n) return error.message;
-  const vars = i18n.vars ? { ...i18n.vars } : undefined;
-  // `at` holds a field path: it becomes the catalog's " (at <field>)" marker, or nothing when empty.
-  if (vars && 'at' in vars) {
-    const field = String(vars.at);
-    vars.at = field === '' ? '' : (lookup(translate, 'at', { field }) ?? ` (at ${field})`);
-  }
-  if (i18n.parts) {
-    const all = vars ?? {};
-    for (const [name, part] of Object.entries(i18n.parts)) {
-      const text = lookup(translate, part.key, part.vars);
-      if (text === undefined) return error.message;
-      all[name] = text;
-    }
-    return lookup(translate, i18n.key, all) ?? error.message;
-  }
-  return lookup(translate, i18n.key, vars) ?? error.message;
+  if (!error.i18n) return error.message;
+  return localizeText(translate, error.i18n) ?? error.message;
 }
 
-/** The catalog text for `errors.<key>`, or undefined when the catalog has no such key. */
-function lookup(translate: Translate, key: string, vars: Record<string, string | number> | undefined): string | undefined {
-  const path = ERROR_CATALOG_PREFIX + key;
+/** A text in the runtime's language, or undefined when the runtime lacks it (or a text among its variables). */
+export function localizeText(translate: Translate, text: CatalogText, own?: Catalog): string | undefined {
+  return renderText(text, (key, vars) => lookup(translate, runtimeKey(key, own), vars));
+}
+
+/** A text in the runtime's language, in English where the runtime has no catalog for it (tests). */
+export function sayText(translate: Translate, text: CatalogText, own?: Catalog): string {
+  return localizeText(translate, text, own) ?? englishText(text, own);
+}
+
+/** The catalog text at the full key `path`, or undefined when the catalog has no such key. */
+function lookup(translate: Translate, path: string, vars: PlainVars | undefined): string | undefined {
   let text: unknown;
   try {
     text = translate(path, vars);

@@ -7,7 +7,8 @@ import type { BatchResource, Page } from '../api/types';
 import { callApi, isPaged, type ApiCall, type CallOptions, type PagedCall } from '../api/endpoints';
 import { followPages, maxPagesFor } from '../api/paging';
 import { asFullStoryError, FullStoryError } from '../api/errors';
-import { localizeError, type Translate } from '../delivery/error-text';
+import { localizeError, sayText, type Translate } from '../delivery/error-text';
+import { catalogText } from '../api/texts';
 import type { FullStoryClient } from '../api/client';
 import { BatchBuffer, newCloseController, type BufferedRecord } from '../batch/buffer';
 import { recordImportKey } from '../batch/outcomes';
@@ -118,8 +119,8 @@ export class DataNodeController implements MessageExit {
         jobs: (n) => this.status.setJobs(n),
         jobFinished: (ok, code) => this.status.recordResult(ok, code),
         attempt: this.onAttempt,
-        warn: (text) => node.warn(text),
-        error: (text) => node.error(text),
+        warn: (text) => node.warn(sayText(this.translate, text)),
+        error: (text) => node.error(sayText(this.translate, text)),
       });
     }
   }
@@ -131,7 +132,7 @@ export class DataNodeController implements MessageExit {
     const msg = workingMsg(received) ?? received;
     try {
       if (this.handleControl(msg, send, done)) return;
-      if (!this.config) throw new FullStoryError('No FullStory config node is selected on this node.', { code: 'not_configured', i18n: { key: 'node.notConfigured' } });
+      if (!this.config) throw new FullStoryError(catalogText('config:errors.node.notConfigured'), { code: 'not_configured' });
       if (this.batch && this.behaviour.goesToBatch(msg)) this.enqueue(msg, send, done);
       else this.track(this.sendSingle(msg, send, done));
     } catch (err) {
@@ -170,9 +171,9 @@ export class DataNodeController implements MessageExit {
     }
     const { ok, failed, codes } = this.stopping;
     if (ok + failed > 0) {
-      this.warn(
-        `${ok + failed} msg(s) finished while the flow was stopping (${ok} succeeded, ${failed} failed${codes.size ? `: ${[...codes].join(', ')}` : ''}); Node-RED had already stopped the nodes after this one, so they went nowhere.`,
-      );
+      this.warn(sayText(this.translate, codes.size
+        ? catalogText('config:log.finishedWhileStoppingCodes', { msgs: ok + failed, ok, failed, codes: [...codes].join(', ') })
+        : catalogText('config:log.finishedWhileStopping', { msgs: ok + failed, ok, failed })));
     }
   }
 
@@ -331,13 +332,9 @@ export class DataNodeController implements MessageExit {
   }
 
   private summaryText(failed: number, records: number, code: string | undefined, first: string): string {
-    const english = `${failed} of ${records} records failed${code !== undefined ? ` (${code})` : ''}: ${first}`;
-    const summary = new FullStoryError(english, {
-      code: 'partial_failure',
-      i18n: code !== undefined
-        ? { key: 'batch.partialFailureCode', vars: { failed, records, code, first } }
-        : { key: 'batch.partialFailure', vars: { failed, records, first } },
-    });
+    const summary = new FullStoryError(code !== undefined
+      ? catalogText('config:errors.batch.partialFailureCode', { failed, records, code, first })
+      : catalogText('config:errors.batch.partialFailure', { failed, records, first }), { code: 'partial_failure' });
     return localizeError(this.translate, summary);
   }
 
@@ -395,10 +392,9 @@ export class DataNodeController implements MessageExit {
     if (!batch.hasRoomFor(held.size)) {
       this.failure(
         held,
-        new FullStoryError(`The batch buffer is full (${batch.queuedCount} records waiting); this msg was not accepted. Slow the input down or raise the buffer limit.`, {
+        new FullStoryError(catalogText('config:errors.batch.bufferFull', { queued: batch.queuedCount }), {
           code: 'buffer_full',
           retryable: true,
-          i18n: { key: 'batch.bufferFull', vars: { queued: batch.queuedCount } },
         }),
       );
       return;

@@ -4,7 +4,9 @@
 
 import type { Node, NodeAPI } from 'node-red';
 import type { PropertyType } from '../api/types';
-import { asFullStoryError } from '../api/errors';
+import { asFullStoryError, type FullStoryError } from '../api/errors';
+import { catalogText } from '../api/texts';
+import { sayText } from '../delivery/error-text';
 import { compileField, FieldSet, type FieldReader } from './field-reader';
 import { parsePropertyTypes } from '../validate/properties';
 import type { FieldType } from './node-settings';
@@ -29,13 +31,13 @@ export function readEditorSettings<K extends string>(
   for (const [key, [value, type]] of Object.entries(fields) as Array<[K, readonly [string | undefined, FieldType | undefined]]>) {
     readers[key] = compileField(RED, node, key, value, type);
     const problem = readers[key].problem;
-    if (problem && used.includes(key)) node.error(`Invalid node settings: ${problem.message}`);
+    if (problem && used.includes(key)) node.error(invalidSettingsText(RED, problem));
   }
   try {
     return { declaredTypes: parsePropertyTypes(propertyTypes ?? ''), fields: new FieldSet<K>(readers), check: () => undefined };
   } catch (err) {
     const error = asFullStoryError(err);
-    node.error(`Invalid node settings: ${error.message}`);
+    node.error(invalidSettingsText(RED, error));
     return {
       declaredTypes: {},
       fields: new FieldSet<K>({}),
@@ -44,4 +46,10 @@ export function readEditorSettings<K extends string>(
       },
     };
   }
+}
+
+/** The deploy-time log line for a setting that cannot work, in the runtime's language. */
+function invalidSettingsText(RED: NodeAPI, problem: FullStoryError): string {
+  const text = catalogText('config:log.invalidSettings', { problem: problem.i18n ?? problem.message });
+  return sayText((key, vars) => RED._(key, vars), text);
 }

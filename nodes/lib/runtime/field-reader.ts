@@ -10,6 +10,7 @@
 
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import { FullStoryError } from '../api/errors';
+import { catalogText, englishText } from '../api/texts';
 import type { FieldType } from './node-settings';
 
 export interface FieldReader {
@@ -56,7 +57,7 @@ function constant(value: unknown): FieldReader {
 /** The error text of whatever an evaluation threw: JSONata throws plain objects, not Errors. */
 function detailOf(err: unknown): string {
   const e = err as { message?: unknown; code?: unknown; position?: unknown } | null;
-  let text = typeof e?.message === 'string' && e.message !== '' ? e.message : typeof err === 'string' ? err : 'unknown error';
+  let text = typeof e?.message === 'string' && e.message !== '' ? e.message : typeof err === 'string' ? err : englishText(catalogText('config:errors.unknownError'));
   const where: string[] = [];
   if (typeof e?.code === 'string' && /^[A-Z]\d{4}$/.test(e.code)) where.push(`JSONata ${e.code}`);
   if (typeof e?.position === 'number') where.push(`position ${e.position}`);
@@ -68,11 +69,10 @@ function detailOf(err: unknown): string {
 export function expressionError(setting: string, type: string, err: unknown): FullStoryError {
   if (err instanceof FullStoryError) return err;
   const detail = detailOf(err);
-  return new FullStoryError(`The node's ${setting} setting (${type}) could not be evaluated: ${detail.replace(/[.\s]+$/, '')}. Fix the setting, or the msg data it reads.`, {
+  return new FullStoryError(catalogText('config:errors.setting.expressionFailed', { setting, type, detail: detail.replace(/[.\s]+$/, '') }), {
     code: 'invalid_expression',
     retryable: false,
     field: setting,
-    i18n: { key: 'setting.expressionFailed', vars: { setting, type, detail: detail.replace(/[.\s]+$/, '') } },
   });
 }
 

@@ -5,6 +5,7 @@
 // (`queued_one` / `queued_other` in en-US and de, `_other` only in ja).
 
 import type { Node, NodeStatus as RedStatus } from 'node-red';
+import { catalogPath, catalogText, type CatalogText } from '../api/texts';
 
 export const STATUS_DEBOUNCE_MS = 500;
 
@@ -26,7 +27,12 @@ export class NodeStatusBoard {
   private timer: NodeJS.Timeout | undefined;
   private shown = '';
 
+  /** `t`: the node's RED._, given keys below its own type (`status.ok`). */
   constructor(private readonly node: Node, private readonly t: (key: string, vars?: Record<string, unknown>) => string) {}
+
+  private say(text: CatalogText): string {
+    return this.t(catalogPath(text.key), text.vars);
+  }
 
   /**
    * A new node instance says where it stands at once: after a redeploy the editor otherwise keeps
@@ -63,11 +69,11 @@ export class NodeStatusBoard {
   setClosing(work: ClosingWork): void {
     this.closing = true;
     this.dispose();
-    if (work.records > 0) this.show({ fill: 'blue', shape: 'dot', text: this.t('status.closing', { count: work.records }) });
-    else if (work.requests > 0) this.show({ fill: 'blue', shape: 'dot', text: this.t('status.stopping', { count: work.requests }) });
+    if (work.records > 0) this.show({ fill: 'blue', shape: 'dot', text: this.say(catalogText('node:status.closing', { count: work.records })) });
+    else if (work.requests > 0) this.show({ fill: 'blue', shape: 'dot', text: this.say(catalogText('node:status.stopping', { count: work.requests })) });
   }
 
-  notConfigured(): void { this.show({ fill: 'red', shape: 'ring', text: this.t('status.notConfigured') }); }
+  notConfigured(): void { this.show({ fill: 'red', shape: 'ring', text: this.say(catalogText('node:status.notConfigured')) }); }
 
   /** Stops the debounce timer (close) so nothing fires after the node is gone. */
   dispose(): void {
@@ -102,19 +108,19 @@ export class NodeStatusBoard {
   /** The status for the current state; undefined when there is nothing to say yet. */
   private describe(): RedStatus | undefined {
     if (this.unreachable !== undefined) {
-      return { fill: 'yellow', shape: 'ring', text: this.t('status.unreachable', { code: this.unreachable }) };
+      return { fill: 'yellow', shape: 'ring', text: this.say(catalogText('node:status.unreachable', { code: this.unreachable })) };
     }
     const fill = this.lastError ? 'red' : 'blue';
     if (this.queued > 0 && this.jobs > 0) {
-      const queued = this.t('status.queued', { count: this.queued });
-      const jobs = this.t('status.jobs', { count: this.jobs });
-      return { fill, shape: 'dot', text: this.t('status.queuedAndJobs', { queued, jobs }) };
+      const queued = this.say(catalogText('node:status.queued', { count: this.queued }));
+      const jobs = this.say(catalogText('node:status.jobs', { count: this.jobs }));
+      return { fill, shape: 'dot', text: this.say(catalogText('node:status.queuedAndJobs', { queued, jobs })) };
     }
-    if (this.queued > 0) return { fill, shape: 'dot', text: this.t('status.queued', { count: this.queued }) };
-    if (this.jobs > 0) return { fill, shape: 'dot', text: this.t('status.jobs', { count: this.jobs }) };
-    if (this.sending > 0) return { fill, shape: 'dot', text: this.t('status.sending') };
-    if (this.lastError) return { fill: 'red', shape: 'ring', text: this.t('status.error', { code: this.lastError }) };
-    if (this.lastOk) return { fill: 'green', shape: 'dot', text: this.t('status.ok') };
+    if (this.queued > 0) return { fill, shape: 'dot', text: this.say(catalogText('node:status.queued', { count: this.queued })) };
+    if (this.jobs > 0) return { fill, shape: 'dot', text: this.say(catalogText('node:status.jobs', { count: this.jobs })) };
+    if (this.sending > 0) return { fill, shape: 'dot', text: this.say(catalogText('node:status.sending')) };
+    if (this.lastError) return { fill: 'red', shape: 'ring', text: this.say(catalogText('node:status.error', { code: this.lastError })) };
+    if (this.lastOk) return { fill: 'green', shape: 'dot', text: this.say(catalogText('node:status.ok')) };
     return undefined;
   }
 }

@@ -3,6 +3,7 @@
 // session). They land in msg.fullstory.notes, in the runtime's language.
 
 import type { ErrorI18n } from '../api/errors';
+import { englishText, type FixedText } from '../api/texts';
 
 /** A note as a request builder makes it: English text plus its catalog key. */
 export interface InputNote {
@@ -13,6 +14,11 @@ export interface InputNote {
   /** English text (the fallback when the catalog has no translation). */
   message: string;
   i18n?: ErrorI18n;
+}
+
+/** A note with its English (from the en-US catalog) and its catalog text. */
+export function inputNote(code: string, field: string | undefined, text: FixedText): InputNote {
+  return { code, ...(field !== undefined && { field }), message: englishText(text), i18n: text };
 }
 
 /** Where a request builder hands its notes (a held msg, or a collector per single call). */

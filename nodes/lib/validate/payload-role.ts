@@ -20,8 +20,9 @@
 //     - every other field of the payload is the flow's own data, and is ignored.
 
 import { invalidInput } from '../api/errors';
+import { catalogText } from '../api/texts';
 import type { V1Fields } from './v1-fields';
-import { at, atField, describeType, isPlainObject } from './values';
+import { atField, describeType, isPlainObject } from './values';
 
 export type PayloadRole = 'request' | 'source';
 
@@ -47,14 +48,12 @@ type V1Origin = Pick<V1Fields, 'origin' | 'types'>;
 function withSettingProperties(fromPayload: unknown, payloadField: string, setting: unknown, v1?: V1Origin): unknown {
   if (!isGiven(setting)) return fromPayload;
   if (!isPlainObject(setting)) {
-    throw invalidInput('invalid_payload', `The node's Properties setting must give an object such as {"plan": "pro"}, but it gives ${describeType(setting)}.`, 'properties',
-      { key: 'setting.propertiesNotObject', vars: { type: describeType(setting) } });
+    throw invalidInput('invalid_payload', catalogText('config:errors.setting.propertiesNotObject', { type: describeType(setting) }), 'properties');
   }
   const keys = Object.keys(setting);
   if (keys.length === 0) return fromPayload;
   if (fromPayload !== undefined && fromPayload !== null && !isPlainObject(fromPayload)) {
-    throw invalidInput('invalid_payload', `The properties${at(payloadField)} must be an object of name/value pairs, but they are ${describeType(fromPayload)}.`, payloadField,
-      { key: 'setting.payloadPropertiesNotObject', vars: { at: atField(payloadField), type: describeType(fromPayload) } });
+    throw invalidInput('invalid_payload', catalogText('config:errors.setting.payloadPropertiesNotObject', { at: atField(payloadField), type: describeType(fromPayload) }), payloadField);
   }
   // Null prototype: a "__proto__" key is then an ordinary entry, refused later by the name rule.
   const merged = Object.create(null) as Record<string, unknown>;

@@ -8,8 +8,9 @@ import type { Properties, PropertyType, Schema } from '../api/types';
 import { invalidInput, type FullStoryError } from '../api/errors';
 import { inRfc3339Range, isIsoDateString } from './timestamps';
 import { isValidPropertyName, propertyNameError } from './property-names';
-import { didYouMean, unknownFieldError } from './unknown-field';
-import { at, atField, describeType, excerpt, isPlainObject, shorten } from './values';
+import { unknownFieldError, unknownFieldVars } from './unknown-field';
+import { catalogText, englishText, type FixedText } from '../api/texts';
+import { atField, describeType, excerpt, isPlainObject, shorten } from './values';
 
 export const PROPERTY_TYPES: ReadonlySet<PropertyType> = new Set<PropertyType>([
   'str', 'strs', 'int', 'ints', 'real', 'reals', 'bool', 'bools', 'date', 'dates',
@@ -37,17 +38,17 @@ const TYPE_ALIASES: ReadonlyMap<string, PropertyType> = new Map<string, Property
 /** FullStory's int is 64-bit. */
 const INT64_LIMIT = 2 ** 63;
 
-const TYPE_NEEDS: Record<PropertyType, string> = {
-  str: 'a string',
-  strs: 'a list of strings',
-  int: 'a whole number (64-bit)',
-  ints: 'a list of whole numbers',
-  real: 'a number',
-  reals: 'a list of numbers',
-  bool: 'true or false',
-  bools: 'a list of true/false values',
-  date: 'a Date, or ISO 8601 text such as "2024-05-01" or "2024-05-01T12:00:00Z" (seconds and timezone included)',
-  dates: 'a list of Dates or ISO 8601 date strings',
+const TYPE_NEEDS: Record<PropertyType, FixedText> = {
+  str: catalogText('config:errors.property.need.str'),
+  strs: catalogText('config:errors.property.need.strs'),
+  int: catalogText('config:errors.property.need.int'),
+  ints: catalogText('config:errors.property.need.ints'),
+  real: catalogText('config:errors.property.need.real'),
+  reals: catalogText('config:errors.property.need.reals'),
+  bool: catalogText('config:errors.property.need.bool'),
+  bools: catalogText('config:errors.property.need.bools'),
+  date: catalogText('config:errors.property.need.date'),
+  dates: catalogText('config:errors.property.need.dates'),
 };
 
 function join(base: string, key: string): string {
@@ -55,26 +56,25 @@ function join(base: string, key: string): string {
 }
 
 function pathTooLong(path: string, field: string, code: 'invalid_property_name' | 'invalid_schema'): FullStoryError {
-  return invalidInput(code,
-    `Property path "${shorten(path, 40)}"${at(field)} is ${path.length} characters long; FullStory allows at most ${PROPERTY_LIMITS.nameLength}, counting the dotted path of nested objects. Use shorter names or less nesting.`, field,
-    { key: 'property.pathTooLong', vars: { path: shorten(path, 40), at: atField(field), length: path.length, max: PROPERTY_LIMITS.nameLength } });
+  return invalidInput(code, catalogText('config:errors.property.pathTooLong', { path: shorten(path, 40), at: atField(field), length: path.length, max: PROPERTY_LIMITS.nameLength }), field);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Type maps: the editor's declared types and a payload's `schema.properties`.
 
-function typeNameError(value: unknown, path: string, field: string, what: string): FullStoryError {
+function typeNameError(value: unknown, path: string, field: string, what: FixedText): FullStoryError {
   const alias = typeof value === 'string' ? TYPE_ALIASES.get(value.toLowerCase()) : undefined;
-  return invalidInput('invalid_schema',
-    `${what} gives ${excerpt(value)} as the type of "${shorten(path, 40)}"${at(field)}, which is not a FullStory type.${didYouMean(alias)} Use one of: ${[...PROPERTY_TYPES].join(', ')}.`, field);
+  const vars = { what, value: excerpt(value), path: shorten(path, 40), at: atField(field), types: [...PROPERTY_TYPES].join(', ') };
+  return invalidInput('invalid_schema', alias === undefined
+    ? catalogText('config:errors.schema.typeName', vars)
+    : catalogText('config:errors.schema.typeNameHint', { ...vars, hint: `"${alias}"`, what }), field);
 }
 
-function checkSchemaPath(path: string, field: string, what: string): void {
+function checkSchemaPath(path: string, field: string, what: FixedText): void {
   const segments = path.split('.');
   for (const segment of segments) {
     if (!isValidPropertyName(segment)) {
-      throw invalidInput('invalid_schema',
-        `${what} names the property ${JSON.stringify(shorten(path, 40))}${at(field)}, which is not a valid property path: each dot-separated part uses letters, digits and _ and starts with a letter.`, field);
+      throw invalidInput('invalid_schema', catalogText('config:errors.schema.badPath', { path: JSON.stringify(shorten(path, 40)), at: atField(field), what }), field);
     }
   }
   if (path.length > PROPERTY_LIMITS.nameLength) throw pathTooLong(path, field, 'invalid_schema');
@@ -84,7 +84,7 @@ function checkSchemaPath(path: string, field: string, what: string): void {
  * Reads `{ "path": "type", … }` into `out`. Dotted paths are the server's form (README §4.3);
  * nested objects (the browser docs' form) are flattened to dotted paths. Nulls are skipped.
  */
-function readTypeMap(src: Record<string, unknown>, out: Record<string, PropertyType>, base: string, field: string, depth: number, what: string, ancestors: object[] = []): void {
+function readTypeMap(src: Record<string, unknown>, out: Record<string, PropertyType>, base: string, field: string, depth: number, what: FixedText, ancestors: object[] = []): void {
   ancestors.push(src);
   for (const key of Object.keys(src)) {
     const path = join(base, key);
@@ -97,10 +97,10 @@ function readTypeMap(src: Record<string, unknown>, out: Record<string, PropertyT
       out[path] = value as PropertyType; // path checked above: never "__proto__"
     } else if (isPlainObject(value)) {
       if (ancestors.includes(value)) {
-        throw invalidInput('invalid_schema', `${what} refers back to an object that contains it${at(entryField)} (a circular reference). Remove that reference; dotted paths such as "location.code" need no nesting.`, entryField);
+        throw invalidInput('invalid_schema', catalogText('config:errors.schema.circular', { at: atField(entryField), what }), entryField);
       }
       if (depth >= PROPERTY_LIMITS.depth) {
-        throw invalidInput('invalid_schema', `${what} is nested more than ${PROPERTY_LIMITS.depth} levels deep${at(entryField)}. Use dotted paths such as "location.code" instead.`, entryField);
+        throw invalidInput('invalid_schema', catalogText('config:errors.schema.tooDeep', { max: PROPERTY_LIMITS.depth, at: atField(entryField), what }), entryField);
       }
       readTypeMap(value, out, path, entryField, depth + 1, what, ancestors);
     } else {
@@ -116,17 +116,18 @@ function readTypeMap(src: Record<string, unknown>, out: Record<string, PropertyT
  */
 export function parsePropertyTypes(text: string): Record<string, PropertyType> {
   const field = 'propertyTypes';
-  const what = 'The node\'s Property types setting';
+  const what = catalogText('config:errors.schema.what.setting');
   if (typeof text !== 'string' || text.trim() === '') return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    const reason = err instanceof Error ? shorten(err.message, 80) : 'unreadable';
-    throw invalidInput('invalid_schema', `${what} is not valid JSON (${reason}). Write an object such as {"plan": "str", "seats": "int"}.`, field);
+    // JSON.parse's own (English) text says where the JSON breaks.
+    const reason = err instanceof Error ? shorten(err.message, 80) : englishText(catalogText('config:errors.unknownError'));
+    throw invalidInput('invalid_schema', catalogText('config:errors.schema.notJson', { reason, what }), field);
   }
   if (!isPlainObject(parsed)) {
-    throw invalidInput('invalid_schema', `${what} must be a JSON object such as {"plan": "str", "seats": "int"}, but it is ${describeType(parsed)}.`, field);
+    throw invalidInput('invalid_schema', catalogText('config:errors.schema.notObject', { type: describeType(parsed), what }), field);
   }
   const out: Record<string, PropertyType> = {};
   readTypeMap(parsed, out, '', field, 0, what);
@@ -139,9 +140,9 @@ export function parsePropertyTypes(text: string): Record<string, PropertyType> {
  */
 export function parseSchemaObject(value: unknown, fieldPrefix = 'schema'): Record<string, PropertyType> | undefined {
   if (value === undefined || value === null) return undefined;
-  const what = `The schema`;
+  const what = catalogText('config:errors.schema.what.schema');
   if (!isPlainObject(value)) {
-    throw invalidInput('invalid_schema', `${what}${at(fieldPrefix)} must be an object like {"properties": {"seats": "int"}}, but it is ${describeType(value)}.`, fieldPrefix);
+    throw invalidInput('invalid_schema', catalogText('config:errors.schema.schemaNotObject', { at: atField(fieldPrefix), type: describeType(value) }), fieldPrefix);
   }
   let map: unknown;
   for (const key of Object.keys(value)) {
@@ -150,14 +151,17 @@ export function parseSchemaObject(value: unknown, fieldPrefix = 'schema'): Recor
     } else {
       const f = `${fieldPrefix}.${key}`;
       const looksLikeType = typeof value[key] === 'string';
-      const hint = looksLikeType ? ` Put the types under "properties": {"properties": {"${shorten(key, 40)}": ${excerpt(value[key])}}}.` : ' The schema holds only "properties".';
-      throw unknownFieldError({ holder: what, rest: hint, code: 'invalid_schema' }, key, f, JSON.stringify(shorten(key, 40)));
+      const named = unknownFieldVars(key, f, JSON.stringify(shorten(key, 40)));
+      const text = looksLikeType
+        ? catalogText('config:errors.schema.unknownFieldType', { ...named, key: shorten(key, 40), value: excerpt(value[key]) })
+        : catalogText('config:errors.schema.unknownField', named);
+      throw unknownFieldError({ text, code: 'invalid_schema' }, f);
     }
   }
   if (map === undefined || map === null) return undefined;
   const mapField = `${fieldPrefix}.properties`;
   if (!isPlainObject(map)) {
-    throw invalidInput('invalid_schema', `${what}'s properties${at(mapField)} must be an object like {"seats": "int"}, but it is ${describeType(map)}.`, mapField);
+    throw invalidInput('invalid_schema', catalogText('config:errors.schema.propertiesNotObject', { at: atField(mapField), type: describeType(map) }), mapField);
   }
   const out: Record<string, PropertyType> = {};
   readTypeMap(map, out, '', mapField, 0, what);
@@ -185,8 +189,8 @@ function compileRules(types: Record<string, PropertyType>, perRecord: boolean): 
   const rules: TypeRule[] = [];
   for (const path of Object.keys(types)) {
     const type = types[path];
-    if (!PROPERTY_TYPES.has(type)) throw typeNameError(type, path, `propertyTypes.${path}`, 'The declared property types');
-    if (!perRecord) checkSchemaPath(path, `propertyTypes.${path}`, 'The declared property types');
+    if (!PROPERTY_TYPES.has(type)) throw typeNameError(type, path, `propertyTypes.${path}`, catalogText('config:errors.schema.what.declared'));
+    if (!perRecord) checkSchemaPath(path, `propertyTypes.${path}`, catalogText('config:errors.schema.what.declared'));
     rules.push({ path, segments: path.split('.'), type });
   }
   if (!perRecord) compiledRules.set(types, rules);
@@ -209,72 +213,57 @@ function fieldOf(st: WalkState, rel: string): string {
   return st.prefix === '' ? rel : rel === '' ? st.prefix : `${st.prefix}.${rel}`;
 }
 
-/** The catalog key (under `property.problem.`) of a value problem, and of its hint (under `property.hint.`). */
-interface ProblemKey {
-  key: string;
-  vars?: Record<string, string | number>;
-  hint?: string;
-}
-
-function valueError(code: 'invalid_property_value' | 'property_value_too_large' | 'invalid_payload', st: WalkState, rel: string, problem: string, p?: ProblemKey): FullStoryError {
+/** A value FullStory cannot take: `problem` says what is wrong with it, `hint` how to fix it. */
+function valueError(code: 'invalid_property_value' | 'property_value_too_large' | 'invalid_payload', st: WalkState, rel: string, problem: FixedText, hint?: FixedText): FullStoryError {
   const field = fieldOf(st, rel);
-  const i18n = p && {
-    key: p.hint ? 'property.valueWithHint' : 'property.value',
-    vars: { name: shorten(rel, 60), at: atField(field) },
-    parts: {
-      problem: { key: `property.problem.${p.key}`, vars: p.vars },
-      ...(p.hint ? { hint: { key: `property.hint.${p.hint}` } } : {}),
-    },
-  };
-  return invalidInput(code, `Property "${shorten(rel, 60)}"${at(field)} ${problem}`, field, i18n);
+  const vars = { name: shorten(rel, 60), at: atField(field), problem };
+  return invalidInput(code, hint
+    ? catalogText('config:errors.property.valueWithHint', { ...vars, hint })
+    : catalogText('config:errors.property.value', vars), field);
 }
 
 function countLeaf(st: WalkState): void {
   if (++st.leaves > PROPERTY_LIMITS.count) {
     const field = st.prefix === '' ? undefined : st.prefix;
-    throw invalidInput('too_many_properties',
-      `There are more than ${PROPERTY_LIMITS.count} properties${at(field)}, counting each value inside nested objects as one. FullStory accepts at most ${PROPERTY_LIMITS.count}: remove some, or send rarely used ones in a separate record.`, field,
-      { key: 'property.tooMany', vars: { max: PROPERTY_LIMITS.count, at: atField(field) } });
+    throw invalidInput('too_many_properties', catalogText('config:errors.property.tooMany', { max: PROPERTY_LIMITS.count, at: atField(field) }), field);
   }
 }
 
-/** The fix for a value FullStory cannot store: its text and its catalog key (under `property.hint.`). */
-function unsupportedHintOf(value: unknown): [string, string] {
-  if (typeof value === 'bigint') return [' Convert it with Number(…) if it fits, or with String(…).', 'bigint'];
-  if (typeof value === 'function' || typeof value === 'symbol') return [' Remove it.', 'remove'];
-  if (Buffer.isBuffer(value) || ArrayBuffer.isView(value) || utilTypes.isAnyArrayBuffer(value)) return [' Convert it to a string first, e.g. buffer.toString("base64").', 'buffer'];
-  if (utilTypes.isMap(value)) return [' Convert it to an object first with Object.fromEntries(…).', 'map'];
-  if (utilTypes.isSet(value)) return [' Convert it to a list first with Array.from(…).', 'set'];
-  return [' Copy the fields you need into a plain object.', 'plain'];
+/** The fix for a value FullStory cannot store. */
+function unsupportedHintOf(value: unknown): FixedText {
+  if (typeof value === 'bigint') return catalogText('config:errors.property.hint.bigint');
+  if (typeof value === 'function' || typeof value === 'symbol') return catalogText('config:errors.property.hint.remove');
+  if (Buffer.isBuffer(value) || ArrayBuffer.isView(value) || utilTypes.isAnyArrayBuffer(value)) return catalogText('config:errors.property.hint.buffer');
+  if (utilTypes.isMap(value)) return catalogText('config:errors.property.hint.map');
+  if (utilTypes.isSet(value)) return catalogText('config:errors.property.hint.set');
+  return catalogText('config:errors.property.hint.plain');
 }
 
 function unsupported(st: WalkState, rel: string, value: unknown): FullStoryError {
-  const [hint, hintKey] = unsupportedHintOf(value);
-  return valueError('invalid_property_value', st, rel,
-    `holds ${describeType(value)}, which FullStory cannot store: values are strings, numbers, booleans, Dates, lists of those, or nested objects.${hint}`,
-    { key: 'unsupported', vars: { type: describeType(value) }, hint: hintKey });
+  return valueError('invalid_property_value', st, rel, catalogText('config:errors.property.problem.unsupported', { type: describeType(value) }), unsupportedHintOf(value));
 }
 
 /** `position`: the value is the list item at that position. */
 function notFinite(st: WalkState, rel: string, value: number, position?: number): FullStoryError {
-  const where = position === undefined ? '' : `has at position ${position} a value that `;
+  const vars = { value: String(value), i: position ?? '' };
   const nan = Number.isNaN(value);
-  return valueError('invalid_property_value', st, rel,
-    `${where}is ${nan ? 'NaN (not a number)' : String(value)}; FullStory accepts finite numbers only. Fix the calculation that produced it, or leave the property out.`,
-    { key: `notFinite${nan ? 'NaN' : ''}${position === undefined ? '' : 'Item'}`, vars: { value: String(value), i: position ?? '' } });
+  const problem = position === undefined
+    ? (nan ? catalogText('config:errors.property.problem.notFiniteNaN', vars) : catalogText('config:errors.property.problem.notFinite', vars))
+    : (nan ? catalogText('config:errors.property.problem.notFiniteNaNItem', vars) : catalogText('config:errors.property.problem.notFiniteItem', vars));
+  return valueError('invalid_property_value', st, rel, problem);
 }
 
 function dateToIso(st: WalkState, rel: string, value: Date, position?: number): string {
   if (Number.isNaN(value.getTime())) {
-    const where = position === undefined ? '' : `has at position ${position} a value that `;
-    throw valueError('invalid_property_value', st, rel, `${where}is an invalid Date (its time is NaN). Check how the date was created, or leave the property out.`,
-      { key: position === undefined ? 'invalidDate' : 'invalidDateItem', vars: { i: position ?? '' } });
+    throw valueError('invalid_property_value', st, rel, position === undefined
+      ? catalogText('config:errors.property.problem.invalidDate')
+      : catalogText('config:errors.property.problem.invalidDateItem', { i: position }));
   }
   const iso = value.toISOString();
   if (!inRfc3339Range(value.getTime())) {
-    const where = position === undefined ? '' : `has at position ${position} a value that `;
-    throw valueError('invalid_property_value', st, rel, `${where}is a Date outside the years 0001 to 9999 (${iso}), which FullStory cannot store. Check how the date was created, or leave the property out.`,
-      { key: position === undefined ? 'dateOutOfRange' : 'dateOutOfRangeItem', vars: { i: position ?? '', value: iso } });
+    throw valueError('invalid_property_value', st, rel, position === undefined
+      ? catalogText('config:errors.property.problem.dateOutOfRange', { value: iso })
+      : catalogText('config:errors.property.problem.dateOutOfRangeItem', { i: position, value: iso }));
   }
   return iso;
 }
@@ -283,10 +272,10 @@ function checkStringSize(st: WalkState, rel: string, value: string): void {
   if (value.length <= SAFE_STRING_LENGTH) return;
   const bytes = value.length > PROPERTY_LIMITS.valueBytes ? value.length : Buffer.byteLength(value, 'utf8');
   if (bytes > PROPERTY_LIMITS.valueBytes) {
-    const size = value.length > PROPERTY_LIMITS.valueBytes ? `at least ${bytes}` : `${bytes}`;
-    throw valueError('property_value_too_large', st, rel,
-      `is ${size} bytes long; FullStory accepts at most ${PROPERTY_LIMITS.valueBytes} bytes (UTF-8) per value. Shorten it.`,
-      { key: value.length > PROPERTY_LIMITS.valueBytes ? 'stringTooLargeAtLeast' : 'stringTooLarge', vars: { bytes, max: PROPERTY_LIMITS.valueBytes } });
+    const vars = { bytes, max: PROPERTY_LIMITS.valueBytes };
+    throw valueError('property_value_too_large', st, rel, value.length > PROPERTY_LIMITS.valueBytes
+      ? catalogText('config:errors.property.problem.stringTooLargeAtLeast', vars)
+      : catalogText('config:errors.property.problem.stringTooLarge', vars));
   }
 }
 
@@ -295,13 +284,15 @@ const KIND_NONE = 0;
 const KIND_TEXT = 1;
 const KIND_NUMBER = 2;
 const KIND_BOOLEAN = 3;
-const KIND_NAMES = ['', 'strings', 'numbers', 'booleans'];
+const KIND_NAMES: ReadonlyArray<FixedText | undefined> = [
+  undefined,
+  catalogText('config:errors.property.kind.strings'),
+  catalogText('config:errors.property.kind.numbers'),
+  catalogText('config:errors.property.kind.booleans'),
+];
 
 function listHolding(st: WalkState, rel: string, item: unknown, i: number): FullStoryError {
-  const [hint, hintKey] = unsupportedHintOf(item);
-  return valueError('invalid_property_value', st, rel,
-    `is a list holding ${describeType(item)} at position ${i}; FullStory lists hold only strings, numbers or booleans.${hint}`,
-    { key: 'listHolding', vars: { type: describeType(item), i }, hint: hintKey });
+  return valueError('invalid_property_value', st, rel, catalogText('config:errors.property.problem.listHolding', { type: describeType(item), i }), unsupportedHintOf(item));
 }
 
 /** A list: primitives (and Dates, sent as ISO text) of one kind, ≤ 8192 bytes as JSON. */
@@ -344,21 +335,17 @@ function walkArray(st: WalkState, rel: string, src: readonly unknown[]): unknown
           break;
         }
         if (item === null) {
-          throw valueError('invalid_property_value', st, rel, `is a list with an empty entry (null) at position ${i}. Remove the empty entries.`,
-            { key: 'listNull', vars: { i } });
+          throw valueError('invalid_property_value', st, rel, catalogText('config:errors.property.problem.listNull', { i }));
         }
         if (Array.isArray(item)) {
-          throw valueError('invalid_property_value', st, rel, `is a list holding another list at position ${i}; FullStory does not support lists of lists. Flatten it into one list, or into separate properties.`,
-            { key: 'listOfLists', vars: { i } });
+          throw valueError('invalid_property_value', st, rel, catalogText('config:errors.property.problem.listOfLists', { i }));
         }
         if (isPlainObject(item)) {
-          throw valueError('invalid_property_value', st, rel, `is a list holding an object at position ${i}; FullStory lists hold only strings, numbers or booleans. Flatten it, e.g. into separate properties such as items_count and item_names (a list of strings), or send one event per item.`,
-            { key: 'listOfObjects', vars: { i } });
+          throw valueError('invalid_property_value', st, rel, catalogText('config:errors.property.problem.listOfObjects', { i }));
         }
         throw listHolding(st, rel, item, i);
       case 'undefined':
-        throw valueError('invalid_property_value', st, rel, `is a list with an empty entry (undefined) at position ${i}. Remove the empty entries.`,
-          { key: 'listUndefined', vars: { i } });
+        throw valueError('invalid_property_value', st, rel, catalogText('config:errors.property.problem.listUndefined', { i }));
       default:
         throw listHolding(st, rel, item, i);
     }
@@ -366,17 +353,14 @@ function walkArray(st: WalkState, rel: string, src: readonly unknown[]): unknown
       kind = itemKind;
     } else if (kind !== itemKind) {
       throw valueError('invalid_property_value', st, rel,
-        `is a list that mixes ${KIND_NAMES[kind]} and ${KIND_NAMES[itemKind]} (at position ${i}); a FullStory list holds values of one type. Convert them to one type.`,
-        { key: 'listMixed', vars: { a: KIND_NAMES[kind], b: KIND_NAMES[itemKind], i } });
+        catalogText('config:errors.property.problem.listMixed', { i, a: KIND_NAMES[kind]!, b: KIND_NAMES[itemKind]! }));
     }
   }
   if (bound > PROPERTY_LIMITS.valueBytes) {
     // Only lists that might be too large pay for an exact measure, and only of this one value.
     const bytes = Buffer.byteLength(JSON.stringify(out), 'utf8');
     if (bytes > PROPERTY_LIMITS.valueBytes) {
-      throw valueError('property_value_too_large', st, rel,
-        `is a list of ${bytes} bytes as JSON; FullStory accepts at most ${PROPERTY_LIMITS.valueBytes} bytes per value. Send fewer or shorter items.`,
-        { key: 'listTooLarge', vars: { bytes, max: PROPERTY_LIMITS.valueBytes } });
+      throw valueError('property_value_too_large', st, rel, catalogText('config:errors.property.problem.listTooLarge', { bytes, max: PROPERTY_LIMITS.valueBytes }));
     }
   }
   if (allDates) (st.dates ??= []).push([rel, 'dates']);
@@ -431,14 +415,10 @@ function walkObject(st: WalkState, src: Record<string, unknown>, rel: string, de
         const path = join(rel, key);
         // Checked before the depth limit, so that a cycle is named as such.
         if (st.ancestors.includes(value)) {
-          throw valueError('invalid_payload', st, path,
-            'refers back to an object that contains it (a circular reference), so it cannot be sent. Remove that reference, or copy only the fields you need.',
-            { key: 'circular' });
+          throw valueError('invalid_payload', st, path, catalogText('config:errors.property.problem.circular'));
         }
         if (depth >= PROPERTY_LIMITS.depth) {
-          throw valueError('invalid_property_value', st, path,
-            `is nested more than ${PROPERTY_LIMITS.depth} levels deep. FullStory stores nested objects as dotted names: flatten the deeper levels into fewer objects.`,
-            { key: 'tooDeep', vars: { max: PROPERTY_LIMITS.depth } });
+          throw valueError('invalid_property_value', st, path, catalogText('config:errors.property.problem.tooDeep', { max: PROPERTY_LIMITS.depth }));
         }
         const nested = walkObject(st, value, path, depth + 1);
         if (nested === undefined) continue; // an empty object carries no property
@@ -478,33 +458,24 @@ function matchesScalar(type: PropertyType, value: unknown): boolean {
 /** Checks a clean value (Dates already ISO text) against a declared type. */
 function checkType(rule: TypeRule, value: unknown, prefix: string): void {
   const isList = rule.type.endsWith('s');
-  let problem: string | undefined;
-  let problemKey: { key: string; vars?: Record<string, string | number> } | undefined;
+  let problem: FixedText | undefined;
   if (isList) {
     if (!Array.isArray(value)) {
-      problem = `holds ${excerpt(value)}`;
-      problemKey = { key: 'holds', vars: { value: excerpt(value) } };
+      problem = catalogText('config:errors.property.declared.holds', { value: excerpt(value) });
     } else {
       for (let i = 0; i < value.length; i++) {
         if (!matchesScalar(rule.type, value[i])) {
-          problem = `holds a list whose item at position ${i} is ${excerpt(value[i])}`;
-          problemKey = { key: 'holdsItem', vars: { i, value: excerpt(value[i]) } };
+          problem = catalogText('config:errors.property.declared.holdsItem', { i, value: excerpt(value[i]) });
           break;
         }
       }
     }
   } else if (!matchesScalar(rule.type, value)) {
-    problem = `holds ${Array.isArray(value) ? 'a list' : excerpt(value)}`;
-    problemKey = Array.isArray(value) ? { key: 'holdsList' } : { key: 'holds', vars: { value: excerpt(value) } };
+    problem = Array.isArray(value) ? catalogText('config:errors.property.declared.holdsList') : catalogText('config:errors.property.declared.holds', { value: excerpt(value) });
   }
-  if (problem === undefined || problemKey === undefined) return;
+  if (problem === undefined) return;
   const field = prefix === '' ? rule.path : `${prefix}.${rule.path}`;
-  throw invalidInput('invalid_schema',
-    `Property "${shorten(rule.path, 60)}"${at(field)} is declared as "${rule.type}" but ${problem}; "${rule.type}" needs ${TYPE_NEEDS[rule.type]}. Send a matching value, or change the type.`, field, {
-      key: 'property.declared.mismatch',
-      vars: { name: shorten(rule.path, 60), at: atField(field), type: rule.type },
-      parts: { problem: { key: `property.declared.${problemKey.key}`, vars: problemKey.vars }, need: { key: `property.need.${rule.type}` } },
-    });
+  throw invalidInput('invalid_schema', catalogText('config:errors.property.declared.mismatch', { name: shorten(rule.path, 60), at: atField(field), type: rule.type, problem, need: TYPE_NEEDS[rule.type] }), field);
 }
 
 function normalizeWithRules(input: unknown, rules: readonly TypeRule[], prefix: string): { properties?: Properties; schema: Record<string, PropertyType> } {
@@ -512,9 +483,7 @@ function normalizeWithRules(input: unknown, rules: readonly TypeRule[], prefix: 
   if (input === undefined || input === null) return { schema };
   if (!isPlainObject(input)) {
     const field = prefix === '' ? undefined : prefix;
-    throw invalidInput('invalid_payload',
-      `The properties${at(field)} must be an object of name/value pairs such as {"plan": "pro", "seats": 5}, but they are ${describeType(input)}.`, field,
-      { key: 'property.notObject', vars: { at: atField(field), type: describeType(input) } });
+    throw invalidInput('invalid_payload', catalogText('config:errors.property.notObject', { at: atField(field), type: describeType(input) }), field);
   }
   const st: WalkState = { prefix, leaves: 0, dates: undefined, ancestors: [] };
   const properties = walkObject(st, input, '', 0);

@@ -2,7 +2,8 @@
 // the names our error texts suggest in a fix, for the property rules and the request builders.
 
 import { invalidInput, type FullStoryError } from '../api/errors';
-import { at, atField, shorten } from './values';
+import { catalogText } from '../api/texts';
+import { atField, shorten } from './values';
 
 const NAME_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
 const BAD_NAME_CHARS_RE = /[^A-Za-z0-9_]+/g;
@@ -31,16 +32,10 @@ export function isValidPropertyName(name: string): boolean {
 /** The FullStory name rule, with the reason and a fix spelled out. */
 export function propertyNameError(name: string, field: string | undefined): FullStoryError {
   if (name === '__proto__') {
-    return invalidInput('invalid_property_name',
-      `Property name "__proto__"${at(field)} is not allowed: names start with a letter (FullStory rule), and "__proto__" is reserved by JavaScript. Remove it.`, field,
-      { key: 'property.protoName', vars: { at: atField(field), proto: '__proto__' } });
+    return invalidInput('invalid_property_name', catalogText('config:errors.property.protoName', { at: atField(field), proto: '__proto__' }), field);
   }
   if (name === '') {
-    return invalidInput('invalid_property_name',
-      `A property has an empty name${at(field)}: names use letters, digits and _ and start with a letter (FullStory rule). Give it a name.`, field,
-      { key: 'property.emptyName', vars: { at: atField(field) } });
+    return invalidInput('invalid_property_name', catalogText('config:errors.property.emptyName', { at: atField(field) }), field);
   }
-  return invalidInput('invalid_property_name',
-    `Property name ${JSON.stringify(shorten(name, 40))}${at(field)} is not allowed: names use letters, digits and _ and start with a letter (FullStory rule). Rename it, e.g. "${suggestName(name)}".`, field,
-    { key: 'property.badName', vars: { name: JSON.stringify(shorten(name, 40)), at: atField(field), suggestion: suggestName(name) } });
+  return invalidInput('invalid_property_name', catalogText('config:errors.property.badName', { name: JSON.stringify(shorten(name, 40)), at: atField(field), suggestion: suggestName(name) }), field);
 }

@@ -2,6 +2,8 @@
 // the raw "DEVICE:SESSION" id from FS.getCurrentSession(); the v2 API wants the raw id (README §1).
 
 import { invalidInput } from '../api/errors';
+import { catalogText, type FixedText } from '../api/texts';
+import { kindOf } from './values';
 
 const SESSION_MARKER = '/session/';
 /** Where the session segment of a URL ends: query, fragment or a further path segment. */
@@ -10,16 +12,10 @@ const SEGMENT_END_RE = /[?#/]/;
 const SESSION_ID_RE = /^[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/;
 const ENCODED_COLON_RE = /%3a/i;
 
-const FORMS =
-  'Use the session URL FullStory shows (…/session/DEVICE%3ASESSION) or the id itself, ' +
-  'e.g. "5650771745456128:6755328389070848" (FS.getCurrentSession() in the browser).';
 
-function sessionError(field: string, problem: string, key: string, vars?: Record<string, string | number>) {
-  return invalidInput('invalid_identification', `The session id (at ${field}) ${problem}. ${FORMS}`, field, {
-    key: 'session.invalid',
-    vars: { field },
-    parts: { problem: { key: `session.${key}`, vars }, forms: { key: 'session.forms' } },
-  });
+/** `problem`: what is wrong with the value (the catalog's `session.<problem>` texts). */
+function sessionError(field: string, problem: FixedText) {
+  return invalidInput('invalid_identification', catalogText('config:errors.session.invalid', { field, problem, forms: catalogText('config:errors.session.forms') }), field);
 }
 
 function quote(text: string): string {
@@ -33,11 +29,10 @@ function quote(text: string): string {
  */
 export function toSessionId(value: unknown, field = 'session.id'): string {
   if (typeof value !== 'string') {
-    const type = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-    throw sessionError(field, `must be text, but it is ${type}`, 'notText', { type });
+    throw sessionError(field, catalogText('config:errors.session.notText', { type: kindOf(value) }));
   }
   let id = value.trim();
-  if (id === '') throw sessionError(field, 'is empty', 'empty');
+  if (id === '') throw sessionError(field, catalogText('config:errors.session.empty'));
   const at = id.lastIndexOf(SESSION_MARKER);
   if (at !== -1) {
     let segment = id.slice(at + SESSION_MARKER.length);
@@ -45,17 +40,17 @@ export function toSessionId(value: unknown, field = 'session.id'): string {
     if (end !== -1) segment = segment.slice(0, end);
     id = segment;
   } else if (id.includes('://')) {
-    throw sessionError(field, `${quote(value)} is a URL but not a FullStory session URL (it has no /session/ part)`, 'notSessionUrl', { value: quote(value) });
+    throw sessionError(field, catalogText('config:errors.session.notSessionUrl', { value: quote(value) }));
   }
   if (ENCODED_COLON_RE.test(id)) {
     try {
       id = decodeURIComponent(id);
     } catch {
-      throw sessionError(field, `${quote(value)} is not correctly URL-encoded`, 'badEncoding', { value: quote(value) });
+      throw sessionError(field, catalogText('config:errors.session.badEncoding', { value: quote(value) }));
     }
   }
   if (!SESSION_ID_RE.test(id)) {
-    throw sessionError(field, `${quote(value)} is not a session id of the form DEVICE:SESSION`, 'badForm', { value: quote(value) });
+    throw sessionError(field, catalogText('config:errors.session.badForm', { value: quote(value) }));
   }
   return id;
 }

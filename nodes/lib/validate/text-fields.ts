@@ -3,7 +3,8 @@
 // as text, so nothing here coerces a value: "123" and 123 are different uids.
 
 import { invalidInput, type FullStoryError } from '../api/errors';
-import { at, atField, describeType, excerpt } from './values';
+import { catalogText, type TextValue } from '../api/texts';
+import { atField, describeType } from './values';
 
 /** FullStory's length limits (README §2.0). */
 export const USER_FIELD_LIMITS = { uid: 256, display_name: 256, email: 128, id: 256 } as const;
@@ -29,36 +30,33 @@ function longerThan(text: string, max: number): boolean {
  * An optional text field: undefined, null and '' mean "not given"; anything but a string is
  * refused (never coerced, because "123" and 123 are different uids to FullStory).
  */
-export function optionalText(value: unknown, field: string, max: number, label = field): string | undefined {
+export function optionalText(value: unknown, field: string, max: number, label: TextValue = field): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') {
-    const hint = typeof value === 'number' || typeof value === 'bigint'
-      ? ` Convert it to text first, e.g. String(…) in a Function node or a Change node, because FullStory compares ${label} values as text.`
-      : '';
-    const shown = typeof value === 'number' ? ` (${excerpt(value)})` : '';
-    throw invalidInput('invalid_field', `The ${label}${at(field)} must be a string, but it is ${describeType(value)}${shown}.${hint}`, field,
-      { key: hint ? 'field.notStringConvert' : 'field.notString', vars: { label, at: atField(field), type: describeType(value), value: shown } });
+    const shown = typeof value === 'number' ? ` (${String(value)})` : '';
+    const vars = { label, at: atField(field), type: describeType(value), value: shown };
+    // A number (or BigInt) only needs converting: say how.
+    throw invalidInput('invalid_field', typeof value === 'number' || typeof value === 'bigint'
+      ? catalogText('config:errors.field.notStringConvert', vars)
+      : catalogText('config:errors.field.notString', vars), field);
   }
   if (longerThan(value, max)) {
-    throw invalidInput('invalid_field', `The ${label}${at(field)} is ${value.length} characters long; FullStory accepts at most ${max}. Shorten it.`, field,
-      { key: 'field.tooLong', vars: { label, at: atField(field), length: value.length, max } });
+    throw invalidInput('invalid_field', catalogText('config:errors.field.tooLong', { label, at: atField(field), length: value.length, max }), field);
   }
   // JSON would carry it as an escape that FullStory stores as "�" (a uid would name another user),
   // and a URL cannot carry it at all (encodeURIComponent throws).
   if (LONE_SURROGATE_RE.test(value)) {
-    throw invalidInput('invalid_field', `The ${label}${at(field)} contains a broken character (half of an emoji or other character, as left when text is cut in the wrong place). Fix the text where it is made.`, field,
-      { key: 'field.loneSurrogate', vars: { label, at: atField(field) } });
+    throw invalidInput('invalid_field', catalogText('config:errors.field.loneSurrogate', { label, at: atField(field) }), field);
   }
   return value;
 }
 
-function controlCharError(field: string, label: string): FullStoryError {
-  return invalidInput('invalid_field', `The ${label}${at(field)} contains a control character (such as a line break or tab). Remove it; a trailing newline from a file or template is a common cause.`, field,
-    { key: 'field.controlChar', vars: { label, at: atField(field) } });
+function controlCharError(field: string, label: TextValue): FullStoryError {
+  return invalidInput('invalid_field', catalogText('config:errors.field.controlChar', { label, at: atField(field) }), field);
 }
 
 /** Throws when a text that names a user holds a control character (see optionalUserKey). */
-export function refuseControlChars(text: string, field: string, label: string): void {
+export function refuseControlChars(text: string, field: string, label: TextValue): void {
   if (CONTROL_CHARS_RE.test(text)) throw controlCharError(field, label);
 }
 
@@ -67,7 +65,7 @@ export function refuseControlChars(text: string, field: string, label: string): 
  * (in a body, a query or a path), so "abc\n" must not become a second user that a delete by uid,
  * which refuses control characters, could never reach.
  */
-export function optionalUserKey(value: unknown, field: string, max: number, label = field): string | undefined {
+export function optionalUserKey(value: unknown, field: string, max: number, label: TextValue = field): string | undefined {
   const text = optionalText(value, field, max, label);
   if (text !== undefined) refuseControlChars(text, field, label);
   return text;

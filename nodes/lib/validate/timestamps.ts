@@ -5,6 +5,8 @@
 
 import { types as utilTypes } from 'node:util';
 import { invalidInput } from '../api/errors';
+import { catalogText, type FixedText } from '../api/texts';
+import { kindOf } from './values';
 
 // date [T time [.fraction] zone]; the zone is optional here so that we can say "no timezone"
 // rather than "not ISO 8601" when it is the only thing missing.
@@ -20,9 +22,6 @@ const LAST_RFC3339_MS = 253_402_300_799_999;
 const MS_PER_400_YEARS = 146_097 * 86_400_000;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-const ACCEPTED_FORMS =
-  'Use a JavaScript Date, epoch milliseconds (a number such as 1714564800000), or an ISO 8601 string ' +
-  'with a timezone such as "2024-05-01T12:00:00Z" or "2024-05-01T14:00:00+02:00".';
 
 type IsoResult = number | 'invalid' | 'no_zone' | 'date_only';
 
@@ -85,26 +84,15 @@ function quote(text: string): string {
   return JSON.stringify(text.length > 40 ? text.slice(0, 37) + '…' : text);
 }
 
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'undefined') return 'undefined';
-  return `a ${typeof value}`;
-}
-
-function timestampError(field: string, problem: string, key: string, vars?: Record<string, string | number>) {
-  return invalidInput('invalid_timestamp', `The timestamp (at ${field}) ${problem}. ${ACCEPTED_FORMS}`, field, {
-    key: 'timestamp.invalid',
-    vars: { field },
-    parts: { problem: { key: `timestamp.${key}`, vars }, forms: { key: 'timestamp.forms' } },
-  });
+/** `problem`: what is wrong with the value (the catalog's `timestamp.<problem>` texts). */
+function timestampError(field: string, problem: FixedText) {
+  return invalidInput('invalid_timestamp', catalogText('config:errors.timestamp.invalid', { field, problem, forms: catalogText('config:errors.timestamp.forms') }), field);
 }
 
 /** The UTC ISO string of a moment, refused when it has no RFC 3339 form (toISOString writes "+275760-…"). */
 function rfc3339(ms: number, field: string): string {
   const iso = new Date(ms).toISOString();
-  if (!inRfc3339Range(ms)) throw timestampError(field, `is ${iso}, outside the years 0001 to 9999 a timestamp can name`, 'outOfRange', { value: iso });
+  if (!inRfc3339Range(ms)) throw timestampError(field, catalogText('config:errors.timestamp.outOfRange', { value: iso }));
   return iso;
 }
 
@@ -118,23 +106,23 @@ export function toUtcIso(value: unknown, field: string): string {
     const r = parseIso(text);
     if (typeof r === 'number') return rfc3339(r, field);
     if (r === 'no_zone') {
-      throw timestampError(field, `${quote(text)} has no timezone, so the moment it names is ambiguous: add "Z" for UTC or an offset such as "+02:00"`, 'noZone', { value: quote(text) });
+      throw timestampError(field, catalogText('config:errors.timestamp.noZone', { value: quote(text) }));
     }
     if (r === 'date_only') {
-      throw timestampError(field, `${quote(text)} is a date without a time: add a time and timezone, e.g. "${text}T00:00:00Z"`, 'dateOnly', { value: quote(text), text });
+      throw timestampError(field, catalogText('config:errors.timestamp.dateOnly', { value: quote(text), text }));
     }
     throw text === ''
-      ? timestampError(field, 'is an empty string', 'empty')
-      : timestampError(field, `${quote(text)} is not an ISO 8601 date-time`, 'notIso', { value: quote(text) });
+      ? timestampError(field, catalogText('config:errors.timestamp.empty'))
+      : timestampError(field, catalogText('config:errors.timestamp.notIso', { value: quote(text) }));
   }
   if (typeof value === 'number') {
     if (Number.isFinite(value) && Math.abs(value) <= MAX_DATE_MS) return rfc3339(value, field);
-    throw timestampError(field, `is ${String(value)}, which is not a usable number of milliseconds`, 'badNumber', { value: String(value) });
+    throw timestampError(field, catalogText('config:errors.timestamp.badNumber', { value: String(value) }));
   }
   if (utilTypes.isDate(value)) {
     const t = value.getTime();
-    if (Number.isNaN(t)) throw timestampError(field, 'is an invalid Date (its time is NaN)', 'invalidDate');
+    if (Number.isNaN(t)) throw timestampError(field, catalogText('config:errors.timestamp.invalidDate'));
     return rfc3339(t, field);
   }
-  throw timestampError(field, `is ${kindOf(value)}`, 'wrongType', { type: kindOf(value) });
+  throw timestampError(field, catalogText('config:errors.timestamp.wrongType', { type: kindOf(value) }));
 }

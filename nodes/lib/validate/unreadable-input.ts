@@ -4,6 +4,7 @@
 // field instead of `internal_error` with an exception text. Runs on that failure path only.
 
 import { FullStoryError, invalidInput } from '../api/errors';
+import { catalogText, englishText } from '../api/texts';
 import { describeType } from './values';
 
 /** Property reads a search may make: enough for any msg a flow sends, bounded for a hostile one. */
@@ -26,9 +27,9 @@ export function thrownText(thrown: unknown, max = 120): string {
   try {
     if (typeof thrown === 'string') text = thrown;
     else if (thrown instanceof Error && typeof thrown.message === 'string') text = thrown.message;
-    else text = describeType(thrown);
+    else text = englishText(describeType(thrown));
   } catch {
-    text = 'an error that cannot be read';
+    text = englishText(catalogText('config:errors.input.unreadableThrown'));
   }
   text = text.replace(CONTROL_RUNS_RE, ' ').trim();
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
@@ -83,9 +84,7 @@ function below(base: string, path: readonly Segment[]): string {
 
 function unreadableError(where: string, field: string | undefined, thrown: unknown): FullStoryError {
   const detail = thrownText(thrown);
-  return invalidInput('invalid_payload',
-    `Reading ${where} failed: a getter or proxy there threw an error (${detail}). Give the node plain data: values, not getters or proxies that can fail.`, field,
-    { key: 'input.unreadable', vars: { where, detail } });
+  return invalidInput('invalid_payload', catalogText('config:errors.input.unreadable', { where, detail }), field);
 }
 
 /**

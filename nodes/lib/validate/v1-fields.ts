@@ -4,9 +4,10 @@
 
 import type { PropertyType } from '../api/types';
 import { invalidInput, type LocalErrorCode } from '../api/errors';
+import { catalogText, withVar, type FixedText } from '../api/texts';
 import { buildProperties, PROPERTY_TYPES } from './properties';
 import { isValidPropertyName, nameForFix, propertyNameError } from './property-names';
-import { at, atField, shorten } from './values';
+import { atField, shorten } from './values';
 
 /** v1 custom fields read as v2 properties: their types (from the suffixes), and which field each came from. */
 export interface V1Fields {
@@ -41,17 +42,13 @@ export function readV1Fields(entries: ReadonlyArray<readonly [string, unknown]>,
     const split = splitV1Suffix(key);
     if (split === undefined) {
       const base = nameForFix(key);
-      throw invalidInput('invalid_property_name',
-        `Field ${JSON.stringify(key.slice(0, 40))}${at(field)} has no v1 type suffix. In the v1 format every custom field needs one: ${base}_str, ${base}_int, ${base}_real, ${base}_bool, ${base}_date, or a list form such as ${base}_strs. Or switch to the v2 format and put the value under properties.`, field,
-        { key: 'v1.noSuffix', vars: { name: JSON.stringify(key.slice(0, 40)), at: atField(field), base } });
+      throw invalidInput('invalid_property_name', catalogText('config:errors.v1.noSuffix', { name: JSON.stringify(key.slice(0, 40)), at: atField(field), base }), field);
     }
     if (!isValidPropertyName(split.name)) throw propertyNameError(split.name, field);
     const earlier = origin.get(split.name);
     if (earlier !== undefined) {
       const [first, second, name] = [shorten(earlier, 40), shorten(key, 40), shorten(split.name, 40)];
-      throw invalidInput('invalid_property_name',
-        `Fields "${first}" and "${second}"${at(field)} both become the property "${name}" once their v1 suffixes are removed. Keep only one of them.`, field,
-        { key: 'v1.sameProperty', vars: { earlier: first, key: second, at: atField(field), name } });
+      throw invalidInput('invalid_property_name', catalogText('config:errors.v1.sameProperty', { earlier: first, key: second, at: atField(field), name }), field);
     }
     origin.set(split.name, key);
     properties[split.name] = value;
@@ -81,11 +78,11 @@ export function buildV1Properties(
     const original = v1.origin.get(name);
     if (original === undefined) throw err;
     const mapped = (fieldPrefix === '' ? '' : `${fieldPrefix}.`) + original + (dot === -1 ? '' : rest.slice(dot));
-    const e = err as { code: string; message: string };
-    const marker = at(f);
-    const message = e.message.includes(marker)
-      ? e.message.replace(marker, ` (v1 field "${original}", at ${mapped})`)
-      : `${e.message} This is the v1 field "${original}".`;
-    throw invalidInput(e.code as LocalErrorCode, message, mapped);
+    const e = err as { code: string; message: string; i18n?: FixedText };
+    // The error names the v1 field the user wrote, where its text says where the problem is.
+    const text = e.i18n?.vars?.at === atField(f)
+      ? withVar(e.i18n, 'at', catalogText('config:errors.v1.at', { original, field: mapped }))
+      : catalogText('config:errors.v1.fieldOf', { error: e.i18n ?? e.message, original });
+    throw invalidInput(e.code as LocalErrorCode, text, mapped);
   }
 }
