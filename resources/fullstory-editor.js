@@ -9,17 +9,25 @@
     'use strict';
     // Each node's .html loads this file: define it once.
     if (window.FullStoryEditor) { return; }
-    var SETTINGS = window.FullStorySettings;
+    // The settings table (fullstory-settings.js) is read on first use, not here: Node-RED loads a
+    // node's <script src> files in parallel and runs each as it arrives, so the table may come
+    // after this file. Both have loaded before any node's own script runs.
+    var table = null;
+    var RANGES = {};
+    function settingsTable() {
+        if (table) { return table; }
+        table = window.FullStorySettings;
+        // Every number setting's range and default, by field.
+        Object.keys(table.ranges).forEach(function (group) {
+            Object.keys(table.ranges[group]).forEach(function (field) { RANGES[field] = table.ranges[group][field]; });
+        });
+        return table;
+    }
+    function rangeOf(field) { settingsTable(); return RANGES[field]; }
 
     var PROPERTY_NAME = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
     var PROPERTY_TYPES = ['str', 'strs', 'int', 'ints', 'real', 'reals', 'bool', 'bools', 'date', 'dates'];
     var MODES = ['single', 'batch'];
-    // Every number setting's range and default (fullstory-settings.js, which the runtime reads too).
-    var RANGES = {};
-    Object.keys(SETTINGS.ranges).forEach(function (group) {
-        Object.keys(SETTINGS.ranges[group]).forEach(function (field) { RANGES[field] = SETTINGS.ranges[group][field]; });
-    });
-    var BATCH_SETTINGS = Object.keys(SETTINGS.ranges.batch);
 
     // Validators run for the node in the dialog (read the inputs) and for every other node (read
     // the node): remember which node the dialog is editing. One node dialog is open at a time.
@@ -36,7 +44,7 @@
     function inRange(t, field, v) {
         // Absent (a flow written by hand or by an older version): the runtime uses the default.
         if (v === undefined) { return true; }
-        var r = RANGES[field];
+        var r = rangeOf(field);
         var n = Number(v);
         var ok = v !== '' && v !== null && RED.validators.number()(v) &&
             isFinite(n) && n >= r.min && n <= r.max && (!r.integer || Math.floor(n) === n);
@@ -48,7 +56,7 @@
     /** Number inputs become spinners with their setting's range. prefix: 'node-input-' or 'node-config-input-'. */
     function spinners(prefix, fields) {
         fields.forEach(function (field) {
-            var r = RANGES[field];
+            var r = rangeOf(field);
             $('#' + prefix + field).spinner({ min: r.min, max: r.max, step: r.step || 1 });
         });
     }
@@ -204,7 +212,7 @@
 
     window.FullStoryEditor = {
         /** The settings table (ranges, user fields per operation, associations with a value). */
-        settings: SETTINGS,
+        get settings() { return settingsTable(); },
         current: current,
         beginEdit: function (node) { editingId = node.id; },
         endEdit: function () { editingId = null; },
@@ -213,7 +221,7 @@
 
         /** A number setting's entry in a node's `defaults`: its default and range from the table. */
         numberSetting: function (t, field) {
-            return { value: RANGES[field].default, validate: validator(t, 'range', field) };
+            return { value: rangeOf(field).default, validate: validator(t, 'range', field) };
         },
 
         spinners: spinners,
@@ -264,7 +272,7 @@
          */
         batchSection: function (t, prefix, available) {
             var modeSelect = $('#node-input-mode');
-            spinners('node-input-', BATCH_SETTINGS);
+            spinners('node-input-', Object.keys(settingsTable().ranges.batch));
             function showForMode() {
                 var batch = modeSelect.val() === 'batch';
                 $('#' + prefix + '-batch').toggle(batch && (!available || available()));

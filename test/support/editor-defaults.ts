@@ -54,8 +54,12 @@ interface Editor {
   window: Record<string, unknown>;
 }
 
-/** Runs the editor .html of each node (default: all of them) and the resources they load, as the editor does. */
-function loadEditor(only?: readonly string[]): Editor {
+/**
+ * Runs the editor .html of each node (default: all of them) and the resources they load, as the
+ * editor does. `resourcesReversed`: the <script src> resources run last-first, as they may arrive:
+ * Node-RED loads them in parallel and runs each as it comes, its own inline scripts after all.
+ */
+function loadEditor(only?: readonly string[], resourcesReversed = false): Editor {
   const registered = new Map<string, { defaults: Record<string, DefaultSpec> }>();
   const RED = {
     nodes: { registerType: (type: string, def: { defaults: Record<string, DefaultSpec> }) => void registered.set(type, def) },
@@ -71,7 +75,10 @@ function loadEditor(only?: readonly string[]): Editor {
   for (const dir of only ?? fs.readdirSync(NODES_DIR)) {
     const file = path.join(NODES_DIR, dir, `${dir}.html`);
     if (!fs.existsSync(file)) continue;
-    for (const script of scriptsOf(fs.readFileSync(file, 'utf8'), file)) vm.runInContext(script.code, context, { filename: script.filename });
+    const scripts = scriptsOf(fs.readFileSync(file, 'utf8'), file);
+    const resources = scripts.filter((script) => script.filename !== file);
+    const ordered = resourcesReversed ? [...resources.reverse(), ...scripts.filter((script) => script.filename === file)] : scripts;
+    for (const script of ordered) vm.runInContext(script.code, context, { filename: script.filename });
   }
   return { registered, window };
 }
@@ -79,8 +86,8 @@ function loadEditor(only?: readonly string[]): Editor {
 let editor: Editor | undefined;
 
 /** The node types one editor .html registers when it is the only one loaded (with its resources). */
-export function typesRegisteredAlone(type: string): string[] {
-  return [...loadEditor([type]).registered.keys()];
+export function typesRegisteredAlone(type: string, resourcesReversed = false): string[] {
+  return [...loadEditor([type], resourcesReversed).registered.keys()];
 }
 
 /** A global the editor's scripts define (e.g. FullStorySettings, the table the runtime reads too), as plain data. */

@@ -26,6 +26,10 @@ describe('one table of setting ranges for the editor and the runtime', function 
     for (const type of ['fullstory-config', 'fullstory-user', 'fullstory-event']) assert.deepEqual(typesRegisteredAlone(type), [type]);
   });
 
+  it('each node registers its type whichever of its resources arrives first (Node-RED loads them in parallel)', function () {
+    for (const type of ['fullstory-config', 'fullstory-user', 'fullstory-event']) assert.deepEqual(typesRegisteredAlone(type, true), [type]);
+  });
+
   it('the editor loads the very table the runtime reads', function () {
     assert.deepEqual(editorGlobal('FullStorySettings'), JSON.parse(JSON.stringify(SETTING_TABLE)));
   });
