@@ -391,7 +391,8 @@ export class BatchBuffer {
       for (const record of batch) this.queuedBytes -= record.json.length;
       this.track(this.runJob(batch));
     }
-    if (this.buffer.length === 0) this.stopTimer();
+    // Records still on their way to the journal keep the flush interval running for them.
+    if (this.buffer.length === 0 && this.pending.length === 0) this.stopTimer();
     this.observer.queued(this.queuedCount);
   }
 
