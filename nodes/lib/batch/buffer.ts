@@ -7,7 +7,7 @@ import type { BatchResource } from '../api/types';
 import { asFullStoryError, FullStoryError } from '../api/errors';
 import type { FullStoryClient } from '../api/client';
 import { runImportJob, MAX_RECORDS_PER_JOB, type JobReport } from './job';
-import type { JobRecord } from './outcomes';
+import { recordImportKey, type JobRecord } from './outcomes';
 import type { HeldMessage, MessageExit, RecordOutcome } from '../delivery/held-message';
 import { looseRecords, type Journal, type JournalRecord, type JournalState } from './journal';
 import { crashPoint } from './crash-points';
@@ -215,7 +215,7 @@ export class BatchBuffer {
 
   /** Writes a record to the journal; it joins the buffer once its group is on disk (admit). */
   private journalRecord(record: BufferedRecord): number {
-    const seq = this.journal!.accept(record.json, record.importKey, payloadJson(record), Date.now());
+    const seq = this.journal!.accept(record.json, payloadJson(record), Date.now());
     record.seq = seq;
     this.pending.push(record);
     return seq;
@@ -263,7 +263,7 @@ export class BatchBuffer {
       const out = held(record);
       // Reported in the earlier life, still part of its job: matched, never reported again.
       if (record.reported) out.exited = true;
-      return { json: record.json, importKey: record.importKey, held: out, index: 0, seq: record.seq };
+      return { json: record.json, importKey: recordImportKey(this.resource, JSON.parse(record.json)), held: out, index: 0, seq: record.seq };
     };
     for (const job of state.jobs.values()) {
       const records = job.seqs.map((seq) => buffered(state.records.get(seq)!));
@@ -388,7 +388,8 @@ export class BatchBuffer {
       // Taking the whole array when it fits avoids copying it (the common case: size reached).
       const batch = this.buffer.length <= size ? this.buffer : this.buffer.slice(0, size);
       this.buffer = batch === this.buffer ? [] : this.buffer.slice(size);
-      for (const record of batch) this.queuedBytes -= record.json.length;
+      if (this.buffer.length === 0 && this.pending.length === 0) this.queuedBytes = 0;
+      else for (const record of batch) this.queuedBytes -= record.json.length;
       this.track(this.runJob(batch));
     }
     // Records still on their way to the journal keep the flush interval running for them.

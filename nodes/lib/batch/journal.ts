@@ -21,9 +21,10 @@ import { crashPoint } from './crash-points';
 /** Most entries one group commit writes; more wait for the next group. */
 export const GROUP_LIMIT = 4096;
 /**
- * Runtime compaction: when reported records outnumber the owed ones, and the file has grown to at
- * least twice its size after the last compaction (and this much): each byte written is read back
- * about once, and records a live job still needs (kept by every compaction) cannot make it spin.
+ * Runtime compaction: when reported records outnumber the owed ones three to one (a compaction then
+ * copies at most a quarter of what it reads), and the file has grown to at least twice its size
+ * after the last compaction (and this much): each byte written is read back about once, and
+ * records a live job still needs (kept by every compaction) cannot make it spin.
  */
 export const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
 
@@ -34,8 +35,7 @@ export interface JournalRecord {
   readonly acceptedAt: number;
   /** The import record, JSON exactly as it goes into a job. */
   readonly json: string;
-  readonly importKey?: string;
-  /** msg.payload (or the bulk item) as given, JSON; undefined when it could not be serialised. */
+  /** msg.payload (or the bulk item) as given, JSON; undefined when it could not be serialised or equals the record. */
   readonly payloadJson?: string;
   /** Its outcome was reported already (kept only while a live job still needs it). */
   reported: boolean;
@@ -49,7 +49,6 @@ const RECORD_PREFIX = '{"t":"a","s":';
 interface RecordFields {
   acceptedAt: number;
   json: string;
-  importKey?: string;
   payloadJson?: string;
 }
 
@@ -72,7 +71,6 @@ class StoredRecord implements JournalRecord {
 
   get acceptedAt(): number { return this.parsed().acceptedAt; }
   get json(): string { return this.parsed().json; }
-  get importKey(): string | undefined { return this.parsed().importKey; }
   get payloadJson(): string | undefined { return this.parsed().payloadJson; }
 
   private parsed(): RecordFields {
@@ -85,7 +83,6 @@ function recordFields(entry: Entry): RecordFields {
   return {
     acceptedAt: typeof entry.at === 'number' ? entry.at : 0,
     json: JSON.stringify(entry.r),
-    importKey: typeof entry.k === 'string' ? entry.k : undefined,
     payloadJson: entry.p === undefined ? undefined : JSON.stringify(entry.p),
   };
 }
@@ -128,7 +125,6 @@ interface Entry {
   s?: unknown;
   at?: unknown;
   r?: unknown;
-  k?: unknown;
   p?: unknown;
   j?: unknown;
   key?: unknown;
@@ -472,12 +468,10 @@ export class Journal {
   }
 
   /** Queues a record; its seq is on disk once onSynced reports a value above it. */
-  accept(json: string, importKey: string | undefined, payloadJson: string | undefined, acceptedAt: number): number {
+  accept(json: string, payloadJson: string | undefined, acceptedAt: number): number {
     const seq = this.state.nextSeq++;
-    let entry = `{"t":"a","s":${seq},"at":${acceptedAt},"r":${json}`;
-    if (importKey !== undefined) entry += `,"k":${JSON.stringify(importKey)}`;
-    if (payloadJson !== undefined) entry += `,"p":${payloadJson}`;
-    this.queue.push(`${entry}}`);
+    // The payload only when it differs from the record (a recovered msg then carries the record).
+    this.queue.push(payloadJson === undefined || payloadJson === json ? `{"t":"a","s":${seq},"at":${acceptedAt},"r":${json}}` : `{"t":"a","s":${seq},"at":${acceptedAt},"r":${json},"p":${payloadJson}}`);
     this.queueHasRecords = true;
     this.liveRecords++;
     this.schedule();
@@ -505,7 +499,7 @@ export class Journal {
     if (seqs.length === 0 || !this.writeNow(reportedEntry(seqs))) return;
     this.liveRecords -= seqs.length;
     this.deadRecords += seqs.length;
-    if (this.deadRecords > this.liveRecords && this.fileBytes >= Math.max(COMPACT_MIN_BYTES, 2 * this.compactedBytes)) {
+    if (this.deadRecords > 3 * this.liveRecords && this.fileBytes >= Math.max(COMPACT_MIN_BYTES, 2 * this.compactedBytes)) {
       this.compactWanted = true;
       this.schedule();
     }
