@@ -316,6 +316,32 @@ describe('batch journal', function () {
       );
     });
 
+    it('once nothing is owed, a big file is replaced by an empty one, never while its owner still holds records', async function () {
+      const { journal } = Journal.open(fileIn());
+      let ownerHoldsNothing = false;
+      journal.canDropAll = () => ownerHoldsNothing;
+      const big = JSON.stringify({ uid: 'x', properties: { text: 'y'.repeat(2000) } });
+      const seqs = Array.from({ length: 600 }, () => journal.accept(big, undefined, 1));
+      await journal.commit();
+      journal.reported(seqs);
+      // Two commits: a compaction is tried between groups, so at least once in between.
+      await journal.commit();
+      await journal.commit();
+      assert.ok(fs.statSync(fileIn()).size > 1024 * 1024, 'kept: the owner still said it holds records');
+      ownerHoldsNothing = true;
+      journal.reported([]);
+      journal.reported([seqs[0]!]); // (a mark the owner repeats changes nothing owed)
+      await journal.commit();
+      await journal.commit();
+      assert.ok(fs.statSync(fileIn()).size < 100, `emptied (${fs.statSync(fileIn()).size} bytes)`);
+      const next = journal.accept('{"uid":"after"}', undefined, 2);
+      assert.ok(next > seqs.at(-1)!, 'numbers go on');
+      await journal.close();
+      const reopened = Journal.open(fileIn());
+      assert.deepEqual(looseRecords(reopened.state).map((r) => r.seq), [next]);
+      await reopened.journal.close();
+    });
+
     it('nothing is written after close: a late answer of the old instance changes nothing on disk', async function () {
       const { journal } = Journal.open(fileIn());
       const seq = journal.accept('{"uid":"a"}', undefined, 1);

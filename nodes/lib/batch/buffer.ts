@@ -95,6 +95,50 @@ export function newCloseController(): AbortController {
   return controller;
 }
 
+/** Records on their way to the journal, in seq order: taken from the front without copying the rest each time. */
+class PendingRecords {
+  private items: BufferedRecord[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(record: BufferedRecord): void {
+    this.items.push(record);
+  }
+
+  /** Takes the records at the front while `take` holds for them. */
+  takeWhile(take: (record: BufferedRecord) => boolean): BufferedRecord[] {
+    let end = this.head;
+    while (end < this.items.length && take(this.items[end]!)) end++;
+    if (this.head === 0 && end === this.items.length) return this.takeAll();
+    const out = this.items.slice(this.head, end);
+    this.head = end;
+    // Drop the taken front once it is most of the array (amortised: each record is copied about once).
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return out;
+  }
+
+  takeAll(): BufferedRecord[] {
+    const out = this.head === 0 ? this.items : this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    return out;
+  }
+
+  /** Removes (and returns) the records for which `drop` holds. */
+  remove(drop: (record: BufferedRecord) => boolean): BufferedRecord[] {
+    const all = this.takeAll();
+    const removed: BufferedRecord[] = [];
+    for (const record of all) (drop(record) ? removed : this.items).push(record);
+    return removed;
+  }
+}
+
 export class BatchBuffer {
   private buffer: BufferedRecord[] = [];
   /** Records taken out of the buffer but still waiting for a free job slot. */
@@ -107,7 +151,7 @@ export class BatchBuffer {
   private closeStarted: (() => void) | undefined;
   private readonly closeSignal = new Promise<void>((resolve) => (this.closeStarted = resolve));
   /** Journal on: records written to it whose group is not on disk yet (not yet accepted). */
-  private pending: BufferedRecord[] = [];
+  private readonly pending = new PendingRecords();
   /** A flush asked for while records were pending: it goes once every record accepted before it (seq below this) is on disk. */
   private flushUpTo: number | undefined;
   private queuedBytes = 0;
@@ -129,6 +173,7 @@ export class BatchBuffer {
     private readonly journal?: Journal,
   ) {
     if (journal) {
+      journal.canDropAll = () => this.buffer.length === 0 && this.pending.length === 0 && this.inJobs.size === 0 && this.waitingForSlot === 0;
       journal.onSynced = (upTo) => this.admit(upTo);
       journal.onFailed = (error, from, upTo) => this.journalFailed(error, from, upTo);
     }
@@ -224,11 +269,8 @@ export class BatchBuffer {
   /** The journal's group commit reached the disk: its records are accepted now. */
   private admit(upTo: number): void {
     if (this.suspended || this.closing.signal.aborted) return;
-    let count = 0;
-    while (count < this.pending.length && this.pending[count]!.seq! < upTo) count++;
-    if (count === 0) return;
-    const admitted = count === this.pending.length ? this.pending : this.pending.slice(0, count);
-    this.pending = admitted === this.pending ? [] : this.pending.slice(count);
+    const admitted = this.pending.takeWhile((record) => record.seq! < upTo);
+    if (admitted.length === 0) return;
     for (const record of admitted) this.buffer.push(record);
     if (this.flushUpTo !== undefined && upTo >= this.flushUpTo) {
       // The flush (msg.flush, the interval) came while these were on their way to the disk.
@@ -240,12 +282,11 @@ export class BatchBuffer {
 
   /** A group could not be written: its records were never accepted (journal_unavailable). */
   private journalFailed(error: NodeJS.ErrnoException, from: number, upTo: number): void {
-    const lost = this.pending.filter((record) => record.seq! >= from && record.seq! < upTo);
-    if (lost.length === 0 && this.pending.length === 0) {
+    const lost = this.pending.remove((record) => record.seq! >= from && record.seq! < upTo);
+    if (lost.length === 0) {
       this.observer.journalFailed?.(error);
       return;
     }
-    this.pending = this.pending.filter((record) => record.seq! < from || record.seq! >= upTo);
     for (const record of lost) this.queuedBytes -= record.json.length;
     this.observer.journalFailed?.(error);
     const refused = journalUnavailableError(error.code ?? 'EIO');
@@ -303,9 +344,8 @@ export class BatchBuffer {
 
   /** Empties the buffer; every msg with a record in it fails with code `reset`. */
   reset(): number {
-    const dropped = this.pending.length === 0 ? this.buffer : [...this.buffer, ...this.pending];
+    const dropped = this.pending.length === 0 ? this.buffer : [...this.buffer, ...this.pending.takeAll()];
     this.buffer = [];
-    this.pending = [];
     this.flushUpTo = undefined;
     this.queuedBytes = 0;
     this.stopTimer();
@@ -341,9 +381,8 @@ export class BatchBuffer {
     }
     this.stopTimer();
     this.closeStarted?.();
-    const finalRecords = this.pending.length === 0 ? this.buffer : [...this.buffer, ...this.pending];
+    const finalRecords = this.pending.length === 0 ? this.buffer : [...this.buffer, ...this.pending.takeAll()];
     this.buffer = [];
-    this.pending = [];
     this.closing.abort();
     this.submitFinal(finalRecords);
     // Loop: msgs that arrive while closing add final jobs of their own (see add).
@@ -370,10 +409,9 @@ export class BatchBuffer {
     this.closeStarted?.();
     this.closing.abort();
     await journal.close();
-    const held = [...this.buffer, ...this.pending];
+    const held = [...this.buffer, ...this.pending.takeAll()];
     for (const records of this.inJobs) for (const record of records) held.push(record);
     this.buffer = [];
-    this.pending = [];
     this.releaseAll(held);
     if (journal.owed > 0) this.observer.journalKept?.(journal.owed, journal.file);
   }
@@ -603,11 +641,8 @@ export class BatchBuffer {
       };
       const held = record.held;
       if (!held.settle(record.index, outcome, jobId)) return;
-      if (held.exited) {
-        // Reported before (a recovered job's record), or released by a close: nothing to send.
-        if (left && record.seq !== undefined && !this.suspended) left.push(record.seq);
-        return;
-      }
+      // Reported before (a recovered job's record: marked already), or released by a close.
+      if (held.exited) return;
       if (left) crashPoint('while-reporting');
       held.deliver(this.exit);
       if (!left) return;

@@ -27,6 +27,8 @@ export const GROUP_LIMIT = 4096;
  * records a live job still needs (kept by every compaction) cannot make it spin.
  */
 export const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
+/** Once nothing is owed any more, a file this big is replaced by an empty one (nothing to read back). */
+export const EMPTY_COMPACT_MIN_BYTES = 1024 * 1024;
 
 /** One record as the journal holds it. */
 export interface JournalRecord {
@@ -404,6 +406,11 @@ export class Journal {
   private compactedBytes: number;
   /** Set once a write or fdatasync failed: from then on the journal takes nothing more. */
   failure: NodeJS.ErrnoException | undefined;
+  /**
+   * Asked before a file is emptied because no record is owed: the owner confirms it holds no record
+   * (buffered, on its way, or in a job) either. A second check beside the count kept here.
+   */
+  canDropAll: () => boolean = () => false;
   /** Every accepted record with a seq below this is on disk. */
   onSynced: (upTo: number) => void = () => undefined;
   /** A group could not be written: records from `from` up to (not including) `upTo` are not on disk. */
@@ -499,7 +506,7 @@ export class Journal {
     if (seqs.length === 0 || !this.writeNow(reportedEntry(seqs))) return;
     this.liveRecords -= seqs.length;
     this.deadRecords += seqs.length;
-    if (this.deadRecords > 3 * this.liveRecords && this.fileBytes >= Math.max(COMPACT_MIN_BYTES, 2 * this.compactedBytes)) {
+    if (this.worthCompacting() || (this.liveRecords <= 0 && this.fileBytes >= EMPTY_COMPACT_MIN_BYTES)) {
       this.compactWanted = true;
       this.schedule();
     }
@@ -630,12 +637,24 @@ export class Journal {
     this.failure ??= error;
   }
 
-  /** Rewrites the file with only its live entries; only between groups (nothing queued or in flight). */
+  private worthCompacting(): boolean {
+    return this.deadRecords > 3 * this.liveRecords && this.fileBytes >= Math.max(COMPACT_MIN_BYTES, 2 * this.compactedBytes);
+  }
+
+  /**
+   * Rewrites the file with only its live entries; only between groups (nothing queued or in flight).
+   * When nothing is owed at all, the new file is empty and the old one is not even read.
+   */
   private compact(): void {
     this.compactWanted = false;
     if (this.closed || this.failure) return;
+    // The count alone could be off by a mark written twice; the owner's word decides.
+    const empty = this.liveRecords <= 0 && this.canDropAll();
+    if (!empty && !this.worthCompacting()) return;
     try {
-      const compacted = compactBytes(fs.readFileSync(this.file), this.state);
+      const compacted = empty
+        ? { content: Buffer.concat([JOURNAL_HEADER, encodeFrames([`{"t":"n","s":${this.state.nextSeq},"j":${this.state.nextJobSeq}}`])]), owed: 0, reportedKept: 0 }
+        : compactBytes(fs.readFileSync(this.file), this.state);
       replaceFile(this.file, compacted.content);
       this.fileBytes = compacted.content.length;
       this.compactedBytes = compacted.content.length;
