@@ -7,7 +7,7 @@ import { FullStoryClient, type ClientSettings } from '../lib/api/client';
 import { FullStoryError } from '../lib/api/errors';
 import { callApi, listUsers } from '../lib/api/endpoints';
 import { DEFAULT_BASE_URL, EU_BASE_URL, redact, regionOfKey, resolveBaseUrl, type Region } from '../lib/api/connection';
-import { clientLimits } from '../lib/runtime/settings';
+import { clientLimits, journalSetting, type JournalSetting } from '../lib/runtime/settings';
 import { ConfigProblemLog, type ConfigProblem, type ProblemVars } from '../lib/api/config-problems';
 import { localizeError, sayText, type Translate } from '../lib/delivery/error-text';
 import { catalogText, ownKey, renderText, withVars, type CatalogText, type TextVars } from '../lib/api/texts';
@@ -19,6 +19,8 @@ export interface FullStoryConfigNode extends Node<ConfigCredentials> {
   baseUrl?: string;
   /** The shared client; throws not_configured / insecure_host when the settings cannot work. */
   client(): FullStoryClient;
+  /** Whether batch-mode nodes using this config keep a write-ahead journal, and where. */
+  journal: JournalSetting;
 }
 
 type ConnectionResult = 'read_write' | 'write_only' | 'rejected' | 'unreachable' | 'invalid';
@@ -81,6 +83,7 @@ export default function register(RED: NodeAPI): void {
   function FullStoryConfig(this: FullStoryConfigNode, def: ConfigNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    node.journal = journalSetting(def);
     const apiKey = resolveApiKey(node.credentials?.apiKey, def.apiKeyEnv, (name) =>
       RED.util.evaluateNodeProperty(name, 'env', node, {} as never),
     );

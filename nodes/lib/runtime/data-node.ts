@@ -8,14 +8,16 @@ import { callApi, isPaged, type ApiCall, type CallOptions, type PagedCall } from
 import { followPages, maxPagesFor } from '../api/paging';
 import { asFullStoryError, FullStoryError } from '../api/errors';
 import { localizeError, sayText, type Translate } from '../delivery/error-text';
-import { catalogText } from '../api/texts';
+import { catalogText, type CatalogText } from '../api/texts';
 import type { FullStoryClient } from '../api/client';
-import { BatchBuffer, newCloseController, type BufferedRecord } from '../batch/buffer';
+import { BatchBuffer, journalUnavailableError, newCloseController, type BufferedRecord } from '../batch/buffer';
+import type { Journal, JournalNotice, JournalRecord } from '../batch/journal';
+import { openNodeJournal, unusedJournal } from './node-journal';
+import { batchSettings, type JournalSetting } from './settings';
 import { recordImportKey } from '../batch/outcomes';
-import { HeldMessage, type BulkResult, type Done, type MessageExit, type RecordNote, type Send } from '../delivery/held-message';
+import { HeldMessage, RecoveredMessage, type BulkResult, type Done, type MessageExit, type RecordNote, type Send } from '../delivery/held-message';
 import { idempotencyKeyFor, requestDigest } from '../api/idempotency';
 import { NodeStatusBoard } from './node-status';
-import { batchSettings } from './settings';
 import type { DataNodeDef } from './node-settings';
 import { shallowCopy, withFields, workingMsg, type MsgFields } from '../delivery/msg-fields';
 import type { InputNote, MsgNote, NoteSink } from '../validate/notes';
@@ -55,6 +57,8 @@ export interface DataNodeBehaviour {
 
 export interface ClientProvider {
   client(): FullStoryClient;
+  /** Batch mode's write-ahead journal: on (default) or off, and where (absent: on, default place). */
+  journal?: JournalSetting;
 }
 
 /** How a msg leaves (DataNodeController.leave): the fields we set for each output it goes to. */
@@ -94,6 +98,10 @@ export class DataNodeController implements MessageExit {
   private readonly behaviour: DataNodeBehaviour;
   /** Notes of single-mode msgs, from planning until the msg leaves. */
   private readonly singleNotes = new WeakMap<object, RecordNote[]>();
+  /** Batch mode with the journal on, when it could not be opened: why (an errno code). */
+  private journalProblem: string | undefined;
+  /** Picks up what the journal holds once the flows have started (so recovered msgs have somewhere to go). */
+  private stopResume: (() => void) | undefined;
 
   constructor(
     RED: NodeAPI,
@@ -113,7 +121,14 @@ export class DataNodeController implements MessageExit {
     this.closeBudgetMs = batch.closeBudgetMs;
     if (!config) this.status.notConfigured();
     else this.status.start();
+    const journalSetting = config?.journal ?? { enabled: true, directory: '' };
+    if (config && (def.mode !== 'batch' || !journalSetting.enabled)) {
+      // A journal of an earlier life (batch mode, journal on) that this one will not read: said, never deleted.
+      const unused = unusedJournal({ ...journalSetting, enabled: true }, (RED.settings as unknown as { userDir?: unknown }).userDir, node.id);
+      if (unused) node.warn(this.say(catalogText('config:log.journal.unused', { file: unused })));
+    }
     if (def.mode === 'batch' && config) {
+      const journal = this.openJournal(RED, node, journalSetting);
       this.batch = new BatchBuffer(behaviour.resource, batch, () => config.client(), this, {
         queued: (n) => this.status.setQueued(n),
         jobs: (n) => this.status.setJobs(n),
@@ -121,8 +136,73 @@ export class DataNodeController implements MessageExit {
         attempt: this.onAttempt,
         warn: (text) => node.warn(sayText(this.translate, text)),
         error: (text) => node.error(sayText(this.translate, text)),
-      });
+        journalFailed: (error) => this.journalUnavailable(error.code ?? 'EIO'),
+        journalKept: (records, file) => node.log(this.say(catalogText('config:log.journal.kept', { records, file }))),
+        journalOrphaned: (records, file) =>
+          node.error(this.say(catalogText('config:log.journal.orphaned', { records, file }))),
+      }, journal?.journal);
+      if (journal && journal.state.records.size > 0) {
+        const { state } = journal;
+        const batchBuffer = this.batch;
+        // Recovered records leave as new msgs: only once every node of the flow exists to take them.
+        const resume = (): void => {
+          this.stopResume = undefined;
+          node.log(this.say(catalogText('config:log.journal.recovered', { records: state.records.size, jobs: state.jobs.size, file: journal.journal.file })));
+          batchBuffer.resume(state, (record) => this.recoveredMessage(RED, node, record));
+        };
+        batchBuffer.expectResume();
+        RED.events.once('flows:started', resume);
+        this.stopResume = () => RED.events.removeListener('flows:started', resume);
+      }
     }
+  }
+
+  /** Opens the batch journal (when on); says so in the status and the log when it cannot be used. */
+  private openJournal(RED: NodeAPI, node: Node, setting: JournalSetting): { journal: Journal; state: import('../batch/journal').JournalState } | undefined {
+    if (!setting.enabled) return undefined;
+    const opened = openNodeJournal(setting, (RED.settings as unknown as { userDir?: unknown }).userDir, node.id);
+    if ('problem' in opened) {
+      const where = opened.file ?? setting.directory;
+      node.error(this.say(catalogText('config:log.journal.unavailable', { code: opened.problem, file: where })));
+      this.journalUnavailable(opened.problem);
+      return undefined;
+    }
+    for (const notice of opened.notices) this.reportNotice(node, opened.journal.file, notice);
+    return opened;
+  }
+
+  private reportNotice(node: Node, file: string, notice: JournalNotice): void {
+    if (notice.kind === 'torn') {
+      node.warn(this.say(catalogText('config:log.journal.torn', { file, offset: notice.offset, bytes: notice.bytes })));
+      this.status.journalNotice('torn');
+    } else {
+      node.error(this.say(catalogText('config:log.journal.unreadable', { file, movedTo: notice.movedTo })));
+      this.status.journalNotice('unreadable');
+    }
+  }
+
+  private journalUnavailable(code: string): void {
+    this.journalProblem = code;
+    this.status.journalUnavailable(code);
+  }
+
+  /** A log line from the catalog (errors.<key> of the config node's catalog), English when missing. */
+  /** A log text in the runtime's language. */
+  private say(text: CatalogText): string {
+    return sayText(this.translate, text);
+  }
+
+  /** The new msg a recovered record leaves as: payload as it was given, marked as recovered. */
+  private recoveredMessage(RED: NodeAPI, node: Node, record: JournalRecord): HeldMessage {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(record.payloadJson ?? record.json);
+    } catch {
+      payload = JSON.parse(record.json);
+    }
+    const acceptedAt = new Date(record.acceptedAt).toISOString();
+    const msg = { _msgid: RED.util.generateId(), payload, fullstory: { recovered: true, acceptedAt } } as unknown as NodeMessageInFlow;
+    return new RecoveredMessage(msg, (out) => node.send(out as NodeMessage), this.behaviour.batchOperation, acceptedAt);
   }
 
   /** The 'input' handler. Never throws, never leaves a msg behind. */
@@ -155,11 +235,15 @@ export class DataNodeController implements MessageExit {
     this.status.setUnreachable(unreachableCode(failure));
   };
 
-  async close(): Promise<void> {
-    this.status.setClosing({ records: this.batch?.queuedCount ?? 0, requests: this.inFlight.size });
+  /** `removed`: the node was deleted from the flow (its journal settles), not restarted or redeployed. */
+  async close(removed = true): Promise<void> {
+    this.stopResume?.();
+    // A batch that stays in the journal for the next instance has nothing to send now.
+    const sending = this.batch && !this.batch.keepsOnClose(removed) ? this.batch.queuedCount : 0;
+    this.status.setClosing({ records: sending, requests: this.inFlight.size });
     this.stopping = { ok: 0, failed: 0, codes: new Set() };
     const pending = [...this.inFlight];
-    if (this.batch) pending.push(this.batch.close());
+    if (this.batch) pending.push(this.batch.close(removed));
     // Single requests in flight get part of Node-RED's close timeout, then are cut off (they leave
     // on output 2 with code `closed`, retryable: their outcome at FullStory is unknown).
     const timer = setTimeout(() => this.closing.abort(), this.closeBudgetMs);
@@ -191,11 +275,13 @@ export class DataNodeController implements MessageExit {
   // ---- MessageExit: the only places a msg leaves ----
 
   success(held: HeldMessage, fullstory: Record<string, unknown>): void {
+    if (held instanceof RecoveredMessage) fullstory = { ...fullstory, recovered: true, acceptedAt: held.acceptedAt };
     const notes = this.notesOf(held);
     this.leave(held, { ok: { error: undefined, fullstory: notes ? { ...fullstory, notes } : fullstory } });
   }
 
   failure(held: HeldMessage, error: FullStoryError, fullstory?: Record<string, unknown>): void {
+    if (held instanceof RecoveredMessage) fullstory = { ...fullstory, recovered: true, acceptedAt: held.acceptedAt };
     const cause = this.explained(error, held);
     const msgError = cause.toMsgError();
     msgError.message = this.errorText(cause);
@@ -389,14 +475,13 @@ export class DataNodeController implements MessageExit {
       this.success(held, { operation: held.operation, mode: 'batch', records: 0, succeeded: 0, failed: 0, jobIds: [] });
       return;
     }
+    const journalProblem = this.journalProblem ?? batch.journalProblem;
+    if (journalProblem !== undefined) {
+      this.failure(held, journalUnavailableError(journalProblem));
+      return;
+    }
     if (!batch.hasRoomFor(held.size)) {
-      this.failure(
-        held,
-        new FullStoryError(catalogText('config:errors.batch.bufferFull', { queued: batch.queuedCount }), {
-          code: 'buffer_full',
-          retryable: true,
-        }),
-      );
+      this.failure(held, bufferFull(batch.queuedCount));
       return;
     }
     if (!items) {
@@ -426,6 +511,14 @@ export class DataNodeController implements MessageExit {
       }
     }
     const hand = (): void => {
+      let bytes = 0;
+      for (const record of records) bytes += record.json.length;
+      if (!batch.hasRoomForBytes(bytes)) {
+        // All in or all out: the records built so far fail with the msg's other records.
+        const error = bufferFull(batch.queuedCount);
+        for (const record of records) this.rejectRecord(held, record.index, error);
+        return;
+      }
       if (records.length > 0) batch.add(records.sort((a, b) => a.index - b.index));
       if ((msg as { flush?: unknown }).flush !== undefined) batch.flush();
     };
@@ -444,7 +537,6 @@ export class DataNodeController implements MessageExit {
 
   /** One record per msg: the hot path of batch mode, kept free of arrays, closures and promises. */
   private enqueueOne(held: HeldMessage, msg: NodeMessageInFlow): void {
-    const batch = this.batch!;
     const flush = (msg as { flush?: unknown }).flush !== undefined;
     let built: unknown;
     try {
@@ -456,21 +548,29 @@ export class DataNodeController implements MessageExit {
     if (isPromise(built)) {
       this.track(
         built
-          .then((record) => {
-            batch.addOne(this.bufferedRecord(held, 0, record));
-            if (flush) batch.flush();
-          })
+          .then((record) => this.addOne(held, record, flush))
           .then(undefined, (err) => this.rejectRecord(held, 0, err)),
       );
       return;
     }
-    batch.addOne(this.bufferedRecord(held, 0, built));
+    this.addOne(held, built, flush);
+  }
+
+  private addOne(held: HeldMessage, built: unknown, flush: boolean): void {
+    const batch = this.batch!;
+    const record = this.bufferedRecord(held, 0, built);
+    if (!batch.hasRoomForBytes(record.json.length)) {
+      this.rejectRecord(held, 0, bufferFull(batch.queuedCount));
+      return;
+    }
+    batch.addOne(record);
     if (flush) batch.flush();
   }
 
   private bufferedRecord(held: HeldMessage, index: number, record: unknown): BufferedRecord {
     const json = JSON.stringify(record);
-    return { json, importKey: recordImportKey(this.behaviour.resource, record), held, index };
+    // seq is set by the journal; declared here so every record has one shape (no property added later).
+    return { json, importKey: recordImportKey(this.behaviour.resource, record), held, index, seq: undefined };
   }
 
   /** Invalid records fail at once and never reach a job (so they cannot poison it). */
@@ -546,6 +646,10 @@ export class DataNodeController implements MessageExit {
   }
 }
 
+function bufferFull(queued: number): FullStoryError {
+  return new FullStoryError(catalogText('config:errors.batch.bufferFull', { queued }), { code: 'buffer_full', retryable: true });
+}
+
 /** The code to show as "FullStory unreachable" for a failed attempt; undefined when FullStory answered. */
 function unreachableCode(failure: FullStoryError | undefined): string | undefined {
   if (!failure) return undefined;
@@ -597,8 +701,8 @@ export function attachController(RED: NodeAPI, node: Node, def: DataNodeDef, beh
   const controller = new DataNodeController(RED, node, def, config && typeof config.client === 'function' ? config : null, behaviour);
   node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => controller.handle(msg, send, done));
   // Two parameters: Node-RED then waits for done() (fn.length is checked).
-  node.on('close', (_removed: boolean, done: () => void) => {
-    const closing = controller.close();
+  node.on('close', (removed: boolean, done: () => void) => {
+    const closing = controller.close(removed === true);
     controller.holdConfigOpen(closing);
     closing.then(
       () => done(),

@@ -23,6 +23,10 @@ export interface ConfigNodeDef extends NodeDef {
   maxJobs: number | string;
   /** Requests per second, 0 = no limit of ours (FullStory's 429s are still honoured). */
   rateLimit: number | string;
+  /** Batch mode keeps a write-ahead journal on disk (default on; absent in flows saved before it existed). */
+  journal?: boolean;
+  /** Where the journals go; empty = <Node-RED user directory>/fullstory-journal. */
+  journalDir?: string;
 }
 
 export interface ConfigCredentials {

@@ -26,6 +26,10 @@ export class NodeStatusBoard {
   private unreachable: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private shown = '';
+  /** The batch journal cannot be written (an errno code): batch msgs are refused while it lasts. */
+  private journalProblem: string | undefined;
+  /** What opening the journal found (a torn tail, a file moved aside), until the next result. */
+  private journalNote: 'torn' | 'unreadable' | undefined;
 
   /** `t`: the node's RED._, given keys below its own type (`status.ok`). */
   constructor(private readonly node: Node, private readonly t: (key: string, vars?: Record<string, unknown>) => string) {}
@@ -45,6 +49,7 @@ export class NodeStatusBoard {
   requestStarted(): void { this.sending++; this.changed(); }
   requestEnded(): void { this.sending--; this.changed(); }
   recordResult(ok: boolean, code?: string): void {
+    this.journalNote = undefined;
     if (ok) { this.lastOk = true; this.lastError = undefined; } else { this.lastOk = false; this.lastError = code; }
     this.changed();
   }
@@ -71,6 +76,18 @@ export class NodeStatusBoard {
     this.dispose();
     if (work.records > 0) this.show({ fill: 'blue', shape: 'dot', text: this.say(catalogText('node:status.closing', { count: work.records })) });
     else if (work.requests > 0) this.show({ fill: 'blue', shape: 'dot', text: this.say(catalogText('node:status.stopping', { count: work.requests })) });
+  }
+
+  journalUnavailable(code: string): void {
+    this.journalProblem = code;
+    this.dispose();
+    this.render();
+  }
+
+  journalNotice(kind: 'torn' | 'unreadable'): void {
+    this.journalNote = kind;
+    this.dispose();
+    this.render();
   }
 
   notConfigured(): void { this.show({ fill: 'red', shape: 'ring', text: this.say(catalogText('node:status.notConfigured')) }); }
@@ -107,6 +124,9 @@ export class NodeStatusBoard {
 
   /** The status for the current state; undefined when there is nothing to say yet. */
   private describe(): RedStatus | undefined {
+    if (this.journalProblem !== undefined) {
+      return { fill: 'red', shape: 'ring', text: this.say(catalogText('node:status.journalUnavailable', { code: this.journalProblem })) };
+    }
     if (this.unreachable !== undefined) {
       return { fill: 'yellow', shape: 'ring', text: this.say(catalogText('node:status.unreachable', { code: this.unreachable })) };
     }
@@ -121,6 +141,8 @@ export class NodeStatusBoard {
     if (this.sending > 0) return { fill, shape: 'dot', text: this.say(catalogText('node:status.sending')) };
     if (this.lastError) return { fill: 'red', shape: 'ring', text: this.say(catalogText('node:status.error', { code: this.lastError })) };
     if (this.lastOk) return { fill: 'green', shape: 'dot', text: this.say(catalogText('node:status.ok')) };
+    if (this.journalNote === 'torn') return { fill: 'yellow', shape: 'ring', text: this.say(catalogText('node:status.journalTorn')) };
+    if (this.journalNote === 'unreadable') return { fill: 'yellow', shape: 'ring', text: this.say(catalogText('node:status.journalUnreadable')) };
     return undefined;
   }
 }

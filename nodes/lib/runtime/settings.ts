@@ -8,12 +8,27 @@ import { rangedSetting, SETTING_TABLE } from './setting-table';
 
 const CONFIG = SETTING_TABLE.ranges.config;
 const BATCH = SETTING_TABLE.ranges.batch;
+/** The journal is on unless the config node turns it off (a flow from before it existed included). */
+const JOURNAL_BY_DEFAULT = true;
+/** Record JSON bytes one node may hold buffered, unless settings.js `fullstory.maxBufferedBytes` says otherwise. */
+const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
 /** A number from a node property; falls back to the default when empty or not a number. */
 export function numberSetting(value: unknown, fallback: number, min: number, max: number): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   if (!Number.isFinite(n)) return fallback;
   return Math.min(max, Math.max(min, n));
+}
+
+/** The config node's journal setting: on unless turned off; an empty directory means the default. */
+export interface JournalSetting {
+  enabled: boolean;
+  directory: string;
+}
+
+export function journalSetting(def: Partial<ConfigNodeDef>): JournalSetting {
+  const enabled = def.journal === undefined ? JOURNAL_BY_DEFAULT : def.journal !== false && (def.journal as unknown) !== 'false';
+  return { enabled, directory: typeof def.journalDir === 'string' ? def.journalDir.trim() : '' };
 }
 
 export interface ClientLimits {
@@ -46,6 +61,8 @@ export function clientLimits(def: Partial<ConfigNodeDef>): ClientLimits {
 export interface RuntimeTuning {
   /** settings.js `fullstory.pollIntervalMs`: first wait between job status polls (default 2000). */
   pollIntervalMs?: unknown;
+  /** settings.js `fullstory.maxBufferedBytes`: record JSON bytes one node may hold buffered (default 64 MiB). */
+  maxBufferedBytes?: unknown;
 }
 
 export function batchSettings(
@@ -61,6 +78,7 @@ export function batchSettings(
     flushIntervalMs: rangedSetting(def.flushInterval, BATCH.flushInterval) * 1000,
     jobTimeoutMs: rangedSetting(def.jobTimeout, BATCH.jobTimeout) * 1000,
     maxBuffered: Math.min(ownMax, runtimeMax),
+    maxBufferedBytes: Math.round(numberSetting(tuning.maxBufferedBytes, MAX_BUFFERED_BYTES, 1024, 2 ** 40)),
     pollIntervalMs: numberSetting(tuning.pollIntervalMs, 2000, 10, 60_000),
     maxPollIntervalMs: 30_000,
     closeBudgetMs: Math.max(1000, Math.round(closeTimeoutMs * 0.6)),
