@@ -307,6 +307,16 @@ async function sandboxHolding(sandbox: Sandbox): Promise<SandboxHolding> {
 
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The promise's value, or undefined when it takes longer than `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Polls a condition on state (files, the sandbox) until it holds or the deadline passes. */
 async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -385,7 +395,7 @@ export async function runCrash(plan: KillPlan): Promise<CrashRunResult> {
     while (!(calm = await settled()) && Date.now() < deadline && life2.alive) await tick(20);
     if (!calm) problems.push(life2.alive ? `life 2 did not settle within ${SETTLE_TIMEOUT_MS / 1000} s` : 'life 2 died');
     await life2.ask({ stop: true }, 'stopped');
-    const exit2 = await Promise.race([life2.exited, tick(30_000).then(() => undefined)]);
+    const exit2 = await within(life2.exited, 30_000);
     if (!exit2 || exit2.code !== 0) problems.push(`life 2 did not stop cleanly (${JSON.stringify(exit2)})`);
     life2.kill();
 
