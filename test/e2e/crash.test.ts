@@ -4,7 +4,7 @@
 // across the two lives, nothing left in the journal. See test/support/crash-harness.ts.
 //
 // The normal suite runs one kill per point (5 runs). `npm run test:crash` runs CRASH_RUNS (50)
-// from CRASH_SEED (1) and prints the figures table.
+// from CRASH_SEED (1) and prints the figures table; CRASH_VERBOSE=1 prints each run's counts.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -30,6 +30,7 @@ describe(`crash and restart (child-process Node-RED, ${RUNS} kill points, seed $
     it(`kill at ${plan.point}:${plan.pass} (run ${plan.run}, seed ${plan.seed}): nothing lost, nothing twice, every outcome reported once`, async function () {
       const result = await runCrash(plan);
       results.push(result);
+      if (process.env.CRASH_VERBOSE) console.log(result.diagnosis);
       assert.deepEqual(failuresOf(result), [], result.diagnosis);
     });
   }

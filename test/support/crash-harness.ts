@@ -343,6 +343,8 @@ export async function runCrash(plan: KillPlan): Promise<CrashRunResult> {
   const problems: string[] = [];
   const sandbox = await startSandbox({ seed: plan.seed, jobProcessingMs: 30 });
   const lives: Life[] = [];
+  const started = Date.now();
+  const timings: string[] = [];
   try {
     sandbox.rejectRecord = (_resource, record) =>
       (record as { properties?: { crash_reject?: unknown } } | null)?.properties?.crash_reject === true
@@ -369,6 +371,8 @@ export async function runCrash(plan: KillPlan): Promise<CrashRunResult> {
     const killedBy = life1.alive ? 'end of stream' : 'point';
     life1.kill();
     const exit1 = await life1.exited;
+    timings.push(`life 1 ${Date.now() - started} ms`);
+    const life1Requests = requestCounts(sandbox);
     if (exit1.signal !== 'SIGKILL') problems.push(`life 1 ended by itself (code ${exit1.code}, signal ${exit1.signal}) ${life1.failed ?? ''}`);
 
     // What had been accepted at the kill.
@@ -381,6 +385,7 @@ export async function runCrash(plan: KillPlan): Promise<CrashRunResult> {
     const life2 = new Life({ ...base, life: 2 }, undefined);
     lives.push(life2);
     await life2.ready();
+    timings.push(`life 2 ready ${Date.now() - started} ms`);
     for (let i = 0; i < load.life2.length; i += CHUNK_MSGS) await life2.ask({ feed: load.life2.slice(i, i + CHUNK_MSGS), id: 1000 + i }, `fed ${1000 + i}`);
     const life2Seqs = [...load.records.values()].filter((r) => r.life === 2).map((r) => r.seq);
     let barrier = 0;
@@ -398,6 +403,7 @@ export async function runCrash(plan: KillPlan): Promise<CrashRunResult> {
     const deadline = Date.now() + SETTLE_TIMEOUT_MS;
     let calm = false;
     while (!(calm = await settled()) && Date.now() < deadline && life2.alive) await tick(20);
+    timings.push(`life 2 settled ${Date.now() - started} ms`);
     if (!calm) problems.push(life2.alive ? `life 2 did not settle within ${SETTLE_TIMEOUT_MS / 1000} s` : 'life 2 died');
     await life2.ask({ stop: true }, 'stopped');
     const exit2 = await within(life2.exited, 30_000);
@@ -412,7 +418,8 @@ export async function runCrash(plan: KillPlan): Promise<CrashRunResult> {
     const sends = reportsBySeq(sendsFile);
     const end = journalSnapshot(userDir);
     const result = countRun({ plan, killedBy, fed, accepted, records: load.records, reports, sends, holding, journalLeft: end.readable ? end.live.length : undefined, problems });
-    result.diagnosis = diagnosis(result, lives, atKill, holding);
+    timings.push(`counted ${Date.now() - started} ms`);
+    result.diagnosis = diagnosis(result, lives, atKill, holding, [`life 1 requests: ${life1Requests}`, `timings: ${timings.join(', ')}`]);
     return result;
   } finally {
     for (const life of lives) life.kill();
@@ -477,11 +484,19 @@ export function countRun(o: Observed): CrashRunResult {
   };
 }
 
-function diagnosis(r: CrashRunResult, lives: Life[], atKill: JournalSnapshot, holding: SandboxHolding): string {
+/** What the sandbox saw so far, as passes of the points it can see: jobs created, status polls answered. */
+function requestCounts(sandbox: Sandbox): string {
+  const created = sandbox.requests.filter((r) => r.method === 'POST' && /^\/v2\/(users|events)\/batch$/.test(r.path) && r.status === 200).length;
+  const polled = sandbox.requests.filter((r) => r.method === 'GET' && /^\/v2\/(users|events)\/batch\/[^/]+$/.test(r.path) && r.status === 200).length;
+  return `${created} job creations answered 200, ${polled} status polls answered 200, ${sandbox.requests.length} in all`;
+}
+
+function diagnosis(r: CrashRunResult, lives: Life[], atKill: JournalSnapshot, holding: SandboxHolding, notes: string[]): string {
   const list = (xs: number[]): string => (xs.length > 20 ? `${xs.slice(0, 20).join(',')}… (${xs.length})` : xs.join(','));
   return [
     `run ${r.plan.run}: ${r.plan.point}:${r.plan.pass} (seed ${r.plan.seed}), killed by ${r.killedBy}`,
-    `fed ${r.fed}, accepted ${r.accepted} (journal named ${atKill.named.length}, held live ${atKill.live.length}${atKill.readable ? '' : ', no journal'}), recovered reports ${r.recovered}`,
+    `fed ${r.fed}, accepted ${r.accepted} (journal named ${atKill.named.length}, held live ${atKill.live.length}${atKill.readable ? '' : ', no journal'}${atKill.torn.length ? `, torn: ${atKill.torn.join('; ')}` : ''}), recovered reports ${r.recovered}`,
+    ...notes,
     `sandbox: ${holding.jobs} jobs, ${holding.imported.size} records imported, ${holding.refused.size} refused`,
     `lost [${list(r.lost)}] duplicated [${list(r.duplicated)}] reports missing [${list(r.reportsMissing)}] repeated [${list(r.reportsRepeated)}]`,
     `in sandbox, never accepted [${list(r.unacceptedInSandbox)}] recovered without the flag [${list(r.recoveredUnflagged)}] sent, not delivered [${list(r.sentNotDelivered)}] journal left ${r.journalLeft ?? '-'}`,
