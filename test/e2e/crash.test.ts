@@ -4,15 +4,18 @@
 // across the two lives, nothing left in the journal. See test/support/crash-harness.ts.
 //
 // The normal suite runs one kill per point (5 runs). `npm run test:crash` runs CRASH_RUNS (50)
-// from CRASH_SEED (1) and prints the figures table; CRASH_VERBOSE=1 prints each run's counts.
+// from CRASH_SEED (1) and prints the figures table; CRASH_VERBOSE=1 prints each run's counts,
+// CRASH_POINT=<point> runs only that point.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { failuresOf, figuresTable, killPlans, runCrash, type CrashRunResult } from '../support/crash-harness';
+import { CRASH_POINTS, failuresOf, figuresTable, killPlans, runCrash, type CrashRunResult } from '../support/crash-harness';
 
 const RUNS = Number(process.env.CRASH_RUNS ?? 5);
 const SEED = Number(process.env.CRASH_SEED ?? 1);
+/** CRASH_POINT=<point>[,<point>…] runs only those points (to chase one failure). */
+const POINTS = process.env.CRASH_POINT ? CRASH_POINTS.filter((p) => process.env.CRASH_POINT!.split(',').includes(p)) : CRASH_POINTS;
 
 describe(`crash and restart (child-process Node-RED, ${RUNS} kill points, seed ${SEED})`, function () {
   this.timeout(240_000);
@@ -26,7 +29,7 @@ describe(`crash and restart (child-process Node-RED, ${RUNS} kill points, seed $
     if (results.length > 0) console.log(`\n${figuresTable(results)}\n`);
   });
 
-  for (const plan of killPlans(RUNS, SEED)) {
+  for (const plan of killPlans(RUNS, SEED, POINTS)) {
     it(`kill at ${plan.point}:${plan.pass} (run ${plan.run}, seed ${plan.seed}): nothing lost, nothing twice, every outcome reported once`, async function () {
       const result = await runCrash(plan);
       results.push(result);
