@@ -10,6 +10,7 @@ import { DEFAULT_BASE_URL, EU_BASE_URL, redact, regionOfKey, resolveBaseUrl, typ
 import { clientLimits } from '../lib/runtime/settings';
 import { ConfigProblemLog, type ConfigProblem, type ProblemVars } from '../lib/api/config-problems';
 import { localizeError } from '../lib/delivery/error-text';
+import { journalSetting, type JournalSetting } from '../lib/runtime/settings';
 import type { ConfigCredentials, ConfigNodeDef } from '../lib/runtime/node-settings';
 
 export interface FullStoryConfigNode extends Node<ConfigCredentials> {
@@ -18,6 +19,8 @@ export interface FullStoryConfigNode extends Node<ConfigCredentials> {
   baseUrl?: string;
   /** The shared client; throws not_configured / insecure_host when the settings cannot work. */
   client(): FullStoryClient;
+  /** Whether batch-mode nodes using this config keep a write-ahead journal, and where. */
+  journal: JournalSetting;
 }
 
 type ConnectionResult = 'read_write' | 'write_only' | 'rejected' | 'unreachable' | 'invalid';
@@ -59,6 +62,7 @@ export default function register(RED: NodeAPI): void {
   function FullStoryConfig(this: FullStoryConfigNode, def: ConfigNodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
+    node.journal = journalSetting(def);
     const apiKey = resolveApiKey(node.credentials?.apiKey, def.apiKeyEnv, (name) =>
       RED.util.evaluateNodeProperty(name, 'env', node, {} as never),
     );

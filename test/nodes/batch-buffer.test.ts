@@ -10,6 +10,7 @@ import type { Node } from 'node-red';
 import { assertDoneOnce, assertEachOnce, send, type Out } from '../support/exits';
 import { collect, dataFlow, helper, loadFlow, type Collected } from '../support/harness';
 import { runtimeSettings, useSandboxSuite } from '../support/sandbox-suite';
+import { countJournalSyncs } from '../support/journal-syncs';
 
 // ---- done() bookkeeping: Node-RED runs the onComplete hook each time a node calls done(msg) ----
 
@@ -234,7 +235,10 @@ describe('batch mode: buffer, flush triggers, reset, bounds, status, close (sand
     const statuses = () => node.status.getCalls().filter((c) => c.thisValue === node).map((c) => c.args[0] as { fill?: string; shape?: string; text?: string });
     const out = collect();
     const t = fakeTime();
+    const syncs = countJournalSyncs();
     const ids = [send({ payload: { uid: 'st1' } }), send({ payload: { uid: 'st2' } })];
+    // Queued means on disk: the records count once the journal's group commit has finished.
+    await ioUntil(() => syncs.count >= 1, 'journal group commit');
     await t.tickAsync(499);
     assert.deepEqual(statuses(), [{}], 'only the clear of a new instance before the debounce');
     await t.tickAsync(1);
@@ -244,7 +248,10 @@ describe('batch mode: buffer, flush triggers, reset, bounds, status, close (sand
     ids.push(send({ flush: true }));
     await ioUntil(() => jobPosts().length === 1, 'job created');
     await ioSettle();
+    const synced = syncs.count;
     ids.push(send({ payload: { uid: 'st3' } }));
+    await ioUntil(() => syncs.count > synced, 'journal group commit');
+    syncs.restore();
     await t.tickAsync(500);
     assert.deepEqual(statuses().at(-1), { fill: 'blue', shape: 'dot', text: 'fullstory-user.status.queuedAndJobs' });
     ids.push(send({ reset: true }));
@@ -266,7 +273,12 @@ describe('batch mode: buffer, flush triggers, reset, bounds, status, close (sand
     assertEachOnce(out, ids);
   });
 
-  describe('closing (redeploy / stop)', function () {
+  // With the journal on (the default), a restart or redeploy keeps what is left for the next
+  // instance (batch-journal.test.ts); with it off, closing works as below.
+  describe('closing with the journal off (redeploy / stop)', function () {
+    const userFlow = (extra: Record<string, unknown> = {}, config: Record<string, unknown> = {}) =>
+      dataFlow(env.sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60, ...extra }, { journal: false, ...config });
+
     /** node.warn texts of n1, also those logged while closing (the helper restores its spies before stopping). */
     function captureWarnings(nodeId = 'n1'): string[] {
       const warnings: string[] = [];

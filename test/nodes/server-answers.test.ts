@@ -13,7 +13,7 @@ import { assertEachOnce, send, trackDone, untrackDone, type Out } from '../suppo
 import { collect, helper, loadFlow, type Collected, type FlowNode } from '../support/harness';
 import { editorNode } from '../support/editor-defaults';
 import { runtimeSettings } from '../support/sandbox-suite';
-import { drive } from '../support/io';
+import { drive, ioUntil } from '../support/io';
 import { numRuns } from '../support/fc-runs';
 
 /** Cases through a deployed node over loopback HTTP (tens of milliseconds a case). */
@@ -297,6 +297,8 @@ describe('what the server answers: wrong shapes, null bodies, endless paging, od
       api.on('GET', '/v2/users/batch/J1/imports', { status: 202, body: {} });
       const started = Date.now();
       const ids = [send({ payload: { uid: 'a' } }), send({ payload: { uid: 'b' } })];
+      // The job is created once both records are in the journal (real I/O; fake time stands still).
+      await ioUntil(() => api.count('POST', '/v2/users/batch') === 1, 'job created');
       await drive(clock, () => out.fail.length === 2, 250);
       const took = Date.now() - started;
       assert.ok(took >= 60_000 && took <= 60_500, `left ${took} ms after they came in`);

@@ -78,8 +78,22 @@ describe('status across a redeploy (what the editor is told)', function () {
     assert.deepEqual(ofNode(), [{}]);
   });
 
-  it('batch mode with records buffered: "sending final batch: 2 records" while they are sent, then cleared', async function () {
+  it('batch mode with the journal on and records buffered: no closing status; the new instance sends them', async function () {
     const flow = dataFlow(sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60 });
+    await load(flow);
+    collect();
+    send({ payload: { uid: 'b1' } });
+    send({ payload: { uid: 'b2' } });
+    await ioUntil(() => ofNode().some((s) => s.text === '2 records queued'), 'records queued');
+    seen.length = 0;
+    // The redeploy keeps the user directory: the new instance finds the journal of the old one.
+    await redeploy(flow);
+    assert.deepEqual(ofNode()[0], {}, 'the new instance clears the old status; nothing was said about a final batch');
+    await ioUntil(() => [...sandbox.jobs.values()].some((j) => j.requestCount === 2), 'the new instance sent the 2 records');
+  });
+
+  it('batch mode with the journal off and records buffered: "sending final batch: 2 records" while they are sent, then cleared', async function () {
+    const flow = dataFlow(sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60 }, { journal: false });
     await load(flow);
     collect();
     send({ payload: { uid: 'b1' } });

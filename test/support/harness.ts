@@ -1,6 +1,9 @@
 // Shared test plumbing: the sandbox on loopback, node-red-node-test-helper with our three nodes,
 // and output collectors that count how often each msg leaves.
 
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { Node, NodeMessage } from 'node-red';
 import configNode from '../../nodes/fullstory-config/fullstory-config';
@@ -11,6 +14,30 @@ import { editorNode } from './editor-defaults';
 helper.init(process.env.FULLSTORY_NODE_RED_PATH ?? require.resolve('node-red'));
 
 export { helper };
+
+// Node-RED's user directory, where batch nodes keep their journals (<userDir>/fullstory-journal).
+// Every flow load gets a fresh one, so no test sees another's journal, unless a test pins one to
+// load the same node ids again over the same journals (a restart, a redeploy).
+const userDirRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'fullstory-test-'));
+process.on('exit', () => fs.rmSync(userDirRoot, { recursive: true, force: true }));
+let pinnedUserDir: string | undefined;
+
+/** A new, empty user directory (removed when the test process ends). */
+export function freshUserDir(): string {
+  return fs.mkdtempSync(path.join(userDirRoot, 'user-'));
+}
+
+/** Loads from now on use `dir` as the user directory (undefined: a fresh one per load again). */
+export function pinUserDir(dir: string | undefined): void {
+  pinnedUserDir = dir;
+}
+
+const loadWithoutUserDir = helper.load.bind(helper);
+helper.load = ((...args: Parameters<typeof helper.load>) => {
+  const settings = (helper as unknown as { _settings?: Record<string, unknown> })._settings;
+  if (settings) settings.userDir = pinnedUserDir ?? freshUserDir();
+  return loadWithoutUserDir(...args);
+}) as typeof helper.load;
 export const ADMIN_KEY = 'na1.admin-key';
 export const STANDARD_KEY = 'na1.standard-key';
 export const NODES = [configNode, userNode, eventNode];

@@ -2,18 +2,23 @@
 // msg.flush turns them into import jobs; job outcomes are handed back to the msgs they came from.
 
 import { setMaxListeners } from 'node:events';
+import { randomUUID } from 'node:crypto';
 import type { BatchResource } from '../api/types';
 import { asFullStoryError, FullStoryError } from '../api/errors';
 import type { FullStoryClient } from '../api/client';
 import { runImportJob, MAX_RECORDS_PER_JOB, type JobReport } from './job';
 import type { JobRecord } from './outcomes';
 import type { HeldMessage, MessageExit, RecordOutcome } from '../delivery/held-message';
+import { looseRecords, type Journal, type JournalRecord, type JournalState } from './journal';
+import { crashPoint } from './crash-points';
 
 export interface BatchSettings {
   batchSize: number;
   flushIntervalMs: number;
   jobTimeoutMs: number;
   maxBuffered: number;
+  /** Bytes of record JSON the buffer may hold (with the journal on: the live data on disk is about this size). */
+  maxBufferedBytes: number;
   pollIntervalMs: number;
   maxPollIntervalMs: number;
   /** Time a closing node gives its final job(s) to be accepted by FullStory. */
@@ -24,6 +29,15 @@ export interface BatchSettings {
 export interface BufferedRecord extends JobRecord {
   held: HeldMessage;
   index: number;
+  /** Its number in the journal (journal on only). */
+  seq?: number;
+}
+
+/** A job the journal holds from an earlier life: created again with the same key, or polled by id. */
+interface PlannedJob {
+  jobSeq: number;
+  idempotencyKey: string;
+  jobId?: string;
 }
 
 export interface BatchObserver {
@@ -35,6 +49,32 @@ export interface BatchObserver {
   warn(text: string): void;
   /** Records that could not be handed to FullStory at all (close during an outage). */
   error(text: string): void;
+  /** The journal could not be written: batch msgs are refused from now on. */
+  journalFailed?(error: NodeJS.ErrnoException): void;
+  /** Closing for a restart / redeploy: what stays in the journal for the next instance. */
+  journalKept?(records: number, file: string): void;
+  /** A removed node could not settle everything: its store stays, with this many records owed. */
+  journalOrphaned?(records: number, file: string): void;
+}
+
+/** The error of records a journal could not take (batch msgs refused while it cannot be written). */
+export function journalUnavailableError(code: string): FullStoryError {
+  return new FullStoryError(`The batch journal cannot be written (${code}); this record was not accepted. Fix the journal directory or turn the journal off in the FullStory config node.`, {
+    code: 'journal_unavailable',
+    retryable: true,
+    i18n: { key: 'batch.journalUnavailable', vars: { code } },
+    attempts: 0,
+  });
+}
+
+/** JSON of what the msg gave for a record (for a recovered msg's payload); undefined when it has none. */
+function payloadJson(record: BufferedRecord): string | undefined {
+  const held = record.held;
+  try {
+    return JSON.stringify(held.bulkItems ? held.bulkItems[record.index] : held.msg.payload);
+  } catch {
+    return undefined; // circular, BigInt…: a recovered msg then carries the built record
+  }
 }
 
 /** One abort signal per node, listened to by every request and backoff in flight: many listeners
@@ -56,6 +96,19 @@ export class BatchBuffer {
   private readonly closing = newCloseController();
   private closeStarted: (() => void) | undefined;
   private readonly closeSignal = new Promise<void>((resolve) => (this.closeStarted = resolve));
+  /** Journal on: records written to it whose group is not on disk yet (not yet accepted). */
+  private pending: BufferedRecord[] = [];
+  /** A flush asked for while records were pending: it goes once every record accepted before it (seq below this) is on disk. */
+  private flushUpTo: number | undefined;
+  private queuedBytes = 0;
+  /** Seqs of every record of a bulk msg (a one-record msg's seq is on its record). */
+  private readonly bulkSeqs = new WeakMap<HeldMessage, number[]>();
+  /** Records of jobs in progress, for a close that keeps them in the journal. */
+  private readonly inJobs = new Set<BufferedRecord[]>();
+  /** Closed for a restart / redeploy: what is left stays in the journal, nothing more is reported. */
+  private suspended = false;
+  /** Removed node: records whose final job could not be created (the store then stays). */
+  private unsettled = 0;
 
   constructor(
     private readonly resource: BatchResource,
@@ -63,11 +116,23 @@ export class BatchBuffer {
     private readonly client: () => FullStoryClient,
     private readonly exit: MessageExit,
     private readonly observer: BatchObserver,
-  ) {}
+    private readonly journal?: Journal,
+  ) {
+    if (journal) {
+      journal.onSynced = (upTo) => this.admit(upTo);
+      journal.onFailed = (error, from, upTo) => this.journalFailed(error, from, upTo);
+    }
+  }
 
   /** Records held and not yet sent to FullStory (buffered or waiting for a job slot). */
   get queuedCount(): number {
-    return this.buffer.length + this.waitingForSlot;
+    return this.buffer.length + this.waitingForSlot + this.pending.length;
+  }
+
+  /** Why batch msgs are refused (the journal could not be written), if they are. */
+  get journalProblem(): string | undefined {
+    const failure = this.journal?.failure;
+    return failure ? failure.code ?? 'EIO' : undefined;
   }
 
   /** Room for `count` more records? Checked before a msg is accepted, so a msg is all in or all out. */
@@ -75,10 +140,21 @@ export class BatchBuffer {
     return this.queuedCount + count <= this.settings.maxBuffered;
   }
 
+  /** Room for `bytes` more bytes of record JSON? Checked once the records are built. */
+  hasRoomForBytes(bytes: number): boolean {
+    return this.queuedBytes + bytes <= this.settings.maxBufferedBytes;
+  }
+
   /** The one-record-per-msg hot path: no array, no copy. */
   addOne(record: BufferedRecord): void {
     if (this.closing.signal.aborted) {
-      this.submitFinal([record]);
+      this.lateRecords([record]);
+      return;
+    }
+    this.queuedBytes += record.json.length;
+    if (this.journal) {
+      this.journalRecord(record);
+      if (this.pending.length === 1 && this.buffer.length === 0) this.startTimer();
       return;
     }
     if (this.buffer.length === 0) this.startTimer();
@@ -90,9 +166,16 @@ export class BatchBuffer {
   add(records: BufferedRecord[]): void {
     if (records.length === 0) return;
     if (this.closing.signal.aborted) {
-      // Node-RED delivers msgs until a node's close has finished: straight to FullStory as a final
-      // job (never dropped, done() called), not into a buffer that nobody will empty.
-      this.submitFinal(records);
+      this.lateRecords(records);
+      return;
+    }
+    for (const record of records) this.queuedBytes += record.json.length;
+    if (this.journal) {
+      const startTimer = this.pending.length === 0 && this.buffer.length === 0;
+      const seqs: number[] = [];
+      for (const record of records) seqs.push(this.journalRecord(record));
+      this.bulkSeqs.set(records[0]!.held, seqs);
+      if (startTimer) this.startTimer();
       return;
     }
     if (this.buffer.length === 0 && records.length > 0) this.startTimer();
@@ -101,16 +184,113 @@ export class BatchBuffer {
     this.observer.queued(this.queuedCount);
   }
 
-  flush(): number {
-    const count = this.buffer.length;
+  /**
+   * Records that arrive while the node closes: Node-RED delivers msgs until a node's close has
+   * finished. Kept for the next start when the journal can still take them; otherwise straight to
+   * FullStory as a final job (never dropped, done() called), not into a buffer nobody will empty.
+   */
+  private lateRecords(records: BufferedRecord[]): void {
+    if (!this.suspended) {
+      this.submitFinal(records);
+      return;
+    }
+    if (this.journal && !this.journal.isClosed) {
+      for (const record of records) this.journalRecord(record);
+      this.releaseAll(records);
+      return;
+    }
+    const error = new FullStoryError('The node was closing; this record was not accepted.', { code: 'closed', retryable: true, i18n: { key: 'batch.closedLate' }, attempts: 0 });
+    this.settle(records, () => ({ ok: false, error }));
+  }
+
+  /** Writes a record to the journal; it joins the buffer once its group is on disk (admit). */
+  private journalRecord(record: BufferedRecord): number {
+    const seq = this.journal!.accept(record.json, record.importKey, payloadJson(record), Date.now());
+    record.seq = seq;
+    this.pending.push(record);
+    return seq;
+  }
+
+  /** The journal's group commit reached the disk: its records are accepted now. */
+  private admit(upTo: number): void {
+    if (this.suspended || this.closing.signal.aborted) return;
+    let count = 0;
+    while (count < this.pending.length && this.pending[count]!.seq! < upTo) count++;
+    if (count === 0) return;
+    const admitted = count === this.pending.length ? this.pending : this.pending.slice(0, count);
+    this.pending = admitted === this.pending ? [] : this.pending.slice(count);
+    for (const record of admitted) this.buffer.push(record);
+    if (this.flushUpTo !== undefined && upTo >= this.flushUpTo) {
+      // The flush (msg.flush, the interval) came while these were on their way to the disk.
+      this.flushUpTo = undefined;
+      this.dispatch(true);
+    } else if (this.buffer.length >= this.settings.batchSize) this.dispatch(false);
+    this.observer.queued(this.queuedCount);
+  }
+
+  /** A group could not be written: its records were never accepted (journal_unavailable). */
+  private journalFailed(error: NodeJS.ErrnoException, from: number, upTo: number): void {
+    const lost = this.pending.filter((record) => record.seq! >= from && record.seq! < upTo);
+    if (lost.length === 0 && this.pending.length === 0) {
+      this.observer.journalFailed?.(error);
+      return;
+    }
+    this.pending = this.pending.filter((record) => record.seq! < from || record.seq! >= upTo);
+    for (const record of lost) this.queuedBytes -= record.json.length;
+    this.observer.journalFailed?.(error);
+    const refused = journalUnavailableError(error.code ?? 'EIO');
+    this.settle(lost, () => ({ ok: false, error: refused }));
+    this.observer.queued(this.queuedCount);
+  }
+
+  /**
+   * Picks up what an earlier life of this node left in the journal: jobs are created again with
+   * their key (or polled by id), loose records go back to the buffer and leave in a job at once.
+   * `held` makes the new msg each record will leave as.
+   */
+  resume(state: JournalState, held: (record: JournalRecord) => HeldMessage): void {
+    const buffered = (record: JournalRecord): BufferedRecord => {
+      const out = held(record);
+      // Reported in the earlier life, still part of its job: matched, never reported again.
+      if (record.reported) out.exited = true;
+      return { json: record.json, importKey: record.importKey, held: out, index: 0, seq: record.seq };
+    };
+    for (const job of state.jobs.values()) {
+      const records = job.seqs.map((seq) => buffered(state.records.get(seq)!));
+      this.track(this.runJob(records, { jobSeq: job.jobSeq, idempotencyKey: job.idempotencyKey, jobId: job.id }));
+    }
+    const loose = looseRecords(state).map(buffered);
+    if (loose.length === 0) return;
+    for (const record of loose) {
+      this.buffer.push(record);
+      this.queuedBytes += record.json.length;
+    }
     this.dispatch(true);
+  }
+
+  flush(): number {
+    const count = this.buffer.length + this.pending.length;
+    this.flushAll();
     return count;
+  }
+
+  /** Sends everything buffered; records still on their way to the journal go with it once on disk. */
+  private flushAll(): void {
+    if (this.pending.length > 0) {
+      this.flushUpTo = this.journal!.acceptedUpTo;
+      this.stopTimer();
+      return;
+    }
+    this.dispatch(true);
   }
 
   /** Empties the buffer; every msg with a record in it fails with code `reset`. */
   reset(): number {
-    const dropped = this.buffer;
+    const dropped = this.pending.length === 0 ? this.buffer : [...this.buffer, ...this.pending];
     this.buffer = [];
+    this.pending = [];
+    this.flushUpTo = undefined;
+    this.queuedBytes = 0;
     this.stopTimer();
     const error = new FullStoryError('The batch buffer was emptied by msg.reset before this record was sent.', {
       code: 'reset',
@@ -124,14 +304,29 @@ export class BatchBuffer {
   }
 
   /**
-   * Node closing: buffered records go to FullStory as final jobs (never dropped); polling stops and
-   * the ids of jobs still in progress are logged; every held msg is released (done() is called).
+   * Node closing. With the journal on and the node staying in the flow (a restart, a redeploy),
+   * nothing is squeezed into the close timeout: buffered records and jobs in progress stay in the
+   * journal for the next instance of this node, and their msgs are released (done(), they can no
+   * longer leave). Otherwise (journal off, or the node removed from the flow) buffered records go
+   * to FullStory as final jobs (never dropped); polling stops and the ids of jobs still in progress
+   * are logged; every held msg is released. A removed node then deletes its store if every record
+   * was handed over, else keeps it and says where.
    */
-  async close(): Promise<void> {
+  /** Whether a close leaves what is owed in the journal for the next instance (nothing to send now). */
+  keepsOnClose(removed: boolean): boolean {
+    return this.journal !== undefined && !removed && !this.journal.failure;
+  }
+
+  async close(removed = true): Promise<void> {
+    if (this.keepsOnClose(removed)) {
+      await this.suspend();
+      return;
+    }
     this.stopTimer();
     this.closeStarted?.();
-    const finalRecords = this.buffer;
+    const finalRecords = this.pending.length === 0 ? this.buffer : [...this.buffer, ...this.pending];
     this.buffer = [];
+    this.pending = [];
     this.closing.abort();
     this.submitFinal(finalRecords);
     // Loop: msgs that arrive while closing add final jobs of their own (see add).
@@ -141,6 +336,29 @@ export class BatchBuffer {
         `Stopped while import job(s) ${[...this.liveJobIds].join(', ')} were still in progress at FullStory; their outcomes will not be reported here. Look them up by id.`,
       );
     }
+    if (!this.journal) return;
+    if (this.unsettled === 0 && !this.journal.failure) {
+      await this.journal.remove();
+      return;
+    }
+    await this.journal.close();
+    this.observer.journalOrphaned?.(this.unsettled, this.journal.file);
+  }
+
+  /** Closing for a restart or redeploy: what is owed stays in the journal for the next instance. */
+  private async suspend(): Promise<void> {
+    const journal = this.journal!;
+    this.suspended = true;
+    this.stopTimer();
+    this.closeStarted?.();
+    this.closing.abort();
+    await journal.close();
+    const held = [...this.buffer, ...this.pending];
+    for (const records of this.inJobs) for (const record of records) held.push(record);
+    this.buffer = [];
+    this.pending = [];
+    this.releaseAll(held);
+    if (journal.owed > 0) this.observer.journalKept?.(journal.owed, journal.file);
   }
 
   private jobSize(): number {
@@ -153,6 +371,7 @@ export class BatchBuffer {
       // Taking the whole array when it fits avoids copying it (the common case: size reached).
       const batch = this.buffer.length <= size ? this.buffer : this.buffer.slice(0, size);
       this.buffer = batch === this.buffer ? [] : this.buffer.slice(size);
+      for (const record of batch) this.queuedBytes -= record.json.length;
       this.track(this.runJob(batch));
     }
     if (this.buffer.length === 0) this.stopTimer();
@@ -172,17 +391,36 @@ export class BatchBuffer {
   }
 
   /** Whatever goes wrong around a job (no usable client, say), its records still get an outcome. */
-  private async runJob(records: BufferedRecord[]): Promise<void> {
+  private async runJob(records: BufferedRecord[], planned?: PlannedJob): Promise<void> {
+    this.inJobs.add(records);
     try {
-      await this.runJobOnce(records);
+      await this.runJobOnce(records, planned);
     } catch (err) {
+      if (this.suspended) return;
       const error = asFullStoryError(err);
       this.settle(records, () => ({ ok: false, error }));
       this.observer.jobFinished(false, error.code);
+    } finally {
+      this.inJobs.delete(records);
     }
   }
 
-  private async runJobOnce(records: BufferedRecord[]): Promise<void> {
+  /**
+   * Journal on: the job, its records and its Idempotency-Key go to disk before the POST, so a
+   * restart can create it again with the same key (FullStory answers with the same job).
+   */
+  private async planJob(records: BufferedRecord[]): Promise<PlannedJob | undefined> {
+    const journal = this.journal;
+    if (!journal || this.closing.signal.aborted) return undefined;
+    const idempotencyKey = randomUUID();
+    const seqs = new Array<number>(records.length);
+    for (let i = 0; i < records.length; i++) seqs[i] = records[i]!.seq!;
+    const jobSeq = await journal.planJob(seqs, idempotencyKey);
+    crashPoint('after-journal-write');
+    return { jobSeq, idempotencyKey };
+  }
+
+  private async runJobOnce(records: BufferedRecord[], recovered?: PlannedJob): Promise<void> {
     this.waitingForSlot += records.length;
     let release: () => void;
     try {
@@ -194,9 +432,26 @@ export class BatchBuffer {
     this.observer.jobs(this.runningJobs);
     this.observer.queued(this.queuedCount);
     try {
-      const report = await this.importJob(records);
+      if (this.suspended) return;
+      let planned = recovered;
+      if (!planned) {
+        try {
+          planned = await this.planJob(records);
+        } catch (err) {
+          if (this.suspended) return;
+          const error = journalUnavailableError((err as NodeJS.ErrnoException).code ?? 'EIO');
+          this.settle(records, () => ({ ok: false, error }));
+          this.observer.jobFinished(false, error.code);
+          return;
+        }
+      }
+      if (this.suspended) return;
+      const report = await this.importJob(records, planned);
+      if (this.suspended) return;
       if (report.jobId && !report.abandoned) this.liveJobIds.delete(report.jobId);
       if (report.abandoned) {
+        // A removed node: the job has the records; its outcome cannot be reported any more.
+        this.handedOver(records);
         this.releaseAll(records);
         return;
       }
@@ -236,9 +491,12 @@ export class BatchBuffer {
   }
 
   /** Runs one import job; once the node is closing, with the close budget and as a last chance. */
-  private importJob(records: BufferedRecord[]): Promise<JobReport> {
+  private importJob(records: BufferedRecord[], planned?: PlannedJob): Promise<JobReport> {
     const closing = this.closing.signal.aborted;
+    const journal = this.journal;
     return runImportJob(records, {
+      idempotencyKey: planned?.idempotencyKey,
+      jobId: planned?.jobId,
       client: this.client(),
       resource: this.resource,
       pollIntervalMs: this.settings.pollIntervalMs,
@@ -247,7 +505,10 @@ export class BatchBuffer {
       signal: this.closing.signal,
       createBudgetMs: closing ? this.settings.closeBudgetMs : undefined,
       lastChance: closing,
-      onCreated: (id) => this.liveJobIds.add(id),
+      onCreated: (id) => {
+        this.liveJobIds.add(id);
+        if (planned && planned.jobId === undefined && journal) journal.jobCreated(planned.jobSeq, id);
+      },
       onAttempt: (failure) => this.observer.attempt?.(failure),
     });
   }
@@ -257,14 +518,25 @@ export class BatchBuffer {
     try {
       const report = await this.importJob(records);
       if (report.jobId === undefined) this.finalJobNotCreated(records, report);
+      else this.handedOver(records);
     } catch (err) {
+      this.unsettled += records.length;
       this.observer.error(`Stopped with ${records.length} buffered record(s) that could not be sent: ${asFullStoryError(err).message}`);
     } finally {
       this.releaseAll(records);
     }
   }
 
+  /** A closing node's records that FullStory has (a job was created): the journal owes nothing for them. */
+  private handedOver(records: BufferedRecord[]): void {
+    if (!this.journal) return;
+    const seqs: number[] = [];
+    for (const record of records) if (record.seq !== undefined) seqs.push(record.seq);
+    this.journal.reported(seqs);
+  }
+
   private finalJobNotCreated(records: BufferedRecord[], report: JobReport): void {
+    this.unsettled += records.length;
     const outcome = report.outcomes[0];
     const reason = outcome && !outcome.ok ? outcome.error.message : 'unknown error';
     if (report.creationMaybeApplied) {
@@ -294,21 +566,44 @@ export class BatchBuffer {
     }
   }
 
+  /**
+   * Hands each record its outcome; a msg leaves once all of its records have one. With the journal
+   * on, the records of the msgs that left are marked reported in one synchronous write right after
+   * their send() calls, with no await in between. Node-RED passes a sent msg to the next node on a
+   * later turn of the event loop, so a crash before the mark loses nothing (the next start reports
+   * the records again, the old sends never reached anyone); a crash after the mark but before that
+   * turn loses those reports (the README's window).
+   */
   private settle(records: BufferedRecord[], outcomeOf: (i: number) => RecordOutcome | undefined, jobId?: string): void {
+    const journal = this.journal;
+    const left: number[] | undefined = journal ? [] : undefined;
     records.forEach((record, i) => {
       const outcome = outcomeOf(i) ?? {
         ok: false as const,
         error: new FullStoryError('No outcome was reported for this record.', { code: 'outcome_unknown', jobId, i18n: { key: 'batch.noOutcome' } }),
       };
-      if (record.held.settle(record.index, outcome, jobId)) record.held.deliver(this.exit);
+      const held = record.held;
+      if (!held.settle(record.index, outcome, jobId)) return;
+      if (held.exited) {
+        // Reported before (a recovered job's record), or released by a close: nothing to send.
+        if (left && record.seq !== undefined && !this.suspended) left.push(record.seq);
+        return;
+      }
+      if (left) crashPoint('while-reporting');
+      held.deliver(this.exit);
+      if (!left) return;
+      const seqs = this.bulkSeqs.get(held);
+      if (seqs) for (const seq of seqs) left.push(seq);
+      else if (record.seq !== undefined) left.push(record.seq);
     });
+    if (left && left.length > 0) journal!.reported(left);
   }
 
   private startTimer(): void {
     if (this.timer || this.settings.flushIntervalMs <= 0) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.dispatch(true);
+      this.flushAll();
     }, this.settings.flushIntervalMs);
   }
 

@@ -9,6 +9,7 @@ import { callApi, createJob, getJobErrors, getJobImports, getJobStatus, type Cal
 import { followPages, maxPagesFor } from '../api/paging';
 import { matchJobResults, type ErrorResult, type JobRecord } from './outcomes';
 import type { RecordOutcome } from '../delivery/held-message';
+import { crashPoint } from './crash-points';
 
 export const MAX_RECORDS_PER_JOB = 50_000;
 /** Pages of /imports (or /errors) one job may take: what 50,000 results justify (see paging.ts). */
@@ -29,6 +30,10 @@ export interface ImportJobOptions {
   /** A closing node's final job: sent even during a 429 pause (see ApiRequest.lastChance). */
   lastChance?: boolean;
   onCreated?: (jobId: string) => void;
+  /** The key journaled with the job before its POST (a new one when absent). */
+  idempotencyKey?: string;
+  /** A job created in an earlier life of the node (its id was journaled): polled, not created again. */
+  jobId?: string;
   /** After each HTTP attempt (see ApiRequest.onAttempt): lets the node show an outage at once. */
   onAttempt?: (failure: FullStoryError | undefined) => void;
 }
@@ -77,21 +82,26 @@ function creationFailure(resource: BatchResource, error: FullStoryError): FullSt
 
 export async function runImportJob(records: readonly JobRecord[], options: ImportJobOptions): Promise<JobReport> {
   const { client, resource, signal } = options;
-  const idempotencyKey = randomUUID();
+  const idempotencyKey = options.idempotencyKey ?? randomUUID();
   const startedAt = Date.now();
   let jobId: string;
-  try {
-    const created = await callApi(client, createJob(resource, jobBody(records)), {
-      idempotencyKey,
-      // No abort signal here: a creation cut off mid-flight would leave its records in limbo.
-      budgetMs: options.createBudgetMs,
-      lastChance: options.lastChance,
-      onAttempt: options.onAttempt,
-    });
-    jobId = created.data.job.id;
-  } catch (err) {
-    const error = err instanceof FullStoryError ? err : new FullStoryError(String(err), { code: 'internal_error' });
-    return { idempotencyKey, abandoned: false, creationMaybeApplied: error.maybeApplied, outcomes: everyRecord(records.length, creationFailure(resource, error)) };
+  if (options.jobId !== undefined) {
+    jobId = options.jobId;
+  } else {
+    try {
+      const created = await callApi(client, createJob(resource, jobBody(records)), {
+        idempotencyKey,
+        // No abort signal here: a creation cut off mid-flight would leave its records in limbo.
+        budgetMs: options.createBudgetMs,
+        lastChance: options.lastChance,
+        onAttempt: options.onAttempt,
+      });
+      jobId = created.data.job.id;
+      crashPoint('after-job-post');
+    } catch (err) {
+      const error = err instanceof FullStoryError ? err : new FullStoryError(String(err), { code: 'internal_error' });
+      return { idempotencyKey, abandoned: false, creationMaybeApplied: error.maybeApplied, outcomes: everyRecord(records.length, creationFailure(resource, error)) };
+    }
   }
   options.onCreated?.(jobId);
 
@@ -125,6 +135,7 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
       await wait();
       if (signal?.aborted) return report('PROCESSING', [], true);
       status = (await patiently(() => callApi(client, getJobStatus(resource, jobId), reading), wait)).data;
+      crashPoint('while-polling');
       if (status.job.status !== 'PROCESSING') break;
     }
     const jobStatus = status.job.status;

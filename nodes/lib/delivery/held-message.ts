@@ -138,3 +138,19 @@ function withId(item: unknown, id: string | undefined): unknown {
     return item; // a getter that throws on a second read
   }
 }
+
+/**
+ * A record an earlier life of the node accepted (recovered from the journal after a restart or a
+ * redeploy): its original msg is gone, so it leaves as a new msg of its own, marked as recovered.
+ */
+export class RecoveredMessage extends HeldMessage {
+  constructor(
+    msg: NodeMessageInFlow,
+    send: Send,
+    operation: string,
+    /** When the earlier life accepted the record (ISO 8601). */
+    readonly acceptedAt: string,
+  ) {
+    super(msg, send, () => undefined, undefined, operation);
+  }
+}

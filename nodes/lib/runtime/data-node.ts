@@ -9,9 +9,12 @@ import { followPages, maxPagesFor } from '../api/paging';
 import { asFullStoryError, FullStoryError } from '../api/errors';
 import { localizeError, type Translate } from '../delivery/error-text';
 import type { FullStoryClient } from '../api/client';
-import { BatchBuffer, newCloseController, type BufferedRecord } from '../batch/buffer';
+import { BatchBuffer, journalUnavailableError, newCloseController, type BufferedRecord } from '../batch/buffer';
+import type { Journal, JournalNotice, JournalRecord } from '../batch/journal';
+import { openNodeJournal } from './node-journal';
+import type { JournalSetting } from './settings';
 import { recordImportKey } from '../batch/outcomes';
-import { HeldMessage, type BulkResult, type Done, type MessageExit, type RecordNote, type Send } from '../delivery/held-message';
+import { HeldMessage, RecoveredMessage, type BulkResult, type Done, type MessageExit, type RecordNote, type Send } from '../delivery/held-message';
 import { idempotencyKeyFor, requestDigest } from '../api/idempotency';
 import { NodeStatusBoard } from './node-status';
 import { batchSettings } from './settings';
@@ -54,6 +57,8 @@ export interface DataNodeBehaviour {
 
 export interface ClientProvider {
   client(): FullStoryClient;
+  /** Batch mode's write-ahead journal: on (default) or off, and where (absent: on, default place). */
+  journal?: JournalSetting;
 }
 
 /** How a msg leaves (DataNodeController.leave): the fields we set for each output it goes to. */
@@ -93,6 +98,10 @@ export class DataNodeController implements MessageExit {
   private readonly behaviour: DataNodeBehaviour;
   /** Notes of single-mode msgs, from planning until the msg leaves. */
   private readonly singleNotes = new WeakMap<object, RecordNote[]>();
+  /** Batch mode with the journal on, when it could not be opened: why (an errno code). */
+  private journalProblem: string | undefined;
+  /** Picks up what the journal holds once the flows have started (so recovered msgs have somewhere to go). */
+  private stopResume: (() => void) | undefined;
 
   constructor(
     RED: NodeAPI,
@@ -113,6 +122,7 @@ export class DataNodeController implements MessageExit {
     if (!config) this.status.notConfigured();
     else this.status.start();
     if (def.mode === 'batch' && config) {
+      const journal = this.openJournal(RED, node, config.journal ?? { enabled: true, directory: '' });
       this.batch = new BatchBuffer(behaviour.resource, batch, () => config.client(), this, {
         queued: (n) => this.status.setQueued(n),
         jobs: (n) => this.status.setJobs(n),
@@ -120,8 +130,71 @@ export class DataNodeController implements MessageExit {
         attempt: this.onAttempt,
         warn: (text) => node.warn(text),
         error: (text) => node.error(text),
-      });
+        journalFailed: (error) => this.journalUnavailable(error.code ?? 'EIO'),
+        journalKept: (records, file) => node.log(this.text('journal.kept', { records, file }, `${records} batch record(s) stay in the journal ${file}; this node's next start sends and reports them.`)),
+        journalOrphaned: (records, file) =>
+          node.error(this.text('journal.orphaned', { records, file }, `Removed from the flow with ${records} batch record(s) that could not be sent; they stay in the journal ${file} (delete it by hand once they are dealt with).`)),
+      }, journal?.journal);
+      if (journal && journal.state.records.size > 0) {
+        const { state } = journal;
+        const batchBuffer = this.batch;
+        // Recovered records leave as new msgs: only once every node of the flow exists to take them.
+        const resume = (): void => {
+          this.stopResume = undefined;
+          node.log(this.text('journal.recovered', { records: state.records.size, jobs: state.jobs.size, file: journal.journal.file }, `Picked up ${state.records.size} batch record(s) and ${state.jobs.size} job(s) from the journal ${journal.journal.file}.`));
+          batchBuffer.resume(state, (record) => this.recoveredMessage(RED, node, record));
+        };
+        RED.events.once('flows:started', resume);
+        this.stopResume = () => RED.events.removeListener('flows:started', resume);
+      }
     }
+  }
+
+  /** Opens the batch journal (when on); says so in the status and the log when it cannot be used. */
+  private openJournal(RED: NodeAPI, node: Node, setting: JournalSetting): { journal: Journal; state: import('../batch/journal').JournalState } | undefined {
+    if (!setting.enabled) return undefined;
+    const opened = openNodeJournal(setting, (RED.settings as unknown as { userDir?: unknown }).userDir, node.id);
+    if ('problem' in opened) {
+      const where = opened.file ?? setting.directory;
+      node.error(this.text('journal.unavailable', { code: opened.problem, file: where }, `The batch journal ${where} cannot be used (${opened.problem}): batch msgs are refused with code journal_unavailable. Fix the directory or turn the journal off in the FullStory config node.`));
+      this.journalUnavailable(opened.problem);
+      return undefined;
+    }
+    for (const notice of opened.notices) this.reportNotice(node, opened.journal.file, notice);
+    return opened;
+  }
+
+  private reportNotice(node: Node, file: string, notice: JournalNotice): void {
+    if (notice.kind === 'torn') {
+      node.warn(this.text('journal.torn', { file, offset: notice.offset, bytes: notice.bytes }, `The batch journal ${file} ended in a torn or damaged write (${notice.bytes} byte(s) from offset ${notice.offset}, left by a crash or a power cut); it was read up to its last good entry and the rest was cut off.`));
+      this.status.journalNotice('torn');
+    } else {
+      node.error(this.text('journal.unreadable', { file, movedTo: notice.movedTo }, `The batch journal ${file} could not be read at all; it was moved to ${notice.movedTo} (not deleted) and this node starts with an empty journal.`));
+      this.status.journalNotice('unreadable');
+    }
+  }
+
+  private journalUnavailable(code: string): void {
+    this.journalProblem = code;
+    this.status.journalUnavailable(code);
+  }
+
+  /** A log line from the catalog (errors.<key> of the config node's catalog), English when missing. */
+  private text(key: string, vars: Record<string, string | number>, english: string): string {
+    return localizeError(this.translate, { message: english, i18n: { key, vars } });
+  }
+
+  /** The new msg a recovered record leaves as: payload as it was given, marked as recovered. */
+  private recoveredMessage(RED: NodeAPI, node: Node, record: JournalRecord): HeldMessage {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(record.payloadJson ?? record.json);
+    } catch {
+      payload = JSON.parse(record.json);
+    }
+    const acceptedAt = new Date(record.acceptedAt).toISOString();
+    const msg = { _msgid: RED.util.generateId(), payload, fullstory: { recovered: true, acceptedAt } } as unknown as NodeMessageInFlow;
+    return new RecoveredMessage(msg, (out) => node.send(out as NodeMessage), this.behaviour.batchOperation, acceptedAt);
   }
 
   /** The 'input' handler. Never throws, never leaves a msg behind. */
@@ -154,11 +227,15 @@ export class DataNodeController implements MessageExit {
     this.status.setUnreachable(unreachableCode(failure));
   };
 
-  async close(): Promise<void> {
-    this.status.setClosing({ records: this.batch?.queuedCount ?? 0, requests: this.inFlight.size });
+  /** `removed`: the node was deleted from the flow (its journal settles), not restarted or redeployed. */
+  async close(removed = true): Promise<void> {
+    this.stopResume?.();
+    // A batch that stays in the journal for the next instance has nothing to send now.
+    const sending = this.batch && !this.batch.keepsOnClose(removed) ? this.batch.queuedCount : 0;
+    this.status.setClosing({ records: sending, requests: this.inFlight.size });
     this.stopping = { ok: 0, failed: 0, codes: new Set() };
     const pending = [...this.inFlight];
-    if (this.batch) pending.push(this.batch.close());
+    if (this.batch) pending.push(this.batch.close(removed));
     // Single requests in flight get part of Node-RED's close timeout, then are cut off (they leave
     // on output 2 with code `closed`, retryable: their outcome at FullStory is unknown).
     const timer = setTimeout(() => this.closing.abort(), this.closeBudgetMs);
@@ -190,11 +267,13 @@ export class DataNodeController implements MessageExit {
   // ---- MessageExit: the only places a msg leaves ----
 
   success(held: HeldMessage, fullstory: Record<string, unknown>): void {
+    if (held instanceof RecoveredMessage) fullstory = { ...fullstory, recovered: true, acceptedAt: held.acceptedAt };
     const notes = this.notesOf(held);
     this.leave(held, { ok: { error: undefined, fullstory: notes ? { ...fullstory, notes } : fullstory } });
   }
 
   failure(held: HeldMessage, error: FullStoryError, fullstory?: Record<string, unknown>): void {
+    if (held instanceof RecoveredMessage) fullstory = { ...fullstory, recovered: true, acceptedAt: held.acceptedAt };
     const cause = this.explained(error, held);
     const msgError = cause.toMsgError();
     msgError.message = this.errorText(cause);
@@ -392,15 +471,13 @@ export class DataNodeController implements MessageExit {
       this.success(held, { operation: held.operation, mode: 'batch', records: 0, succeeded: 0, failed: 0, jobIds: [] });
       return;
     }
+    const journalProblem = this.journalProblem ?? batch.journalProblem;
+    if (journalProblem !== undefined) {
+      this.failure(held, journalUnavailableError(journalProblem));
+      return;
+    }
     if (!batch.hasRoomFor(held.size)) {
-      this.failure(
-        held,
-        new FullStoryError(`The batch buffer is full (${batch.queuedCount} records waiting); this msg was not accepted. Slow the input down or raise the buffer limit.`, {
-          code: 'buffer_full',
-          retryable: true,
-          i18n: { key: 'batch.bufferFull', vars: { queued: batch.queuedCount } },
-        }),
-      );
+      this.failure(held, bufferFull(batch.queuedCount));
       return;
     }
     if (!items) {
@@ -430,6 +507,14 @@ export class DataNodeController implements MessageExit {
       }
     }
     const hand = (): void => {
+      let bytes = 0;
+      for (const record of records) bytes += record.json.length;
+      if (!batch.hasRoomForBytes(bytes)) {
+        // All in or all out: the records built so far fail with the msg's other records.
+        const error = bufferFull(batch.queuedCount);
+        for (const record of records) this.rejectRecord(held, record.index, error);
+        return;
+      }
       if (records.length > 0) batch.add(records.sort((a, b) => a.index - b.index));
       if ((msg as { flush?: unknown }).flush !== undefined) batch.flush();
     };
@@ -448,7 +533,6 @@ export class DataNodeController implements MessageExit {
 
   /** One record per msg: the hot path of batch mode, kept free of arrays, closures and promises. */
   private enqueueOne(held: HeldMessage, msg: NodeMessageInFlow): void {
-    const batch = this.batch!;
     const flush = (msg as { flush?: unknown }).flush !== undefined;
     let built: unknown;
     try {
@@ -460,15 +544,22 @@ export class DataNodeController implements MessageExit {
     if (isPromise(built)) {
       this.track(
         built
-          .then((record) => {
-            batch.addOne(this.bufferedRecord(held, 0, record));
-            if (flush) batch.flush();
-          })
+          .then((record) => this.addOne(held, record, flush))
           .then(undefined, (err) => this.rejectRecord(held, 0, err)),
       );
       return;
     }
-    batch.addOne(this.bufferedRecord(held, 0, built));
+    this.addOne(held, built, flush);
+  }
+
+  private addOne(held: HeldMessage, built: unknown, flush: boolean): void {
+    const batch = this.batch!;
+    const record = this.bufferedRecord(held, 0, built);
+    if (!batch.hasRoomForBytes(record.json.length)) {
+      this.rejectRecord(held, 0, bufferFull(batch.queuedCount));
+      return;
+    }
+    batch.addOne(record);
     if (flush) batch.flush();
   }
 
@@ -550,6 +641,14 @@ export class DataNodeController implements MessageExit {
   }
 }
 
+function bufferFull(queued: number): FullStoryError {
+  return new FullStoryError(`The batch buffer is full (${queued} records waiting); this msg was not accepted. Slow the input down or raise the buffer limit.`, {
+    code: 'buffer_full',
+    retryable: true,
+    i18n: { key: 'batch.bufferFull', vars: { queued } },
+  });
+}
+
 /** The code to show as "FullStory unreachable" for a failed attempt; undefined when FullStory answered. */
 function unreachableCode(failure: FullStoryError | undefined): string | undefined {
   if (!failure) return undefined;
@@ -601,8 +700,8 @@ export function attachController(RED: NodeAPI, node: Node, def: DataNodeDef, beh
   const controller = new DataNodeController(RED, node, def, config && typeof config.client === 'function' ? config : null, behaviour);
   node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => controller.handle(msg, send, done));
   // Two parameters: Node-RED then waits for done() (fn.length is checked).
-  node.on('close', (_removed: boolean, done: () => void) => {
-    const closing = controller.close();
+  node.on('close', (removed: boolean, done: () => void) => {
+    const closing = controller.close(removed === true);
     controller.holdConfigOpen(closing);
     closing.then(
       () => done(),

@@ -23,6 +23,10 @@ export interface ConfigNodeDef extends NodeDef {
   maxJobs: number | string;
   /** Requests per second, 0 = no limit of ours (FullStory's 429s are still honoured). */
   rateLimit: number | string;
+  /** Batch mode keeps a write-ahead journal on disk (default on; absent in flows saved before it existed). */
+  journal?: boolean;
+  /** Where the journals go; empty = <Node-RED user directory>/fullstory-journal. */
+  journalDir?: string;
 }
 
 export interface ConfigCredentials {
@@ -93,4 +97,6 @@ export const DEFAULTS = {
   flushIntervalSeconds: 10,
   jobTimeoutSeconds: 600,
   maxBuffered: 100_000,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  journal: true,
 } as const;

@@ -25,6 +25,10 @@ export class NodeStatusBoard {
   private unreachable: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private shown = '';
+  /** The batch journal cannot be written (an errno code): batch msgs are refused while it lasts. */
+  private journalProblem: string | undefined;
+  /** What opening the journal found (a torn tail, a file moved aside), until the next result. */
+  private journalNote: 'torn' | 'unreadable' | undefined;
 
   constructor(private readonly node: Node, private readonly t: (key: string, vars?: Record<string, unknown>) => string) {}
 
@@ -39,6 +43,7 @@ export class NodeStatusBoard {
   requestStarted(): void { this.sending++; this.changed(); }
   requestEnded(): void { this.sending--; this.changed(); }
   recordResult(ok: boolean, code?: string): void {
+    this.journalNote = undefined;
     if (ok) { this.lastOk = true; this.lastError = undefined; } else { this.lastOk = false; this.lastError = code; }
     this.changed();
   }
@@ -65,6 +70,18 @@ export class NodeStatusBoard {
     this.dispose();
     if (work.records > 0) this.show({ fill: 'blue', shape: 'dot', text: this.t('status.closing', { count: work.records }) });
     else if (work.requests > 0) this.show({ fill: 'blue', shape: 'dot', text: this.t('status.stopping', { count: work.requests }) });
+  }
+
+  journalUnavailable(code: string): void {
+    this.journalProblem = code;
+    this.dispose();
+    this.render();
+  }
+
+  journalNotice(kind: 'torn' | 'unreadable'): void {
+    this.journalNote = kind;
+    this.dispose();
+    this.render();
   }
 
   notConfigured(): void { this.show({ fill: 'red', shape: 'ring', text: this.t('status.notConfigured') }); }
@@ -101,6 +118,9 @@ export class NodeStatusBoard {
 
   /** The status for the current state; undefined when there is nothing to say yet. */
   private describe(): RedStatus | undefined {
+    if (this.journalProblem !== undefined) {
+      return { fill: 'red', shape: 'ring', text: this.t('status.journalUnavailable', { code: this.journalProblem }) };
+    }
     if (this.unreachable !== undefined) {
       return { fill: 'yellow', shape: 'ring', text: this.t('status.unreachable', { code: this.unreachable }) };
     }
@@ -115,6 +135,7 @@ export class NodeStatusBoard {
     if (this.sending > 0) return { fill, shape: 'dot', text: this.t('status.sending') };
     if (this.lastError) return { fill: 'red', shape: 'ring', text: this.t('status.error', { code: this.lastError }) };
     if (this.lastOk) return { fill: 'green', shape: 'dot', text: this.t('status.ok') };
+    if (this.journalNote) return { fill: 'yellow', shape: 'ring', text: this.t(`status.journal${this.journalNote === 'torn' ? 'Torn' : 'Unreadable'}`) };
     return undefined;
   }
 }

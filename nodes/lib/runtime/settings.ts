@@ -11,6 +11,17 @@ export function numberSetting(value: unknown, fallback: number, min: number, max
   return Math.min(max, Math.max(min, n));
 }
 
+/** The config node's journal setting: on unless turned off; an empty directory means the default. */
+export interface JournalSetting {
+  enabled: boolean;
+  directory: string;
+}
+
+export function journalSetting(def: Partial<ConfigNodeDef>): JournalSetting {
+  const enabled = def.journal === undefined ? DEFAULTS.journal : def.journal !== false && (def.journal as unknown) !== 'false';
+  return { enabled, directory: typeof def.journalDir === 'string' ? def.journalDir.trim() : '' };
+}
+
 export interface ClientLimits {
   timeoutMs: number;
   retry: RetrySettings;
@@ -41,6 +52,8 @@ export function clientLimits(def: Partial<ConfigNodeDef>): ClientLimits {
 export interface RuntimeTuning {
   /** settings.js `fullstory.pollIntervalMs`: first wait between job status polls (default 2000). */
   pollIntervalMs?: unknown;
+  /** settings.js `fullstory.maxBufferedBytes`: record JSON bytes one node may hold buffered (default 64 MiB). */
+  maxBufferedBytes?: unknown;
 }
 
 export function batchSettings(
@@ -56,6 +69,7 @@ export function batchSettings(
     flushIntervalMs: numberSetting(def.flushInterval, DEFAULTS.flushIntervalSeconds, 0, 86_400) * 1000,
     jobTimeoutMs: numberSetting(def.jobTimeout, DEFAULTS.jobTimeoutSeconds, 1, 86_400) * 1000,
     maxBuffered: Math.min(ownMax, runtimeMax),
+    maxBufferedBytes: Math.round(numberSetting(tuning.maxBufferedBytes, DEFAULTS.maxBufferedBytes, 1024, 2 ** 40)),
     pollIntervalMs: numberSetting(tuning.pollIntervalMs, 2000, 10, 60_000),
     maxPollIntervalMs: 30_000,
     closeBudgetMs: Math.max(1000, Math.round(closeTimeoutMs * 0.6)),

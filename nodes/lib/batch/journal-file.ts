@@ -1,0 +1,98 @@
+// The byte layout of a batch journal: a header, then frames. A frame is its payload's length and
+// CRC-32 (both unsigned 32-bit little-endian) followed by the payload (UTF-8 JSON). A write that a
+// crash or a power cut tore off shows as a frame that is short or fails its CRC: reading stops at
+// the last good frame and says where, so the rest can be cut off and reported.
+
+/** First bytes of every journal file: a file that starts otherwise is not ours (or is garbage). */
+export const JOURNAL_HEADER = Buffer.from('FSJOURNAL 1\n', 'latin1');
+const FRAME_HEAD = 8;
+/** No entry we write comes near this (a job of 50,000 record numbers is ~0.5 MB): a larger length is garbage. */
+export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+// CRC-32 (IEEE 802.3, reflected, as zlib and PNG use it). Written out because zlib.crc32 needs
+// Node 20.15 and the package supports 20.0.
+const CRC_TABLE = ((): Uint32Array => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  let crc = 0xffffffff;
+  for (let i = start; i < end; i++) crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** Frames for a group of entries, in one buffer (one write). */
+export function encodeFrames(payloads: readonly string[]): Buffer {
+  let total = 0;
+  const lengths = new Array<number>(payloads.length);
+  for (let i = 0; i < payloads.length; i++) {
+    lengths[i] = Buffer.byteLength(payloads[i]!, 'utf8');
+    total += FRAME_HEAD + lengths[i]!;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (let i = 0; i < payloads.length; i++) {
+    const length = lengths[i]!;
+    out.write(payloads[i]!, at + FRAME_HEAD, length, 'utf8');
+    out.writeUInt32LE(length, at);
+    out.writeUInt32LE(crc32(out, at + FRAME_HEAD, at + FRAME_HEAD + length), at + 4);
+    at += FRAME_HEAD + length;
+  }
+  return out;
+}
+
+export interface FrameRead {
+  /** The payloads of the good frames, in file order. */
+  payloads: string[];
+  /** Bytes from the start of the file up to the end of the last good frame (header included). */
+  goodBytes: number;
+  /** The file does not start with our header: nothing in it can be trusted. */
+  foreign: boolean;
+  /** Why reading stopped before the end of the file (a torn or corrupt frame), if it did. */
+  stoppedBy?: 'short-frame' | 'bad-length' | 'bad-crc';
+}
+
+/**
+ * Reads every good frame. An empty file, or one that holds only part of the header (a creation cut
+ * short), reads as an empty journal; anything else that lacks the header is `foreign`.
+ */
+export function readFrames(bytes: Buffer): FrameRead {
+  const header = JOURNAL_HEADER.length;
+  if (bytes.length < header) {
+    const torn = JOURNAL_HEADER.subarray(0, bytes.length).equals(bytes);
+    return { payloads: [], goodBytes: 0, foreign: !torn, stoppedBy: torn && bytes.length > 0 ? 'short-frame' : undefined };
+  }
+  if (!bytes.subarray(0, header).equals(JOURNAL_HEADER)) return { payloads: [], goodBytes: 0, foreign: true };
+  const payloads: string[] = [];
+  let at = header;
+  let stoppedBy: FrameRead['stoppedBy'];
+  while (at < bytes.length) {
+    if (bytes.length - at < FRAME_HEAD) {
+      stoppedBy = 'short-frame';
+      break;
+    }
+    const length = bytes.readUInt32LE(at);
+    if (length > MAX_FRAME_BYTES) {
+      stoppedBy = 'bad-length';
+      break;
+    }
+    const end = at + FRAME_HEAD + length;
+    if (end > bytes.length) {
+      stoppedBy = 'short-frame';
+      break;
+    }
+    if (crc32(bytes, at + FRAME_HEAD, end) !== bytes.readUInt32LE(at + 4)) {
+      stoppedBy = 'bad-crc';
+      break;
+    }
+    payloads.push(bytes.toString('utf8', at + FRAME_HEAD, end));
+    at = end;
+  }
+  return { payloads, goodBytes: at, foreign: false, stoppedBy };
+}
