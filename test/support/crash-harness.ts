@@ -40,10 +40,10 @@ const PASS_RANGE: Record<CrashPoint, readonly [number, number]> = {
   'before-journal-write': [1, 40],
   /** Once per job planned (jobs of 20 records, about 9 a stream). */
   'after-journal-write': [1, 8],
-  /** Once per job created. */
-  'after-job-post': [1, 8],
-  /** Once per status poll. */
-  'while-polling': [1, 8],
+  /** Once per job created (about 7 before the stream ends). */
+  'after-job-post': [1, 6],
+  /** Once per status poll (about 5 before the stream ends). */
+  'while-polling': [1, 5],
   /** Once per msg sent to an output. */
   'while-reporting': [1, 60],
 };
@@ -56,7 +56,7 @@ const LIFE1_MSGS = 160;
 const LIFE2_MSGS = 10;
 const CHUNK_MSGS = 4;
 /** The stream's rate: a chunk every STREAM_TICK_MS (an input rate, like a sensor feed; nothing waits on it). */
-const STREAM_TICK_MS = 8;
+const STREAM_TICK_MS = 15;
 const REJECT_EVERY = 19;
 /** Sandbox faults, as the sandbox CLI takes them (about 14% of requests). */
 const FAULT_ARGS = ['--rate-limited', '0.03', '--retry-after', '1', '--server-error', '0.03', '--drop', '0.02', '--lost-answer', '0.03', '--slow', '0.01', '--slow-ms', '200', '--malformed', '0.02'];
