@@ -3,6 +3,8 @@
 // with faults on. Life 1 is killed (SIGKILL) at a seeded step of the batch path
 // (nodes/lib/batch/crash-points.ts); life 2 starts on the same user directory, takes a few new msgs
 // and settles. Then every record is accounted for (see countRun).
+// Waits are on state (the collector, the journal, the sandbox's jobs, an IPC round trip through
+// the child's event loop), never on time; the one timer is the stream's input rate.
 //
 // Who counts what:
 // - accepted = the records the journal held at the kill (any entry that names them: held, in a
@@ -32,20 +34,20 @@ const CHILD = path.join(ROOT, 'test', 'fixtures', 'crash-node-red.ts');
 export const CRASH_POINTS: readonly CrashPoint[] = ['before-journal-write', 'after-journal-write', 'after-job-post', 'while-polling', 'while-reporting'];
 
 /**
- * The passes of each point a kill is drawn from. A point passed fewer times than the draw before
- * the stream ends is not reached: the harness then kills life 1 itself at the end of the stream.
+ * The passes of each point a kill is drawn from. A point passed fewer times than the draw in all
+ * of life 1 is not reached: the harness then kills life 1 itself once it has settled.
  */
 const PASS_RANGE: Record<CrashPoint, readonly [number, number]> = {
   /** Passed once per group commit that holds records (about one per chunk of the stream). */
   'before-journal-write': [1, 40],
-  /** Once per job planned (jobs of 20 records, about 9 a stream). */
-  'after-journal-write': [1, 8],
-  /** Once per job created (about 7 before the stream ends). */
-  'after-job-post': [1, 6],
-  /** Once per status poll (about 5 before the stream ends). */
-  'while-polling': [1, 5],
-  /** Once per msg sent to an output. */
-  'while-reporting': [1, 60],
+  /** Once per job planned (jobs of 20 records: about 10 in a life 1). */
+  'after-journal-write': [1, 10],
+  /** Once per job created. */
+  'after-job-post': [1, 10],
+  /** Once per status poll (one or two per job). */
+  'while-polling': [1, 10],
+  /** Once per msg sent to an output (about 160 in a life 1). */
+  'while-reporting': [1, 150],
 };
 
 const NODE_IDS = { users: 'crash-data-users', events: 'crash-data-events' } as const;
@@ -84,8 +86,8 @@ export function killPlans(runs: number, seed: number, points: readonly CrashPoin
 
 export interface CrashRunResult {
   plan: KillPlan;
-  /** 'point': life 1 died at the planned step; 'end of stream': the point was not reached, the harness killed it. */
-  killedBy: 'point' | 'end of stream';
+  /** 'point': life 1 died at the planned step; 'after settling': the point was never reached, the harness killed it. */
+  killedBy: 'point' | 'after settling';
   fed: number;
   accepted: number;
   lost: number[];
@@ -333,6 +335,32 @@ async function until(check: () => boolean, timeoutMs: number): Promise<boolean> 
   return true;
 }
 
+/**
+ * Waits until a life has settled: every one of `owed` reported, no sandbox job PROCESSING, no
+ * record left owed in the journal, and nothing more reaching the collector across a delivery round
+ * trip. False when the life died first or the deadline passed.
+ */
+async function settle(life: Life, owed: readonly number[], where: { collectorFile: string; userDir: string; sandbox: Sandbox }): Promise<boolean> {
+  const { collectorFile, userDir, sandbox } = where;
+  const size = (): number => (fs.existsSync(collectorFile) ? fs.statSync(collectorFile).size : 0);
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  while (life.alive && Date.now() < deadline) {
+    const reports = reportsBySeq(collectorFile);
+    const calm =
+      owed.every((s) => reports.has(s)) &&
+      ![...sandbox.jobs.values()].some((j) => j.status === 'PROCESSING') &&
+      journalSnapshot(userDir).live.length === 0;
+    if (calm) {
+      const before = size();
+      barriers++;
+      if ((await life.ask({ barrier: barriers }, `barrier ${barriers}`)) && size() === before) return true;
+    }
+    await tick(20);
+  }
+  return false;
+}
+let barriers = 0;
+
 // ---- one run ----
 
 export async function runCrash(plan: KillPlan): Promise<CrashRunResult> {
@@ -358,18 +386,21 @@ export async function runCrash(plan: KillPlan): Promise<CrashRunResult> {
     const load = workload(plan.seed);
     const base = { userDir, collectorFile, sendsFile, pollIntervalMs: 50, nodeCloseTimeout: 5000 };
 
-    // Life 1: stream until the point kills it; if it was not reached, kill it at the end of the stream.
+    // Life 1: stream until the point kills it. A point not reached by the end of the stream may
+    // still come while the node works off what it has; once it has settled, the harness kills it.
     const life1 = new Life({ ...base, life: 1, flowsFile }, `${plan.point}:${plan.pass}`);
     lives.push(life1);
     await life1.ready();
-    let fed = 0;
+    const fedSeqs: number[] = [];
     for (let i = 0; i < load.life1.length && life1.alive; i += CHUNK_MSGS) {
       const chunk = load.life1.slice(i, i + CHUNK_MSGS);
       const answer = await life1.ask({ feed: chunk, id: i }, `fed ${i}`);
-      if (answer) fed += chunk.reduce((n, m) => n + seqsOf(m.payload).length, 0);
+      if (answer) for (const m of chunk) fedSeqs.push(...seqsOf(m.payload));
       await tick(STREAM_TICK_MS);
     }
-    const killedBy = life1.alive ? 'end of stream' : 'point';
+    const fed = fedSeqs.length;
+    if (life1.alive) await settle(life1, fedSeqs, { collectorFile, userDir, sandbox });
+    const killedBy = life1.alive ? 'after settling' : 'point';
     life1.kill();
     const exit1 = await life1.exited;
     timings.push(`life 1 ${Date.now() - started} ms`);
@@ -389,21 +420,7 @@ export async function runCrash(plan: KillPlan): Promise<CrashRunResult> {
     timings.push(`life 2 ready ${Date.now() - started} ms`);
     for (let i = 0; i < load.life2.length; i += CHUNK_MSGS) await life2.ask({ feed: load.life2.slice(i, i + CHUNK_MSGS), id: 1000 + i }, `fed ${1000 + i}`);
     const life2Seqs = [...load.records.values()].filter((r) => r.life === 2).map((r) => r.seq);
-    let barrier = 0;
-    const settled = async (): Promise<boolean> => {
-      const reports = reportsBySeq(collectorFile);
-      if (!life2Seqs.every((s) => reports.has(s))) return false;
-      if ([...sandbox.jobs.values()].some((j) => j.status === 'PROCESSING')) return false;
-      if (journalSnapshot(userDir).live.length > 0) return false;
-      // Quiet: nothing more reached the collector across a delivery round trip.
-      const before = fs.existsSync(collectorFile) ? fs.statSync(collectorFile).size : 0;
-      barrier++;
-      if (!(await life2.ask({ barrier }, `barrier ${barrier}`))) return true;
-      return (fs.existsSync(collectorFile) ? fs.statSync(collectorFile).size : 0) === before;
-    };
-    const deadline = Date.now() + SETTLE_TIMEOUT_MS;
-    let calm = false;
-    while (!(calm = await settled()) && Date.now() < deadline && life2.alive) await tick(20);
+    const calm = await settle(life2, life2Seqs, { collectorFile, userDir, sandbox });
     timings.push(`life 2 settled ${Date.now() - started} ms`);
     if (!calm) problems.push(life2.alive ? `life 2 did not settle within ${SETTLE_TIMEOUT_MS / 1000} s (records owed a report stayed in the journal, or jobs stayed PROCESSING)` : 'life 2 died');
     await life2.ask({ stop: true }, 'stopped');
