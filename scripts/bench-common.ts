@@ -88,10 +88,11 @@ export type Resource = 'users' | 'events';
 
 export type ScenarioSpec =
   | { id: string; kind: 'empty' | 'noop'; msgs: number; warmup: number }
-  | { id: string; kind: 'batch'; resource: Resource; records: number; batchSize: number; pollMs: number; warmup: number }
+  /** journal: the config node's batch journal (default on, as shipped); off for the comparison rows. */
+  | { id: string; kind: 'batch'; resource: Resource; records: number; batchSize: number; pollMs: number; warmup: number; journal?: boolean }
   | { id: string; kind: 'array'; resource: Resource; msgs: number; perMsg: number; batchSize: number; pollMs: number; warmup: number }
   | { id: string; kind: 'handbuilt' | 'single'; msgs: number; warmup: number }
-  | { id: string; kind: 'memory'; records: number; batchSize: number }
+  | { id: string; kind: 'memory'; records: number; batchSize: number; journal?: boolean }
   | { id: string; kind: 'flush'; records: number; repeats: number; pollMs: number };
 
 export interface RunnerJob {

@@ -317,7 +317,8 @@ async function chainScenario(spec: Extract<ScenarioSpec, { kind: 'empty' | 'noop
 async function batchScenario(spec: Extract<ScenarioSpec, { kind: 'batch' | 'array' }>): Promise<ScenarioResult> {
   const result: ScenarioResult = { id: spec.id, kind: spec.kind, ok: true, metrics: {}, notes: [] };
   tuning.pollIntervalMs = spec.pollMs;
-  await deploy([configNode(), dataNode({ resource: spec.resource, mode: 'batch', batchSize: spec.batchSize })]);
+  const journal = spec.kind === 'batch' ? spec.journal !== false : true;
+  await deploy([configNode({ journal }), dataNode({ resource: spec.resource, mode: 'batch', batchSize: spec.batchSize })]);
   const s = new Sinks();
   const first = getNode('fs');
   const perMsg = spec.kind === 'array' ? spec.perMsg : 1;
@@ -485,7 +486,7 @@ async function memoryScenario(spec: Extract<ScenarioSpec, { kind: 'memory' }>): 
   await control(job.controlUrl, 'POST', '/stuck?on=1');
   try {
     await deploy([
-      configNode({ maxJobs: 1 }),
+      configNode({ maxJobs: 1, journal: spec.journal !== false }),
       dataNode({ resource: 'users', mode: 'batch', batchSize: spec.batchSize, flushInterval: 86_400, jobTimeout: 86_400, maxBuffered: 10_000_000 }),
     ]);
     new Sinks();
@@ -536,7 +537,8 @@ async function memoryScenario(spec: Extract<ScenarioSpec, { kind: 'memory' }>): 
         `fullstory-user (batch, batchSize ${spec.batchSize}, maxJobs 1, flushInterval 1 day) against a sandbox whose jobs stay PROCESSING (stuckJobs): ` +
         `${inJob} records in a created job being polled, ${waiting} taken for a job waiting for the slot, ${spec.records - inJob - waiting} in the buffer — ` +
         `i.e. every record held by the node, none released. Node status then: "${lastStatus?.text ?? '?'}". ` +
-        'Includes the serialised copy of each record kept for the job body.',
+        'Includes the serialised copy of each record kept for the job body. ' +
+        `Batch journal ${spec.journal === false ? 'off' : 'on (the default)'}.`,
     );
   } finally {
     await control(job.controlUrl, 'POST', '/stuck?on=0');

@@ -126,6 +126,27 @@ describe('batch journal: restart, redeploy, damage, removal (sandbox over HTTP)'
     assert.deepEqual(logged('error'), []);
   });
 
+  it('events of a job planned more than 23 hours ago are not sent again (FullStory may have forgotten the key): outcome_unknown, as recovered msgs', async function () {
+    const userDir = freshUserDir();
+    const file = journalOf(userDir);
+    const dayAgo = sinon.useFakeTimers({ now: Date.now() - 24 * 60 * 60 * 1000, toFake: ['Date'] });
+    try {
+      const { journal } = Journal.open(file);
+      const seq = journal.accept('{"name":"Old","user":{"uid":"o1"}}', undefined, '{"name":"Old","uid":"o1"}', Date.now());
+      await journal.planJob([seq], 'an-old-key');
+      await journal.close();
+    } finally {
+      dayAgo.restore();
+    }
+    pinUserDir(userDir);
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-event', mode: 'batch', batchSize: 2, flushInterval: 60 }));
+    const out = collect();
+    await out.waitFor(1);
+    const [msg] = out.fail as Recovered[];
+    assert.deepEqual([msg.error!.code, msg.error!.retryable, msg.fullstory.recovered, msg.payload], ['outcome_unknown', false, true, { name: 'Old', uid: 'o1' }]);
+    assert.equal(env.sandbox.requests.length, 0, 'nothing was sent');
+  });
+
   it('a journal directory that cannot be written: status and one log line; batch msgs leave on output 2 with journal_unavailable (retryable)', async function () {
     const blocker = path.join(freshUserDir(), 'not-a-directory');
     fs.writeFileSync(blocker, '');

@@ -32,6 +32,8 @@ export type LocalErrorCode =
   | 'reset'
   | 'partial_failure'
   | 'closed'
+  // the batch journal (write-ahead, on disk) cannot be written: batch msgs are refused
+  | 'journal_unavailable'
   // delivery: the msg could be neither written nor copied on its way out (done(err) reports it)
   | 'undeliverable';
 

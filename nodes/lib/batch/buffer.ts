@@ -67,6 +67,16 @@ export function journalUnavailableError(code: string): FullStoryError {
   });
 }
 
+/** FullStory keeps an Idempotency-Key for 24 hours; a planned job older than this is not sent again with it (events). */
+export const KEY_TRUSTED_MS = 23 * 60 * 60 * 1000;
+
+function keyExpiredError(): FullStoryError {
+  return new FullStoryError(
+    'The import job of this event was planned more than 23 hours ago and may or may not have been created; FullStory no longer keeps its Idempotency-Key, so sending it again could count the event twice. Check FullStory before resending.',
+    { code: 'outcome_unknown', retryable: false, attempts: 0, i18n: { key: 'batch.keyExpired' } },
+  );
+}
+
 /** JSON of what the msg gave for a record (for a recovered msg's payload); undefined when it has none. */
 function payloadJson(record: BufferedRecord): string | undefined {
   const held = record.held;
@@ -259,6 +269,13 @@ export class BatchBuffer {
     };
     for (const job of state.jobs.values()) {
       const records = job.seqs.map((seq) => buffered(state.records.get(seq)!));
+      if (job.id === undefined && this.resource === 'events' && Date.now() - job.plannedAt > KEY_TRUSTED_MS) {
+        // FullStory may have forgotten the key: a resend could create a second job and count the
+        // events twice (users are upserts: sending them again is harmless).
+        const error = keyExpiredError();
+        this.settle(records, () => ({ ok: false, error }));
+        continue;
+      }
       this.track(this.runJob(records, { jobSeq: job.jobSeq, idempotencyKey: job.idempotencyKey, jobId: job.id }));
     }
     const loose = looseRecords(state).map(buffered);

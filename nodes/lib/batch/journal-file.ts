@@ -3,14 +3,17 @@
 // crash or a power cut tore off shows as a frame that is short or fails its CRC: reading stops at
 // the last good frame and says where, so the rest can be cut off and reported.
 
+import zlib from 'node:zlib';
+
 /** First bytes of every journal file: a file that starts otherwise is not ours (or is garbage). */
 export const JOURNAL_HEADER = Buffer.from('FSJOURNAL 1\n', 'latin1');
 const FRAME_HEAD = 8;
 /** No entry we write comes near this (a job of 50,000 record numbers is ~0.5 MB): a larger length is garbage. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
-// CRC-32 (IEEE 802.3, reflected, as zlib and PNG use it). Written out because zlib.crc32 needs
-// Node 20.15 and the package supports 20.0.
+// CRC-32 (IEEE 802.3, reflected, as zlib and PNG use it). zlib.crc32 computes the same natively
+// from Node 20.15 / 22.2; the package supports 20.0, so the table version stands in before that.
+const nativeCrc32 = (zlib as unknown as { crc32?: (data: Uint8Array) => number }).crc32;
 const CRC_TABLE = ((): Uint32Array => {
   const table = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
@@ -22,6 +25,12 @@ const CRC_TABLE = ((): Uint32Array => {
 })();
 
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  if (nativeCrc32) return nativeCrc32(bytes.subarray(start, end)) >>> 0;
+  return tableCrc32(bytes, start, end);
+}
+
+/** The hand-written CRC-32 (exported so tests check it against the native one where there is one). */
+export function tableCrc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let crc = 0xffffffff;
   for (let i = start; i < end; i++) crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
@@ -58,19 +67,23 @@ export interface FrameRead {
   stoppedBy?: 'short-frame' | 'bad-length' | 'bad-crc';
 }
 
+/** Where one good frame lies in a buffer: [start, end) with its payload from start + 8. */
+export interface FrameSpan {
+  start: number;
+  end: number;
+}
+
+export const FRAME_HEAD_BYTES = FRAME_HEAD;
+
 /**
- * Reads every good frame. An empty file, or one that holds only part of the header (a creation cut
- * short), reads as an empty journal; anything else that lacks the header is `foreign`.
+ * The good frames after the header, up to the first short or damaged one (the caller checked the
+ * header). Positions only: a compaction copies most frames as bytes, without decoding them.
+ * `verify: false` skips the CRCs (a compaction of a file this process wrote and read back at once;
+ * the next open checks every frame again).
  */
-export function readFrames(bytes: Buffer): FrameRead {
-  const header = JOURNAL_HEADER.length;
-  if (bytes.length < header) {
-    const torn = JOURNAL_HEADER.subarray(0, bytes.length).equals(bytes);
-    return { payloads: [], goodBytes: 0, foreign: !torn, stoppedBy: torn && bytes.length > 0 ? 'short-frame' : undefined };
-  }
-  if (!bytes.subarray(0, header).equals(JOURNAL_HEADER)) return { payloads: [], goodBytes: 0, foreign: true };
-  const payloads: string[] = [];
-  let at = header;
+export function frameSpans(bytes: Buffer, from = JOURNAL_HEADER.length, verify = true): { spans: FrameSpan[]; goodBytes: number; stoppedBy?: FrameRead['stoppedBy'] } {
+  const spans: FrameSpan[] = [];
+  let at = from;
   let stoppedBy: FrameRead['stoppedBy'];
   while (at < bytes.length) {
     if (bytes.length - at < FRAME_HEAD) {
@@ -87,12 +100,28 @@ export function readFrames(bytes: Buffer): FrameRead {
       stoppedBy = 'short-frame';
       break;
     }
-    if (crc32(bytes, at + FRAME_HEAD, end) !== bytes.readUInt32LE(at + 4)) {
+    if (verify && crc32(bytes, at + FRAME_HEAD, end) !== bytes.readUInt32LE(at + 4)) {
       stoppedBy = 'bad-crc';
       break;
     }
-    payloads.push(bytes.toString('utf8', at + FRAME_HEAD, end));
+    spans.push({ start: at, end });
     at = end;
   }
-  return { payloads, goodBytes: at, foreign: false, stoppedBy };
+  return { spans, goodBytes: at, stoppedBy };
+}
+
+/**
+ * Reads every good frame. An empty file, or one that holds only part of the header (a creation cut
+ * short), reads as an empty journal; anything else that lacks the header is `foreign`.
+ */
+export function readFrames(bytes: Buffer): FrameRead {
+  const header = JOURNAL_HEADER.length;
+  if (bytes.length < header) {
+    const torn = JOURNAL_HEADER.subarray(0, bytes.length).equals(bytes);
+    return { payloads: [], goodBytes: 0, foreign: !torn, stoppedBy: torn && bytes.length > 0 ? 'short-frame' : undefined };
+  }
+  if (!bytes.subarray(0, header).equals(JOURNAL_HEADER)) return { payloads: [], goodBytes: 0, foreign: true };
+  const { spans, goodBytes, stoppedBy } = frameSpans(bytes);
+  const payloads = spans.map((span) => bytes.toString('utf8', span.start + FRAME_HEAD, span.end));
+  return { payloads, goodBytes, foreign: false, stoppedBy };
 }

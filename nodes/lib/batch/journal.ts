@@ -15,28 +15,87 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeFrames, JOURNAL_HEADER, readFrames } from './journal-file';
+import { encodeFrames, FRAME_HEAD_BYTES, JOURNAL_HEADER, readFrames } from './journal-file';
 import { crashPoint } from './crash-points';
 
 /** Most entries one group commit writes; more wait for the next group. */
 export const GROUP_LIMIT = 4096;
-/** Runtime compaction waits until at least this many reported records lie in the file. */
-export const COMPACT_MIN_DEAD = 10_000;
+/**
+ * Runtime compaction: when reported records outnumber the owed ones, and the file has grown to at
+ * least twice its size after the last compaction (and this much): each byte written is read back
+ * about once, and records a live job still needs (kept by every compaction) cannot make it spin.
+ */
+export const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
 
 /** One record as the journal holds it. */
 export interface JournalRecord {
-  seq: number;
+  readonly seq: number;
   /** Epoch ms when it was accepted. */
-  acceptedAt: number;
+  readonly acceptedAt: number;
   /** The import record, JSON exactly as it goes into a job. */
-  json: string;
-  importKey?: string;
+  readonly json: string;
+  readonly importKey?: string;
   /** msg.payload (or the bulk item) as given, JSON; undefined when it could not be serialised. */
-  payloadJson?: string;
+  readonly payloadJson?: string;
   /** Its outcome was reported already (kept only while a live job still needs it). */
   reported: boolean;
   /** The frame payload it was written as (written again as it is by a compaction). */
-  entry: string;
+  readonly entry: string;
+}
+
+/** Every record entry starts so (see Journal.accept): its seq is read without parsing the rest. */
+const RECORD_PREFIX = '{"t":"a","s":';
+
+interface RecordFields {
+  acceptedAt: number;
+  json: string;
+  importKey?: string;
+  payloadJson?: string;
+}
+
+/**
+ * A record read back from the file. A compaction only needs its seq and its entry as written, so
+ * the rest of the entry is parsed on first use (a restart that sends it), not for every record at
+ * every compaction.
+ */
+class StoredRecord implements JournalRecord {
+  private fields: RecordFields | undefined;
+
+  constructor(
+    readonly seq: number,
+    readonly entry: string,
+    public reported: boolean,
+    fields?: RecordFields,
+  ) {
+    this.fields = fields;
+  }
+
+  get acceptedAt(): number { return this.parsed().acceptedAt; }
+  get json(): string { return this.parsed().json; }
+  get importKey(): string | undefined { return this.parsed().importKey; }
+  get payloadJson(): string | undefined { return this.parsed().payloadJson; }
+
+  private parsed(): RecordFields {
+    this.fields ??= recordFields(JSON.parse(this.entry) as Entry);
+    return this.fields;
+  }
+}
+
+function recordFields(entry: Entry): RecordFields {
+  return {
+    acceptedAt: typeof entry.at === 'number' ? entry.at : 0,
+    json: JSON.stringify(entry.r),
+    importKey: typeof entry.k === 'string' ? entry.k : undefined,
+    payloadJson: entry.p === undefined ? undefined : JSON.stringify(entry.p),
+  };
+}
+
+/** The seq of a record entry, read from its prefix; undefined for any other entry. */
+function recordSeq(payload: string): number | undefined {
+  if (!payload.startsWith(RECORD_PREFIX)) return undefined;
+  const end = payload.indexOf(',', RECORD_PREFIX.length);
+  const seq = Number(payload.slice(RECORD_PREFIX.length, end));
+  return end > 0 && isSeq(seq) ? seq : undefined;
 }
 
 /** A job planned before its POST: created again with the same key after a restart, or polled by id. */
@@ -82,12 +141,30 @@ const seqList = (v: unknown): number[] => (Array.isArray(v) ? v.filter(isSeq) : 
 /**
  * Rebuilds the state from the frames' payloads. Returns how many payloads it used: a frame whose
  * CRC holds but whose content is not an entry we write ends the replay like a torn frame.
+ * `lazy` (a compaction of a file this process wrote): record entries are not parsed, only their seq read.
  */
-export function replay(payloads: readonly string[]): { state: JournalState; used: number } {
+export function replay(payloads: readonly string[], lazy = false): { state: JournalState; used: number } {
+  const read = readEntries(payloads, lazy);
+  settleState(read.state);
+  return { state: read.state, used: read.used };
+}
+
+/**
+ * The entries as written, not yet settled: every job planned and not unplanned, and the marks of
+ * records not (yet) seen in `reportedEarly` (all of them when the payloads hold no records).
+ */
+function readEntries(payloads: readonly string[], lazy: boolean): { state: JournalState; reportedEarly: Set<number>; used: number } {
   const state = emptyState();
   const reportedEarly = new Set<number>();
   let used = 0;
   for (const payload of payloads) {
+    const lazySeq = lazy ? recordSeq(payload) : undefined;
+    if (lazySeq !== undefined) {
+      state.nextSeq = Math.max(state.nextSeq, lazySeq + 1);
+      if (!state.records.has(lazySeq)) state.records.set(lazySeq, new StoredRecord(lazySeq, payload, reportedEarly.delete(lazySeq)));
+      used++;
+      continue;
+    }
     let entry: Entry;
     try {
       entry = JSON.parse(payload) as Entry;
@@ -98,17 +175,7 @@ export function replay(payloads: readonly string[]): { state: JournalState; used
     if (entry.t === 'a' && isSeq(entry.s) && entry.r !== undefined) {
       const seq = entry.s;
       state.nextSeq = Math.max(state.nextSeq, seq + 1);
-      if (!state.records.has(seq)) {
-        state.records.set(seq, {
-          seq,
-          acceptedAt: typeof entry.at === 'number' ? entry.at : 0,
-          json: JSON.stringify(entry.r),
-          importKey: typeof entry.k === 'string' ? entry.k : undefined,
-          payloadJson: entry.p === undefined ? undefined : JSON.stringify(entry.p),
-          reported: reportedEarly.delete(seq),
-          entry: payload,
-        });
-      }
+      if (!state.records.has(seq)) state.records.set(seq, new StoredRecord(seq, payload, reportedEarly.delete(seq), recordFields(entry)));
     } else if (entry.t === 'd') {
       for (const seq of seqList(entry.s)) {
         const record = state.records.get(seq);
@@ -133,8 +200,7 @@ export function replay(payloads: readonly string[]): { state: JournalState; used
     // An entry of a kind this version does not know is skipped (a newer version wrote it).
     used++;
   }
-  settleState(state);
-  return { state, used };
+  return { state, reportedEarly, used };
 }
 
 /**
@@ -181,6 +247,106 @@ function stateEntries(state: JournalState): string[] {
   }
   if (reported.length > 0) entries.push(reportedEntry(reported));
   return entries;
+}
+
+const RECORD_PREFIX_BYTES = Buffer.from(RECORD_PREFIX, 'latin1');
+
+/** The seq of a record frame read from its bytes (digits after the prefix); undefined for other frames. */
+function recordSeqAt(bytes: Buffer, payloadStart: number, end: number): number | undefined {
+  const prefix = RECORD_PREFIX_BYTES;
+  if (payloadStart + prefix.length >= end) return undefined;
+  // Compared here, byte by byte: a native compare per frame costs more than these 13 bytes.
+  for (let i = 0; i < prefix.length; i++) if (bytes[payloadStart + i] !== prefix[i]) return undefined;
+  let seq = 0;
+  let at = payloadStart + prefix.length;
+  const digits = at;
+  for (; at < end; at++) {
+    const c = bytes[at]!;
+    if (c < 0x30 || c > 0x39) break;
+    seq = seq * 10 + (c - 0x30);
+  }
+  return at > digits && bytes[at] === 0x2c && isSeq(seq) ? seq : undefined;
+}
+
+/**
+ * A compaction of a journal this process wrote: the same live entries as replay() would keep, but
+ * record frames (nearly all of the file) are copied as bytes: their seq is read from their first
+ * bytes, their JSON is never decoded, and their CRC is not checked again (the next open checks
+ * every frame). Only job, id and mark frames are parsed.
+ */
+export function compactBytes(bytes: Buffer, floor: { nextSeq: number; nextJobSeq: number }): { content: Buffer; owed: number; reportedKept: number } {
+  // Frame positions in flat arrays: no object per frame (a journal holds hundreds of thousands).
+  let starts = new Uint32Array(1024);
+  let seqs = new Float64Array(1024);
+  let count = 0;
+  const others: string[] = [];
+  let nextSeq = floor.nextSeq;
+  let at = JOURNAL_HEADER.length;
+  while (at + FRAME_HEAD_BYTES <= bytes.length) {
+    const end = at + FRAME_HEAD_BYTES + bytes.readUInt32LE(at);
+    if (end > bytes.length) break;
+    const seq = recordSeqAt(bytes, at + FRAME_HEAD_BYTES, end);
+    if (seq === undefined) {
+      others.push(bytes.toString('utf8', at + FRAME_HEAD_BYTES, end));
+    } else {
+      if (count === starts.length) {
+        const grownStarts = new Uint32Array(count * 2);
+        grownStarts.set(starts);
+        starts = grownStarts;
+        const grownSeqs = new Float64Array(count * 2);
+        grownSeqs.set(seqs);
+        seqs = grownSeqs;
+      }
+      starts[count] = at;
+      seqs[count] = seq;
+      count++;
+      if (seq >= nextSeq) nextSeq = seq + 1;
+    }
+    at = end;
+  }
+  // Jobs, ids and marks decide which records stay (read without the records: every mark is "early").
+  const { state, reportedEarly: reported } = readEntries(others, false);
+  const pinned = new Set<number>();
+  const liveJobs: JournalJob[] = [];
+  if (state.jobs.size > 0) {
+    const present = new Set<number>(seqs.subarray(0, count));
+    for (const job of state.jobs.values()) {
+      const complete = job.seqs.length > 0 && job.seqs.every((seq) => present.has(seq));
+      if (!complete || job.seqs.every((seq) => reported.has(seq))) continue;
+      liveJobs.push(job);
+      for (const seq of job.seqs) pinned.add(seq);
+    }
+  }
+  const head = Buffer.concat([JOURNAL_HEADER, encodeFrames([`{"t":"n","s":${Math.max(nextSeq, state.nextSeq)},"j":${Math.max(floor.nextJobSeq, state.nextJobSeq)}}`])]);
+  const reportedKept: number[] = [];
+  const keep: number[] = [];
+  let keptBytes = 0;
+  let owed = 0;
+  for (let i = 0; i < count; i++) {
+    const seq = seqs[i]!;
+    const isReported = reported.has(seq);
+    if (isReported && !pinned.has(seq)) continue;
+    keep.push(i);
+    keptBytes += FRAME_HEAD_BYTES + bytes.readUInt32LE(starts[i]!);
+    if (isReported) reportedKept.push(seq);
+    else owed++;
+  }
+  const tailEntries: string[] = [];
+  for (const job of liveJobs) {
+    tailEntries.push(jobEntry(job));
+    if (job.id !== undefined) tailEntries.push(jobIdEntry(job.jobSeq, job.id));
+  }
+  if (reportedKept.length > 0) tailEntries.push(reportedEntry(reportedKept));
+  const tail = encodeFrames(tailEntries);
+  // One buffer, frames copied into it: no object per kept frame.
+  const content = Buffer.allocUnsafe(head.length + keptBytes + tail.length);
+  let to = head.copy(content, 0);
+  for (const i of keep) {
+    const start = starts[i]!;
+    to += bytes.copy(content, to, start, start + FRAME_HEAD_BYTES + bytes.readUInt32LE(start));
+  }
+  tail.copy(content, to);
+  return { content, owed, reportedKept: reportedKept.length };
 }
 
 /** Writes a file so that it is either wholly there or not at all: temp file, fsync, rename, fsync of the directory. */
@@ -237,6 +403,9 @@ export class Journal {
   private liveRecords: number;
   private deadRecords: number;
   private compactWanted = false;
+  /** Bytes in the file, and right after the last compaction (or the open). */
+  private fileBytes: number;
+  private compactedBytes: number;
   /** Set once a write or fdatasync failed: from then on the journal takes nothing more. */
   failure: NodeJS.ErrnoException | undefined;
   /** Every accepted record with a seq below this is on disk. */
@@ -249,8 +418,11 @@ export class Journal {
     readonly file: string,
     fd: number,
     state: JournalState,
+    size: number,
   ) {
     this.fd = fd;
+    this.fileBytes = size;
+    this.compactedBytes = size;
     this.state = { nextSeq: state.nextSeq, nextJobSeq: state.nextJobSeq };
     this.syncedUpTo = state.nextSeq;
     let reported = 0;
@@ -284,9 +456,10 @@ export class Journal {
       }
       if (good < bytes.length && bytes.length > 0) notices.push({ kind: 'torn', offset: good, bytes: bytes.length - good });
     }
-    replaceFile(file, Buffer.concat([JOURNAL_HEADER, encodeFrames(stateEntries(state))]));
+    const content = Buffer.concat([JOURNAL_HEADER, encodeFrames(stateEntries(state))]);
+    replaceFile(file, content);
     const fd = fs.openSync(file, 'a');
-    return { journal: new Journal(file, fd, state), state, notices };
+    return { journal: new Journal(file, fd, state, content.length), state, notices };
   }
 
   /** Every record accepted so far has a seq below this. */
@@ -332,7 +505,7 @@ export class Journal {
     if (seqs.length === 0 || !this.writeNow(reportedEntry(seqs))) return;
     this.liveRecords -= seqs.length;
     this.deadRecords += seqs.length;
-    if (this.deadRecords >= COMPACT_MIN_DEAD && this.deadRecords > this.liveRecords) {
+    if (this.deadRecords > this.liveRecords && this.fileBytes >= Math.max(COMPACT_MIN_BYTES, 2 * this.compactedBytes)) {
       this.compactWanted = true;
       this.schedule();
     }
@@ -342,7 +515,7 @@ export class Journal {
   private writeNow(entry: string): boolean {
     if (this.closed || this.failure) return false;
     try {
-      fs.writeSync(this.fd, encodeFrames([entry]));
+      this.fileBytes += fs.writeSync(this.fd, encodeFrames([entry]));
       return true;
     } catch (err) {
       this.fail(err as NodeJS.ErrnoException);
@@ -370,7 +543,7 @@ export class Journal {
     if (this.queue.length > 0 && !this.failure) {
       const upTo = this.state.nextSeq;
       try {
-        fs.writeSync(this.fd, encodeFrames(this.queue));
+        this.fileBytes += fs.writeSync(this.fd, encodeFrames(this.queue));
         fs.fdatasyncSync(this.fd);
         this.syncedUpTo = upTo;
         this.onSynced(upTo);
@@ -437,6 +610,7 @@ export class Journal {
     }
     if (hasRecords) crashPoint('before-journal-write');
     const bytes = encodeFrames(entries);
+    this.fileBytes += bytes.length;
     this.writing = new Promise<void>((resolve) => {
       const finish = (error: NodeJS.ErrnoException | null): void => {
         this.writing = undefined;
@@ -467,17 +641,15 @@ export class Journal {
     this.compactWanted = false;
     if (this.closed || this.failure) return;
     try {
-      const { state } = replay(readFrames(fs.readFileSync(this.file)).payloads);
-      state.nextSeq = Math.max(state.nextSeq, this.state.nextSeq);
-      state.nextJobSeq = Math.max(state.nextJobSeq, this.state.nextJobSeq);
-      replaceFile(this.file, Buffer.concat([JOURNAL_HEADER, encodeFrames(stateEntries(state))]));
+      const compacted = compactBytes(fs.readFileSync(this.file), this.state);
+      replaceFile(this.file, compacted.content);
+      this.fileBytes = compacted.content.length;
+      this.compactedBytes = compacted.content.length;
       const fd = fs.openSync(this.file, 'a');
       fs.closeSync(this.fd);
       this.fd = fd;
-      let reported = 0;
-      for (const record of state.records.values()) if (record.reported) reported++;
-      this.liveRecords = state.records.size - reported;
-      this.deadRecords = reported;
+      this.liveRecords = compacted.owed;
+      this.deadRecords = compacted.reportedKept;
     } catch (err) {
       this.fail(err as NodeJS.ErrnoException);
     }

@@ -11,7 +11,7 @@ import { localizeError, type Translate } from '../delivery/error-text';
 import type { FullStoryClient } from '../api/client';
 import { BatchBuffer, journalUnavailableError, newCloseController, type BufferedRecord } from '../batch/buffer';
 import type { Journal, JournalNotice, JournalRecord } from '../batch/journal';
-import { openNodeJournal } from './node-journal';
+import { openNodeJournal, unusedJournal } from './node-journal';
 import type { JournalSetting } from './settings';
 import { recordImportKey } from '../batch/outcomes';
 import { HeldMessage, RecoveredMessage, type BulkResult, type Done, type MessageExit, type RecordNote, type Send } from '../delivery/held-message';
@@ -121,8 +121,14 @@ export class DataNodeController implements MessageExit {
     this.closeBudgetMs = batch.closeBudgetMs;
     if (!config) this.status.notConfigured();
     else this.status.start();
+    const journalSetting = config?.journal ?? { enabled: true, directory: '' };
+    if (config && (def.mode !== 'batch' || !journalSetting.enabled)) {
+      // A journal of an earlier life (batch mode, journal on) that this one will not read: said, never deleted.
+      const unused = unusedJournal({ ...journalSetting, enabled: true }, (RED.settings as unknown as { userDir?: unknown }).userDir, node.id);
+      if (unused) node.warn(this.text('journal.unused', { file: unused }, `The batch journal ${unused} of this node is not read (batch mode or the journal is off now); the records in it are not sent. Turn batch mode and the journal on again to send them, or delete the file.`));
+    }
     if (def.mode === 'batch' && config) {
-      const journal = this.openJournal(RED, node, config.journal ?? { enabled: true, directory: '' });
+      const journal = this.openJournal(RED, node, journalSetting);
       this.batch = new BatchBuffer(behaviour.resource, batch, () => config.client(), this, {
         queued: (n) => this.status.setQueued(n),
         jobs: (n) => this.status.setJobs(n),
