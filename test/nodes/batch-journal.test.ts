@@ -13,7 +13,7 @@ import type { NodeMessage } from 'node-red';
 import nodeRedUtil from '@node-red/util';
 import { Journal } from '../../nodes/lib/batch/journal';
 import { journalFile, JOURNAL_DIR_NAME } from '../../nodes/lib/runtime/node-journal';
-import { ADMIN_KEY, collect, dataFlow, freshUserDir, helper, loadFlow, pinUserDir, type FlowNode } from '../support/harness';
+import { ADMIN_KEY, collect, dataFlow, freshUserDir, helper, loadFlow, pinUserDir, tick, type FlowNode } from '../support/harness';
 import { assertDoneOnce, send, type Out } from '../support/exits';
 import { ioUntil } from '../support/io';
 import { useSandboxSuite } from '../support/sandbox-suite';
@@ -88,7 +88,9 @@ describe('batch journal: restart, redeploy, damage, removal (sandbox over HTTP)'
     assert.notEqual(out[2].fullstory.jobId, jobId, 'r3 went in a job of the new instance');
     assert.equal(jobPosts().length, 2, 'the job in progress was polled, not created again');
     assert.equal(env.sandbox.users.size, 3);
-    // Nothing is owed any more: a copy of the store, opened, holds nothing to send or report.
+    // Nothing is owed any more: a copy of the store, opened, holds nothing to send or report. (The
+    // marks are written in the immediate after the msgs' deliveries: one more turn.)
+    await tick();
     fs.copyFileSync(journalOf(userDir), `${journalOf(userDir)}.copy`);
     const reopened = Journal.open(`${journalOf(userDir)}.copy`);
     await reopened.journal.close();

@@ -587,11 +587,13 @@ export class BatchBuffer {
 
   /**
    * Hands each record its outcome; a msg leaves once all of its records have one. With the journal
-   * on, the records of the msgs that left are marked reported in one synchronous write right after
-   * their send() calls, with no await in between. Node-RED passes a sent msg to the next node on a
-   * later turn of the event loop, so a crash before the mark loses nothing (the next start reports
-   * the records again, the old sends never reached anyone); a crash after the mark but before that
-   * turn loses those reports (the README's window).
+   * on, the records of the msgs that left are marked reported in one synchronous write once the
+   * next nodes have them: Node-RED hands a sent msg on in an immediate that send() queues, and the
+   * mark's immediate is queued after those. A crash before the deliveries loses nothing (the next
+   * start reports the records again; the old sends never reached anyone); a crash between the
+   * deliveries and the mark repeats those reports (the README's window). Marking right after the
+   * send() calls instead lost them whenever anything else ran first (another job's answer, a group
+   * commit): the crash test saw whole jobs' reports go missing.
    */
   private settle(records: BufferedRecord[], outcomeOf: (i: number) => RecordOutcome | undefined, jobId?: string): void {
     const journal = this.journal;
@@ -615,7 +617,7 @@ export class BatchBuffer {
       if (seqs) for (const seq of seqs) left.push(seq);
       else if (record.seq !== undefined) left.push(record.seq);
     });
-    if (left && left.length > 0) journal!.reported(left);
+    if (left && left.length > 0) setImmediate(() => journal!.reported(left));
   }
 
   private startTimer(): void {
