@@ -15,6 +15,15 @@
 // - a report = a msg the collector was given (a function node after each output, one line per msg
 //   written synchronously): what a flow downstream actually saw. A msg the node sent but that died
 //   in Node-RED's delivery (a later turn) is not a report; the onSend log tells those apart.
+// The verdict, per record (life 2 runs without a kill, so its records are owed like accepted ones):
+// - lost: accepted, not imported by any job, and not reported on output 2 (a record FullStory
+//   refused whose failure report went missing is lost too: nobody can resend it);
+// - duplicated: imported by more than one job;
+// - report missing / repeated: an accepted record that reached the collector 0 / more than 1 times;
+// - unaccepted in the sandbox: in a job although the journal never named it and it was never
+//   reported (the write-ahead rule broken);
+// - recovered without the flag: a life-1 record reported by life 2 without msg.fullstory.recovered;
+// - journal left: records still owed in the journal after life 2 stopped.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
