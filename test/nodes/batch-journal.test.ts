@@ -104,8 +104,8 @@ describe('batch journal: restart, redeploy, damage, removal (sandbox over HTTP)'
     // job at FullStory, its id nowhere.
     const file = journalOf(userDir);
     const { journal } = Journal.open(file);
-    const a = journal.accept('{"uid":"k1"}', 'k1', '{"uid":"k1"}', Date.now() - 5000);
-    const b = journal.accept('{"uid":"k2"}', 'k2', '{"uid":"k2","given":"as is"}', Date.now() - 5000);
+    const a = journal.accept('{"uid":"k1"}', '{"uid":"k1"}', Date.now() - 5000);
+    const b = journal.accept('{"uid":"k2"}', '{"uid":"k2","given":"as is"}', Date.now() - 5000);
     const key = 'f1d0c7a2-0000-4000-8000-000000000001';
     await journal.planJob([a, b], key);
     await journal.close();
@@ -134,7 +134,7 @@ describe('batch journal: restart, redeploy, damage, removal (sandbox over HTTP)'
     const dayAgo = sinon.useFakeTimers({ now: Date.now() - 24 * 60 * 60 * 1000, toFake: ['Date'] });
     try {
       const { journal } = Journal.open(file);
-      const seq = journal.accept('{"name":"Old","user":{"uid":"o1"}}', undefined, '{"name":"Old","uid":"o1"}', Date.now());
+      const seq = journal.accept('{"name":"Old","user":{"uid":"o1"}}', '{"name":"Old","uid":"o1"}', Date.now());
       await journal.planJob([seq], 'an-old-key');
       await journal.close();
     } finally {
@@ -185,7 +185,7 @@ describe('batch journal: restart, redeploy, damage, removal (sandbox over HTTP)'
     fs.writeFileSync(file, 'garbage, not a journal');
     const other = journalOf(userDir, 'n2');
     const { journal } = Journal.open(other);
-    journal.accept('{"uid":"t1"}', 't1', '{"uid":"t1"}', Date.now());
+    journal.accept('{"uid":"t1"}', '{"uid":"t1"}', Date.now());
     await journal.close();
     fs.appendFileSync(other, Buffer.from([40, 0, 0, 0, 1, 2])); // a frame header cut short
     pinUserDir(userDir);

@@ -7,7 +7,7 @@ import type { BatchResource } from '../api/types';
 import { asFullStoryError, FullStoryError } from '../api/errors';
 import type { FullStoryClient } from '../api/client';
 import { runImportJob, MAX_RECORDS_PER_JOB, type JobReport } from './job';
-import type { JobRecord } from './outcomes';
+import { recordImportKey, type JobRecord } from './outcomes';
 import type { HeldMessage, MessageExit, RecordOutcome } from '../delivery/held-message';
 import { looseRecords, type Journal, type JournalRecord, type JournalState } from './journal';
 import { crashPoint } from './crash-points';
@@ -95,6 +95,50 @@ export function newCloseController(): AbortController {
   return controller;
 }
 
+/** Records on their way to the journal, in seq order: taken from the front without copying the rest each time. */
+class PendingRecords {
+  private items: BufferedRecord[] = [];
+  private head = 0;
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  push(record: BufferedRecord): void {
+    this.items.push(record);
+  }
+
+  /** Takes the records at the front while `take` holds for them. */
+  takeWhile(take: (record: BufferedRecord) => boolean): BufferedRecord[] {
+    let end = this.head;
+    while (end < this.items.length && take(this.items[end]!)) end++;
+    if (this.head === 0 && end === this.items.length) return this.takeAll();
+    const out = this.items.slice(this.head, end);
+    this.head = end;
+    // Drop the taken front once it is most of the array (amortised: each record is copied about once).
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return out;
+  }
+
+  takeAll(): BufferedRecord[] {
+    const out = this.head === 0 ? this.items : this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    return out;
+  }
+
+  /** Removes (and returns) the records for which `drop` holds. */
+  remove(drop: (record: BufferedRecord) => boolean): BufferedRecord[] {
+    const all = this.takeAll();
+    const removed: BufferedRecord[] = [];
+    for (const record of all) (drop(record) ? removed : this.items).push(record);
+    return removed;
+  }
+}
+
 export class BatchBuffer {
   private buffer: BufferedRecord[] = [];
   /** Records taken out of the buffer but still waiting for a free job slot. */
@@ -107,7 +151,7 @@ export class BatchBuffer {
   private closeStarted: (() => void) | undefined;
   private readonly closeSignal = new Promise<void>((resolve) => (this.closeStarted = resolve));
   /** Journal on: records written to it whose group is not on disk yet (not yet accepted). */
-  private pending: BufferedRecord[] = [];
+  private readonly pending = new PendingRecords();
   /** A flush asked for while records were pending: it goes once every record accepted before it (seq below this) is on disk. */
   private flushUpTo: number | undefined;
   private queuedBytes = 0;
@@ -129,6 +173,7 @@ export class BatchBuffer {
     private readonly journal?: Journal,
   ) {
     if (journal) {
+      journal.canDropAll = () => this.buffer.length === 0 && this.pending.length === 0 && this.inJobs.size === 0 && this.waitingForSlot === 0;
       journal.onSynced = (upTo) => this.admit(upTo);
       journal.onFailed = (error, from, upTo) => this.journalFailed(error, from, upTo);
     }
@@ -215,7 +260,7 @@ export class BatchBuffer {
 
   /** Writes a record to the journal; it joins the buffer once its group is on disk (admit). */
   private journalRecord(record: BufferedRecord): number {
-    const seq = this.journal!.accept(record.json, record.importKey, payloadJson(record), Date.now());
+    const seq = this.journal!.accept(record.json, payloadJson(record), Date.now());
     record.seq = seq;
     this.pending.push(record);
     return seq;
@@ -224,11 +269,8 @@ export class BatchBuffer {
   /** The journal's group commit reached the disk: its records are accepted now. */
   private admit(upTo: number): void {
     if (this.suspended || this.closing.signal.aborted) return;
-    let count = 0;
-    while (count < this.pending.length && this.pending[count]!.seq! < upTo) count++;
-    if (count === 0) return;
-    const admitted = count === this.pending.length ? this.pending : this.pending.slice(0, count);
-    this.pending = admitted === this.pending ? [] : this.pending.slice(count);
+    const admitted = this.pending.takeWhile((record) => record.seq! < upTo);
+    if (admitted.length === 0) return;
     for (const record of admitted) this.buffer.push(record);
     if (this.flushUpTo !== undefined && upTo >= this.flushUpTo) {
       // The flush (msg.flush, the interval) came while these were on their way to the disk.
@@ -242,12 +284,11 @@ export class BatchBuffer {
 
   /** A group could not be written: its records were never accepted (journal_unavailable). */
   private journalFailed(error: NodeJS.ErrnoException, from: number, upTo: number): void {
-    const lost = this.pending.filter((record) => record.seq! >= from && record.seq! < upTo);
-    if (lost.length === 0 && this.pending.length === 0) {
+    const lost = this.pending.remove((record) => record.seq! >= from && record.seq! < upTo);
+    if (lost.length === 0) {
       this.observer.journalFailed?.(error);
       return;
     }
-    this.pending = this.pending.filter((record) => record.seq! < from || record.seq! >= upTo);
     for (const record of lost) this.queuedBytes -= record.json.length;
     this.observer.journalFailed?.(error);
     const refused = journalUnavailableError(error.code ?? 'EIO');
@@ -265,7 +306,7 @@ export class BatchBuffer {
       const out = held(record);
       // Reported in the earlier life, still part of its job: matched, never reported again.
       if (record.reported) out.exited = true;
-      return { json: record.json, importKey: record.importKey, held: out, index: 0, seq: record.seq };
+      return { json: record.json, importKey: recordImportKey(this.resource, JSON.parse(record.json)), held: out, index: 0, seq: record.seq };
     };
     for (const job of state.jobs.values()) {
       const records = job.seqs.map((seq) => buffered(state.records.get(seq)!));
@@ -305,9 +346,8 @@ export class BatchBuffer {
 
   /** Empties the buffer; every msg with a record in it fails with code `reset`. */
   reset(): number {
-    const dropped = this.pending.length === 0 ? this.buffer : [...this.buffer, ...this.pending];
+    const dropped = this.pending.length === 0 ? this.buffer : [...this.buffer, ...this.pending.takeAll()];
     this.buffer = [];
-    this.pending = [];
     this.flushUpTo = undefined;
     this.queuedBytes = 0;
     this.stopTimer();
@@ -343,9 +383,8 @@ export class BatchBuffer {
     }
     this.stopTimer();
     this.closeStarted?.();
-    const finalRecords = this.pending.length === 0 ? this.buffer : [...this.buffer, ...this.pending];
+    const finalRecords = this.pending.length === 0 ? this.buffer : [...this.buffer, ...this.pending.takeAll()];
     this.buffer = [];
-    this.pending = [];
     this.closing.abort();
     this.submitFinal(finalRecords);
     // Loop: msgs that arrive while closing add final jobs of their own (see add).
@@ -372,10 +411,9 @@ export class BatchBuffer {
     this.closeStarted?.();
     this.closing.abort();
     await journal.close();
-    const held = [...this.buffer, ...this.pending];
+    const held = [...this.buffer, ...this.pending.takeAll()];
     for (const records of this.inJobs) for (const record of records) held.push(record);
     this.buffer = [];
-    this.pending = [];
     this.releaseAll(held);
     if (journal.owed > 0) this.observer.journalKept?.(journal.owed, journal.file);
   }
@@ -390,10 +428,12 @@ export class BatchBuffer {
       // Taking the whole array when it fits avoids copying it (the common case: size reached).
       const batch = this.buffer.length <= size ? this.buffer : this.buffer.slice(0, size);
       this.buffer = batch === this.buffer ? [] : this.buffer.slice(size);
-      for (const record of batch) this.queuedBytes -= record.json.length;
+      if (this.buffer.length === 0 && this.pending.length === 0) this.queuedBytes = 0;
+      else for (const record of batch) this.queuedBytes -= record.json.length;
       this.track(this.runJob(batch));
     }
-    if (this.buffer.length === 0) this.stopTimer();
+    // Records still on their way to the journal keep the flush interval running for them.
+    if (this.buffer.length === 0 && this.pending.length === 0) this.stopTimer();
     this.observer.queued(this.queuedCount);
   }
 
@@ -605,11 +645,8 @@ export class BatchBuffer {
       };
       const held = record.held;
       if (!held.settle(record.index, outcome, jobId)) return;
-      if (held.exited) {
-        // Reported before (a recovered job's record), or released by a close: nothing to send.
-        if (left && record.seq !== undefined && !this.suspended) left.push(record.seq);
-        return;
-      }
+      // Reported before (a recovered job's record: marked already), or released by a close.
+      if (held.exited) return;
       if (left) crashPoint('while-reporting');
       held.deliver(this.exit);
       if (!left) return;

@@ -21,11 +21,14 @@ import { crashPoint } from './crash-points';
 /** Most entries one group commit writes; more wait for the next group. */
 export const GROUP_LIMIT = 4096;
 /**
- * Runtime compaction: when reported records outnumber the owed ones, and the file has grown to at
- * least twice its size after the last compaction (and this much): each byte written is read back
- * about once, and records a live job still needs (kept by every compaction) cannot make it spin.
+ * Runtime compaction: when reported records outnumber the owed ones three to one (a compaction then
+ * copies at most a quarter of what it reads), and the file has grown to at least twice its size
+ * after the last compaction (and this much): each byte written is read back about once, and
+ * records a live job still needs (kept by every compaction) cannot make it spin.
  */
 export const COMPACT_MIN_BYTES = 4 * 1024 * 1024;
+/** Once nothing is owed any more, a file this big is replaced by an empty one (nothing to read back). */
+export const EMPTY_COMPACT_MIN_BYTES = 1024 * 1024;
 
 /** One record as the journal holds it. */
 export interface JournalRecord {
@@ -34,8 +37,7 @@ export interface JournalRecord {
   readonly acceptedAt: number;
   /** The import record, JSON exactly as it goes into a job. */
   readonly json: string;
-  readonly importKey?: string;
-  /** msg.payload (or the bulk item) as given, JSON; undefined when it could not be serialised. */
+  /** msg.payload (or the bulk item) as given, JSON; undefined when it could not be serialised or equals the record. */
   readonly payloadJson?: string;
   /** Its outcome was reported already (kept only while a live job still needs it). */
   reported: boolean;
@@ -49,7 +51,6 @@ const RECORD_PREFIX = '{"t":"a","s":';
 interface RecordFields {
   acceptedAt: number;
   json: string;
-  importKey?: string;
   payloadJson?: string;
 }
 
@@ -72,7 +73,6 @@ class StoredRecord implements JournalRecord {
 
   get acceptedAt(): number { return this.parsed().acceptedAt; }
   get json(): string { return this.parsed().json; }
-  get importKey(): string | undefined { return this.parsed().importKey; }
   get payloadJson(): string | undefined { return this.parsed().payloadJson; }
 
   private parsed(): RecordFields {
@@ -85,7 +85,6 @@ function recordFields(entry: Entry): RecordFields {
   return {
     acceptedAt: typeof entry.at === 'number' ? entry.at : 0,
     json: JSON.stringify(entry.r),
-    importKey: typeof entry.k === 'string' ? entry.k : undefined,
     payloadJson: entry.p === undefined ? undefined : JSON.stringify(entry.p),
   };
 }
@@ -128,7 +127,6 @@ interface Entry {
   s?: unknown;
   at?: unknown;
   r?: unknown;
-  k?: unknown;
   p?: unknown;
   j?: unknown;
   key?: unknown;
@@ -408,6 +406,11 @@ export class Journal {
   private compactedBytes: number;
   /** Set once a write or fdatasync failed: from then on the journal takes nothing more. */
   failure: NodeJS.ErrnoException | undefined;
+  /**
+   * Asked before a file is emptied because no record is owed: the owner confirms it holds no record
+   * (buffered, on its way, or in a job) either. A second check beside the count kept here.
+   */
+  canDropAll: () => boolean = () => false;
   /** Every accepted record with a seq below this is on disk. */
   onSynced: (upTo: number) => void = () => undefined;
   /** A group could not be written: records from `from` up to (not including) `upTo` are not on disk. */
@@ -472,12 +475,10 @@ export class Journal {
   }
 
   /** Queues a record; its seq is on disk once onSynced reports a value above it. */
-  accept(json: string, importKey: string | undefined, payloadJson: string | undefined, acceptedAt: number): number {
+  accept(json: string, payloadJson: string | undefined, acceptedAt: number): number {
     const seq = this.state.nextSeq++;
-    let entry = `{"t":"a","s":${seq},"at":${acceptedAt},"r":${json}`;
-    if (importKey !== undefined) entry += `,"k":${JSON.stringify(importKey)}`;
-    if (payloadJson !== undefined) entry += `,"p":${payloadJson}`;
-    this.queue.push(`${entry}}`);
+    // The payload only when it differs from the record (a recovered msg then carries the record).
+    this.queue.push(payloadJson === undefined || payloadJson === json ? `{"t":"a","s":${seq},"at":${acceptedAt},"r":${json}}` : `{"t":"a","s":${seq},"at":${acceptedAt},"r":${json},"p":${payloadJson}}`);
     this.queueHasRecords = true;
     this.liveRecords++;
     this.schedule();
@@ -505,7 +506,7 @@ export class Journal {
     if (seqs.length === 0 || !this.writeNow(reportedEntry(seqs))) return;
     this.liveRecords -= seqs.length;
     this.deadRecords += seqs.length;
-    if (this.deadRecords > this.liveRecords && this.fileBytes >= Math.max(COMPACT_MIN_BYTES, 2 * this.compactedBytes)) {
+    if (this.worthCompacting() || (this.liveRecords <= 0 && this.fileBytes >= EMPTY_COMPACT_MIN_BYTES)) {
       this.compactWanted = true;
       this.schedule();
     }
@@ -636,12 +637,24 @@ export class Journal {
     this.failure ??= error;
   }
 
-  /** Rewrites the file with only its live entries; only between groups (nothing queued or in flight). */
+  private worthCompacting(): boolean {
+    return this.deadRecords > 3 * this.liveRecords && this.fileBytes >= Math.max(COMPACT_MIN_BYTES, 2 * this.compactedBytes);
+  }
+
+  /**
+   * Rewrites the file with only its live entries; only between groups (nothing queued or in flight).
+   * When nothing is owed at all, the new file is empty and the old one is not even read.
+   */
   private compact(): void {
     this.compactWanted = false;
     if (this.closed || this.failure) return;
+    // The count alone could be off by a mark written twice; the owner's word decides.
+    const empty = this.liveRecords <= 0 && this.canDropAll();
+    if (!empty && !this.worthCompacting()) return;
     try {
-      const compacted = compactBytes(fs.readFileSync(this.file), this.state);
+      const compacted = empty
+        ? { content: Buffer.concat([JOURNAL_HEADER, encodeFrames([`{"t":"n","s":${this.state.nextSeq},"j":${this.state.nextJobSeq}}`])]), owed: 0, reportedKept: 0 }
+        : compactBytes(fs.readFileSync(this.file), this.state);
       replaceFile(this.file, compacted.content);
       this.fileBytes = compacted.content.length;
       this.compactedBytes = compacted.content.length;

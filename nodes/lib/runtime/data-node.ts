@@ -571,7 +571,8 @@ export class DataNodeController implements MessageExit {
 
   private bufferedRecord(held: HeldMessage, index: number, record: unknown): BufferedRecord {
     const json = JSON.stringify(record);
-    return { json, importKey: recordImportKey(this.behaviour.resource, record), held, index };
+    // seq is set by the journal; declared here so every record has one shape (no property added later).
+    return { json, importKey: recordImportKey(this.behaviour.resource, record), held, index, seq: undefined };
   }
 
   /** Invalid records fail at once and never reach a job (so they cannot poison it). */
