@@ -277,8 +277,6 @@ export class BatchBuffer {
       this.flushUpTo = undefined;
       this.dispatch(true);
     } else if (this.buffer.length >= this.settings.batchSize) this.dispatch(false);
-    // A size dispatch while these were on their way to the disk stopped the timer: it runs for them.
-    if (this.buffer.length > 0) this.startTimer();
     this.observer.queued(this.queuedCount);
   }
 
