@@ -501,7 +501,7 @@ export class Journal {
     this.writeNow(jobIdEntry(jobSeq, id));
   }
 
-  /** Records whose outcome was reported: one synchronous write, right after the send. */
+  /** Records whose outcome was reported: one synchronous write, once the next nodes have the msgs (see BatchBuffer.settle). */
   reported(seqs: readonly number[]): void {
     if (seqs.length === 0 || !this.writeNow(reportedEntry(seqs))) return;
     this.liveRecords -= seqs.length;
