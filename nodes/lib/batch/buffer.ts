@@ -148,6 +148,8 @@ export class BatchBuffer {
   private readonly jobs = new Set<Promise<void>>();
   private readonly liveJobIds = new Set<string>();
   private readonly closing = newCloseController();
+  /** Aborted by a close that keeps the journal: journaled job creations in flight stop too (the next life sends them again). */
+  private readonly suspending = newCloseController();
   private closeStarted: (() => void) | undefined;
   private readonly closeSignal = new Promise<void>((resolve) => (this.closeStarted = resolve));
   /** Journal on: records written to it whose group is not on disk yet (not yet accepted). */
@@ -163,6 +165,8 @@ export class BatchBuffer {
   private suspended = false;
   /** Removed node: records whose final job could not be created (the store then stays). */
   private unsettled = 0;
+  /** The journal holds records of an earlier life that resume() has not taken yet. */
+  private awaitingResume = false;
 
   constructor(
     private readonly resource: BatchResource,
@@ -299,7 +303,13 @@ export class BatchBuffer {
    * their key (or polled by id), loose records go back to the buffer and leave in a job at once.
    * `held` makes the new msg each record will leave as.
    */
+  /** The journal holds an earlier life's records; resume() will take them (until then a removal keeps the store). */
+  expectResume(): void {
+    this.awaitingResume = true;
+  }
+
   resume(state: JournalState, held: (record: JournalRecord) => HeldMessage): void {
+    this.awaitingResume = false;
     const buffered = (record: JournalRecord): BufferedRecord => {
       const out = held(record);
       // Reported in the earlier life, still part of its job: matched, never reported again.
@@ -393,12 +403,12 @@ export class BatchBuffer {
       );
     }
     if (!this.journal) return;
-    if (this.unsettled === 0 && !this.journal.failure) {
+    if (this.unsettled === 0 && !this.awaitingResume && !this.journal.failure) {
       await this.journal.remove();
       return;
     }
     await this.journal.close();
-    this.observer.journalOrphaned?.(this.unsettled, this.journal.file);
+    this.observer.journalOrphaned?.(Math.max(this.unsettled, this.journal.owed), this.journal.file);
   }
 
   /** Closing for a restart or redeploy: what is owed stays in the journal for the next instance. */
@@ -408,6 +418,7 @@ export class BatchBuffer {
     this.stopTimer();
     this.closeStarted?.();
     this.closing.abort();
+    this.suspending.abort();
     await journal.close();
     const held = [...this.buffer, ...this.pending.takeAll()];
     for (const records of this.inJobs) for (const record of records) held.push(record);
@@ -554,6 +565,7 @@ export class BatchBuffer {
     return runImportJob(records, {
       idempotencyKey: planned?.idempotencyKey,
       jobId: planned?.jobId,
+      createSignal: planned ? this.suspending.signal : undefined,
       client: this.client(),
       resource: this.resource,
       pollIntervalMs: this.settings.pollIntervalMs,

@@ -34,6 +34,11 @@ export interface ImportJobOptions {
   idempotencyKey?: string;
   /** A job created in an earlier life of the node (its id was journaled): polled, not created again. */
   jobId?: string;
+  /**
+   * Cuts the creation off (a journaled job only, when its node closes for a restart: the next life
+   * sends it again with the same key, so nothing is left in limbo).
+   */
+  createSignal?: AbortSignal;
   /** After each HTTP attempt (see ApiRequest.onAttempt): lets the node show an outage at once. */
   onAttempt?: (failure: FullStoryError | undefined) => void;
 }
@@ -91,7 +96,9 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
     try {
       const created = await callApi(client, createJob(resource, jobBody(records)), {
         idempotencyKey,
-        // No abort signal here: a creation cut off mid-flight would leave its records in limbo.
+        // No close signal here: a creation cut off mid-flight would leave its records in limbo,
+        // unless the journal holds the job with its key (createSignal).
+        signal: options.createSignal,
         budgetMs: options.createBudgetMs,
         lastChance: options.lastChance,
         onAttempt: options.onAttempt,

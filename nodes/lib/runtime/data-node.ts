@@ -150,6 +150,7 @@ export class DataNodeController implements MessageExit {
           node.log(this.text('journal.recovered', { records: state.records.size, jobs: state.jobs.size, file: journal.journal.file }, `Picked up ${state.records.size} batch record(s) and ${state.jobs.size} job(s) from the journal ${journal.journal.file}.`));
           batchBuffer.resume(state, (record) => this.recoveredMessage(RED, node, record));
         };
+        batchBuffer.expectResume();
         RED.events.once('flows:started', resume);
         this.stopResume = () => RED.events.removeListener('flows:started', resume);
       }
