@@ -10,7 +10,10 @@ export type CrashPoint =
   | 'before-journal-write'
   /** The journal holds the records, the job and its Idempotency-Key; the job POST is not sent. */
   | 'after-journal-write'
-  /** The job POST is on the wire; its answer has not been read. */
+  /**
+   * FullStory created the job and answered, but its id is not journaled yet: on disk this is the
+   * same as a POST whose answer never came (the sandbox's lost-answer fault covers the wire side).
+   */
   | 'after-job-post'
   /** The job exists (its id is journaled) and is being polled. */
   | 'while-polling'
