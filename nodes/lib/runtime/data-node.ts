@@ -11,7 +11,7 @@ import { localizeError, sayText, type Translate } from '../delivery/error-text';
 import { catalogText, type CatalogText } from '../api/texts';
 import type { FullStoryClient } from '../api/client';
 import { BatchBuffer, journalUnavailableError, newCloseController, type BufferedRecord } from '../batch/buffer';
-import type { Journal, JournalNotice, JournalRecord } from '../batch/journal';
+import type { Journal, JournalNotice, JournalRecord, JournalState } from '../batch/journal';
 import { openNodeJournal, unusedJournal } from './node-journal';
 import { batchSettings, type JournalSetting } from './settings';
 import { recordImportKey } from '../batch/outcomes';
@@ -158,7 +158,7 @@ export class DataNodeController implements MessageExit {
   }
 
   /** Opens the batch journal (when on); says so in the status and the log when it cannot be used. */
-  private openJournal(RED: NodeAPI, node: Node, setting: JournalSetting): { journal: Journal; state: import('../batch/journal').JournalState } | undefined {
+  private openJournal(RED: NodeAPI, node: Node, setting: JournalSetting): { journal: Journal; state: JournalState } | undefined {
     if (!setting.enabled) return undefined;
     const opened = openNodeJournal(setting, (RED.settings as unknown as { userDir?: unknown }).userDir, node.id);
     if ('problem' in opened) {
@@ -186,8 +186,7 @@ export class DataNodeController implements MessageExit {
     this.status.journalUnavailable(code);
   }
 
-  /** A log line from the catalog (errors.<key> of the config node's catalog), English when missing. */
-  /** A log text in the runtime's language. */
+  /** A log text in the runtime's language (English where the runtime has no catalog). */
   private say(text: CatalogText): string {
     return sayText(this.translate, text);
   }
