@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { crc32, encodeFrames, JOURNAL_HEADER, readFrames, tableCrc32 } from '../../nodes/lib/batch/journal-file';
+import { crc32, encodeFrames, FrameWriter, JOURNAL_HEADER, readFrames, tableCrc32 } from '../../nodes/lib/batch/journal-file';
 import { compactBytes, Journal, looseRecords, replay, type JournalState } from '../../nodes/lib/batch/journal';
 import { numRuns } from '../support/fc-runs';
 
@@ -54,6 +54,39 @@ describe('batch journal', function () {
         }),
         { numRuns: numRuns(200) },
       );
+    });
+
+    it('frames written from parts (a group commit) are byte for byte the frames of the joined text, whatever the sizes', function () {
+      fc.assert(
+        fc.property(
+          fc.array(fc.array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 300 }), fc.oneof(fc.nat(), fc.maxSafeNat(), fc.integer({ min: -5, max: 5 }), fc.double({ noNaN: true, noDefaultInfinity: true }))), { maxLength: 6 }), { maxLength: 20 }),
+          fc.integer({ min: 1, max: 64 }),
+          (frames, capacity) => {
+            // A tiny first capacity makes the writer grow, also in the middle of a frame.
+            const writer = new FrameWriter(capacity);
+            const texts = frames.map((parts) => {
+              writer.begin();
+              for (const part of parts) {
+                if (typeof part === 'string') writer.utf8(part);
+                else writer.integer(part);
+              }
+              writer.end();
+              return parts.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
+            });
+            assert.deepEqual(writer.finish(), encodeFrames(texts));
+          },
+        ),
+        { numRuns: numRuns(200) },
+      );
+      // Frames past the table CRC's size take the native one: the same bytes.
+      const big = 'x'.repeat(5000);
+      const writer = new FrameWriter(16);
+      writer.frame(big);
+      writer.begin();
+      writer.ascii('{"t":"a","s":');
+      writer.integer(1234567);
+      writer.end();
+      assert.deepEqual(writer.finish(), encodeFrames([big, '{"t":"a","s":1234567']));
     });
 
     it('a write torn at any byte of the last frame reads up to the frame before it, and says so', function () {

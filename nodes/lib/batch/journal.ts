@@ -15,7 +15,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeFrames, FRAME_HEAD_BYTES, JOURNAL_HEADER, readFrames } from './journal-file';
+import { encodeFrames, FRAME_HEAD_BYTES, FrameWriter, JOURNAL_HEADER, readFrames } from './journal-file';
 import { crashPoint } from './crash-points';
 
 /** Most entries one group commit writes; more wait for the next group. */
@@ -382,6 +382,45 @@ function readIfThere(file: string): Buffer {
   }
 }
 
+/**
+ * What waits for the next group commit, flat: a string is a whole entry; a record takes four slots
+ * (seq, acceptedAt, json, payloadJson or undefined) and is framed from those parts, so accepting a
+ * record allocates no entry string and no object.
+ */
+type Queued = string | number | undefined;
+/** Bytes of a record entry beyond its JSON (keys, seq, time): a first guess at the group's size. */
+const RECORD_ENTRY_OVERHEAD = 64;
+
+/** The frames of the queued entries, in one buffer. `sizeHint`: about how many bytes they take. */
+function encodeQueue(queue: readonly Queued[], sizeHint: number): Buffer {
+  const writer = new FrameWriter(Math.max(1024, sizeHint));
+  for (let i = 0; i < queue.length; ) {
+    const item = queue[i];
+    if (typeof item === 'number') {
+      // The record entry: {"t":"a","s":<seq>,"at":<acceptedAt>,"r":<json>[,"p":<payloadJson>]} (RECORD_PREFIX).
+      writer.begin();
+      writer.ascii(RECORD_PREFIX);
+      writer.integer(item);
+      writer.ascii(',"at":');
+      writer.integer(queue[i + 1] as number);
+      writer.ascii(',"r":');
+      writer.utf8(queue[i + 2] as string);
+      const payloadJson = queue[i + 3];
+      if (payloadJson !== undefined) {
+        writer.ascii(',"p":');
+        writer.utf8(payloadJson as string);
+      }
+      writer.ascii('}');
+      writer.end();
+      i += 4;
+    } else {
+      writer.frame(item as string);
+      i++;
+    }
+  }
+  return writer.finish();
+}
+
 export interface OpenedJournal {
   journal: Journal;
   state: JournalState;
@@ -391,7 +430,10 @@ export interface OpenedJournal {
 export class Journal {
   private fd: number;
   private state: { nextSeq: number; nextJobSeq: number };
-  private queue: string[] = [];
+  private queue: Queued[] = [];
+  /** Entries in the queue, and about how many bytes their frames will take. */
+  private queuedEntries = 0;
+  private queuedBytes = 0;
   private queueHasRecords = false;
   private waiters: Array<(error?: Error) => void> = [];
   private writing: Promise<void> | undefined;
@@ -478,7 +520,10 @@ export class Journal {
   accept(json: string, payloadJson: string | undefined, acceptedAt: number): number {
     const seq = this.state.nextSeq++;
     // The payload only when it differs from the record (a recovered msg then carries the record).
-    this.queue.push(payloadJson === undefined || payloadJson === json ? `{"t":"a","s":${seq},"at":${acceptedAt},"r":${json}}` : `{"t":"a","s":${seq},"at":${acceptedAt},"r":${json},"p":${payloadJson}}`);
+    const payload = payloadJson === json ? undefined : payloadJson;
+    this.queue.push(seq, acceptedAt, json, payload);
+    this.queuedEntries++;
+    this.queuedBytes += json.length + (payload === undefined ? 0 : payload.length) + RECORD_ENTRY_OVERHEAD;
     this.queueHasRecords = true;
     this.liveRecords++;
     this.schedule();
@@ -488,7 +533,7 @@ export class Journal {
   /** Journals a job before its POST; resolves once it is on disk (rejects if it cannot be). */
   planJob(seqs: readonly number[], idempotencyKey: string): Promise<number> {
     const jobSeq = this.state.nextJobSeq++;
-    this.queue.push(jobEntry({ jobSeq, idempotencyKey, plannedAt: Date.now(), seqs: [...seqs] }));
+    this.enqueue(jobEntry({ jobSeq, idempotencyKey, plannedAt: Date.now(), seqs: [...seqs] }));
     return this.commit().then(() => jobSeq);
   }
 
@@ -510,6 +555,21 @@ export class Journal {
       this.compactWanted = true;
       this.schedule();
     }
+  }
+
+  private enqueue(entry: string): void {
+    this.queue.push(entry);
+    this.queuedEntries++;
+    this.queuedBytes += entry.length + FRAME_HEAD_BYTES;
+  }
+
+  /** Takes what is queued. */
+  private takeQueue(): { entries: Queued[]; bytes: number } {
+    const taken = { entries: this.queue, bytes: this.queuedBytes };
+    this.queue = [];
+    this.queuedEntries = 0;
+    this.queuedBytes = 0;
+    return taken;
   }
 
   /** Appends one entry at once, beside the group commits (O_APPEND keeps each write whole). */
@@ -543,15 +603,15 @@ export class Journal {
     while (this.writing) await this.writing;
     if (this.queue.length > 0 && !this.failure) {
       const upTo = this.state.nextSeq;
+      const queued = this.takeQueue();
       try {
-        this.fileBytes += fs.writeSync(this.fd, encodeFrames(this.queue));
+        this.fileBytes += fs.writeSync(this.fd, encodeQueue(queued.entries, queued.bytes));
         fs.fdatasyncSync(this.fd);
         this.syncedUpTo = upTo;
         this.onSynced(upTo);
       } catch (err) {
         this.failure = err as NodeJS.ErrnoException;
       }
-      this.queue = [];
     }
     this.closed = true;
     const waiters = this.waiters;
@@ -578,7 +638,7 @@ export class Journal {
 
   private schedule(): void {
     if (this.writing || this.closed) return;
-    if (this.queue.length >= GROUP_LIMIT) {
+    if (this.queuedEntries >= GROUP_LIMIT) {
       this.writeGroup();
       return;
     }
@@ -596,12 +656,11 @@ export class Journal {
       if (this.compactWanted) this.compact();
       return;
     }
-    const entries = this.queue;
+    const queued = this.takeQueue();
     const waiters = this.waiters;
     const hasRecords = this.queueHasRecords;
     const from = this.syncedUpTo;
     const upTo = this.state.nextSeq;
-    this.queue = [];
     this.waiters = [];
     this.queueHasRecords = false;
     if (this.failure) {
@@ -610,7 +669,7 @@ export class Journal {
       return;
     }
     if (hasRecords) crashPoint('before-journal-write');
-    const bytes = encodeFrames(entries);
+    const bytes = encodeQueue(queued.entries, queued.bytes);
     this.fileBytes += bytes.length;
     this.writing = new Promise<void>((resolve) => {
       const finish = (error: NodeJS.ErrnoException | null): void => {

@@ -563,7 +563,7 @@ export class DataNodeController implements MessageExit {
       this.rejectRecord(held, 0, bufferFull(batch.queuedCount));
       return;
     }
-    batch.addOne(record);
+    batch.addOne(record, built);
     if (flush) batch.flush();
   }
 
