@@ -243,6 +243,8 @@ interface Timed {
   /** First receive() to the generator's last receive() returning. */
   generateMs: number;
   cpuUs: number;
+  /** Of cpuUs, the kernel's share (system time: file writes, fdatasync, sockets). */
+  systemCpuUs: number;
   sandboxCpuUs: number;
   sandboxRecordsImported: number;
   sandboxRequests: number;
@@ -286,6 +288,7 @@ async function timedRun(
     windowUs: [Number(hr0 / 1000n), Number(hr1 / 1000n)],
     generateMs: generated - t0,
     cpuUs: cpuMicros(end.cpu) - cpuMicros(cpu0),
+    systemCpuUs: end.cpu.system - cpu0.system,
     sandboxCpuUs: cpuMicros(s1.cpu) - cpuMicros(s0.cpu),
     sandboxRecordsImported: s1.counters.recordsImported - s0.counters.recordsImported,
     sandboxRequests: s1.counters.requests - s0.counters.requests,
@@ -352,6 +355,7 @@ async function batchScenario(spec: Extract<ScenarioSpec, { kind: 'batch' | 'arra
     /** The generator's rate: how fast the node takes msgs in (build + serialise + buffer). */
     intakeRecordsPerSec: records / (t.generateMs / 1000),
     cpuUsPerRecord: t.cpuUs / records,
+    systemCpuUsPerRecord: t.systemCpuUs / records,
     mainThreadBusyPct: 100 * t.elu,
     sandboxCpuUsPerRecord: t.sandboxCpuUs / records,
     sandboxRequests: t.sandboxRequests,

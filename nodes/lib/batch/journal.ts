@@ -15,7 +15,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeFrames, FRAME_HEAD_BYTES, FrameWriter, JOURNAL_HEADER, readFrames } from './journal-file';
+import { encodeFrames, FRAME_HEAD_BYTES, JOURNAL_HEADER, readFrames } from './journal-file';
 import { crashPoint } from './crash-points';
 
 /** Most entries one group commit writes; more wait for the next group. */
@@ -382,45 +382,6 @@ function readIfThere(file: string): Buffer {
   }
 }
 
-/**
- * What waits for the next group commit, flat: a string is a whole entry; a record takes four slots
- * (seq, acceptedAt, json, payloadJson or undefined) and is framed from those parts, so accepting a
- * record allocates no entry string and no object.
- */
-type Queued = string | number | undefined;
-/** Bytes of a record entry beyond its JSON (keys, seq, time): a first guess at the group's size. */
-const RECORD_ENTRY_OVERHEAD = 64;
-
-/** The frames of the queued entries, in one buffer. `sizeHint`: about how many bytes they take. */
-function encodeQueue(queue: readonly Queued[], sizeHint: number): Buffer {
-  const writer = new FrameWriter(Math.max(1024, sizeHint));
-  for (let i = 0; i < queue.length; ) {
-    const item = queue[i];
-    if (typeof item === 'number') {
-      // The record entry: {"t":"a","s":<seq>,"at":<acceptedAt>,"r":<json>[,"p":<payloadJson>]} (RECORD_PREFIX).
-      writer.begin();
-      writer.ascii(RECORD_PREFIX);
-      writer.integer(item);
-      writer.ascii(',"at":');
-      writer.integer(queue[i + 1] as number);
-      writer.ascii(',"r":');
-      writer.utf8(queue[i + 2] as string);
-      const payloadJson = queue[i + 3];
-      if (payloadJson !== undefined) {
-        writer.ascii(',"p":');
-        writer.utf8(payloadJson as string);
-      }
-      writer.ascii('}');
-      writer.end();
-      i += 4;
-    } else {
-      writer.frame(item as string);
-      i++;
-    }
-  }
-  return writer.finish();
-}
-
 export interface OpenedJournal {
   journal: Journal;
   state: JournalState;
@@ -430,10 +391,7 @@ export interface OpenedJournal {
 export class Journal {
   private fd: number;
   private state: { nextSeq: number; nextJobSeq: number };
-  private queue: Queued[] = [];
-  /** Entries in the queue, and about how many bytes their frames will take. */
-  private queuedEntries = 0;
-  private queuedBytes = 0;
+  private queue: string[] = [];
   private queueHasRecords = false;
   private waiters: Array<(error?: Error) => void> = [];
   private writing: Promise<void> | undefined;
@@ -520,10 +478,7 @@ export class Journal {
   accept(json: string, payloadJson: string | undefined, acceptedAt: number): number {
     const seq = this.state.nextSeq++;
     // The payload only when it differs from the record (a recovered msg then carries the record).
-    const payload = payloadJson === json ? undefined : payloadJson;
-    this.queue.push(seq, acceptedAt, json, payload);
-    this.queuedEntries++;
-    this.queuedBytes += json.length + (payload === undefined ? 0 : payload.length) + RECORD_ENTRY_OVERHEAD;
+    this.queue.push(payloadJson === undefined || payloadJson === json ? `{"t":"a","s":${seq},"at":${acceptedAt},"r":${json}}` : `{"t":"a","s":${seq},"at":${acceptedAt},"r":${json},"p":${payloadJson}}`);
     this.queueHasRecords = true;
     this.liveRecords++;
     this.schedule();
@@ -533,7 +488,7 @@ export class Journal {
   /** Journals a job before its POST; resolves once it is on disk (rejects if it cannot be). */
   planJob(seqs: readonly number[], idempotencyKey: string): Promise<number> {
     const jobSeq = this.state.nextJobSeq++;
-    this.enqueue(jobEntry({ jobSeq, idempotencyKey, plannedAt: Date.now(), seqs: [...seqs] }));
+    this.queue.push(jobEntry({ jobSeq, idempotencyKey, plannedAt: Date.now(), seqs: [...seqs] }));
     return this.commit().then(() => jobSeq);
   }
 
@@ -555,21 +510,6 @@ export class Journal {
       this.compactWanted = true;
       this.schedule();
     }
-  }
-
-  private enqueue(entry: string): void {
-    this.queue.push(entry);
-    this.queuedEntries++;
-    this.queuedBytes += entry.length + FRAME_HEAD_BYTES;
-  }
-
-  /** Takes what is queued. */
-  private takeQueue(): { entries: Queued[]; bytes: number } {
-    const taken = { entries: this.queue, bytes: this.queuedBytes };
-    this.queue = [];
-    this.queuedEntries = 0;
-    this.queuedBytes = 0;
-    return taken;
   }
 
   /** Appends one entry at once, beside the group commits (O_APPEND keeps each write whole). */
@@ -603,15 +543,15 @@ export class Journal {
     while (this.writing) await this.writing;
     if (this.queue.length > 0 && !this.failure) {
       const upTo = this.state.nextSeq;
-      const queued = this.takeQueue();
       try {
-        this.fileBytes += fs.writeSync(this.fd, encodeQueue(queued.entries, queued.bytes));
+        this.fileBytes += fs.writeSync(this.fd, encodeFrames(this.queue));
         fs.fdatasyncSync(this.fd);
         this.syncedUpTo = upTo;
         this.onSynced(upTo);
       } catch (err) {
         this.failure = err as NodeJS.ErrnoException;
       }
+      this.queue = [];
     }
     this.closed = true;
     const waiters = this.waiters;
@@ -638,7 +578,7 @@ export class Journal {
 
   private schedule(): void {
     if (this.writing || this.closed) return;
-    if (this.queuedEntries >= GROUP_LIMIT) {
+    if (this.queue.length >= GROUP_LIMIT) {
       this.writeGroup();
       return;
     }
@@ -656,11 +596,12 @@ export class Journal {
       if (this.compactWanted) this.compact();
       return;
     }
-    const queued = this.takeQueue();
+    const entries = this.queue;
     const waiters = this.waiters;
     const hasRecords = this.queueHasRecords;
     const from = this.syncedUpTo;
     const upTo = this.state.nextSeq;
+    this.queue = [];
     this.waiters = [];
     this.queueHasRecords = false;
     if (this.failure) {
@@ -669,7 +610,7 @@ export class Journal {
       return;
     }
     if (hasRecords) crashPoint('before-journal-write');
-    const bytes = encodeQueue(queued.entries, queued.bytes);
+    const bytes = encodeFrames(entries);
     this.fileBytes += bytes.length;
     this.writing = new Promise<void>((resolve) => {
       const finish = (error: NodeJS.ErrnoException | null): void => {
