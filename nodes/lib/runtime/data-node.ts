@@ -15,6 +15,7 @@ import type { Journal, JournalNotice, JournalRecord } from '../batch/journal';
 import { openNodeJournal, unusedJournal } from './node-journal';
 import { batchSettings, type JournalSetting } from './settings';
 import { recordImportKey } from '../batch/outcomes';
+import { flatString } from '../batch/flat-string';
 import { HeldMessage, RecoveredMessage, type BulkResult, type Done, type MessageExit, type RecordNote, type Send } from '../delivery/held-message';
 import { idempotencyKeyFor, requestDigest } from '../api/idempotency';
 import { NodeStatusBoard } from './node-status';
@@ -568,7 +569,7 @@ export class DataNodeController implements MessageExit {
   }
 
   private bufferedRecord(held: HeldMessage, index: number, record: unknown): BufferedRecord {
-    const json = JSON.stringify(record);
+    const json = flatString(JSON.stringify(record));
     // seq is set by the journal; declared here so every record has one shape (no property added later).
     return { json, importKey: recordImportKey(this.behaviour.resource, record), held, index, seq: undefined };
   }
