@@ -315,6 +315,7 @@ function buildRows(results: Map<string, ScenarioResult>, z: BenchSizes): Row[] {
       section: '', scenario: '', figure: 'Node-RED CPU µs/record, whole chain', value: dec(cpu), target: `≤ 1.2× no-op chain = ${dec(1.2 * noopCpu)}`,
       ...judge(cpu / noopCpu, cpu / noopCpu <= 1.2, `${ratio(cpu / noopCpu)} no-op chain`),
     });
+    add({ section: '', scenario: '', figure: '  of which kernel (system time: writes, fdatasync, sockets)', value: dec(m(id, 'systemCpuUsPerRecord')), target: '' });
     add({ section: '', scenario: '', figure: 'sandbox CPU µs/record (child process)', value: dec(m(id, 'sandboxCpuUsPerRecord')), target: '' });
     add({ section: '', scenario: '', figure: 'Node-RED main thread busy, % of wall time', value: dec(m(id, 'mainThreadBusyPct'), 0), target: '' });
     add({ section: '', scenario: '', figure: 'intake records/s (generator done)', value: int(m(id, 'intakeRecordsPerSec')), target: '', result: `${ratio(m(id, 'intakeRecordsPerSec') / noopMps)} no-op` });

@@ -12,6 +12,7 @@ import { recordImportKey, type JobRecord } from './outcomes';
 import type { HeldMessage, MessageExit, RecordOutcome } from '../delivery/held-message';
 import { looseRecords, type Journal, type JournalRecord, type JournalState } from './journal';
 import { crashPoint } from './crash-points';
+import { sameJson } from './same-json';
 
 export interface BatchSettings {
   batchSize: number;
@@ -70,11 +71,20 @@ function keyExpiredError(): FullStoryError {
   return new FullStoryError(catalogText('config:errors.batch.keyExpired'), { code: 'outcome_unknown', retryable: false, attempts: 0 });
 }
 
-/** JSON of what the msg gave for a record (for a recovered msg's payload); undefined when it has none. */
-function payloadJson(record: BufferedRecord): string | undefined {
+/** Stands for "the built record is not at hand" (bulk msgs): the payload is then serialised. */
+const NOT_AT_HAND: unique symbol = Symbol('not at hand');
+
+/**
+ * JSON of what the msg gave for a record (for a recovered msg's payload); undefined when it could
+ * not be serialised or is the same JSON as the record (`built`, the object the record's JSON was
+ * made from): then it is not serialised at all.
+ */
+function payloadJson(record: BufferedRecord, built: unknown): string | undefined {
   const held = record.held;
+  const given = held.bulkItems ? held.bulkItems[record.index] : held.msg.payload;
+  if (built !== NOT_AT_HAND && sameJson(given, built)) return undefined;
   try {
-    return JSON.stringify(held.bulkItems ? held.bulkItems[record.index] : held.msg.payload);
+    return JSON.stringify(given);
   } catch {
     return undefined; // circular, BigInt…: a recovered msg then carries the built record
   }
@@ -197,15 +207,15 @@ export class BatchBuffer {
     return this.queuedBytes + bytes <= this.settings.maxBufferedBytes;
   }
 
-  /** The one-record-per-msg hot path: no array, no copy. */
-  addOne(record: BufferedRecord): void {
+  /** The one-record-per-msg hot path: no array, no copy. `built`: the object record.json was made from. */
+  addOne(record: BufferedRecord, built: unknown = NOT_AT_HAND): void {
     if (this.closing.signal.aborted) {
       this.lateRecords([record]);
       return;
     }
     this.queuedBytes += record.json.length;
     if (this.journal) {
-      this.journalRecord(record);
+      this.journalRecord(record, built);
       if (this.pending.length === 1 && this.buffer.length === 0) this.startTimer();
       return;
     }
@@ -225,7 +235,7 @@ export class BatchBuffer {
     if (this.journal) {
       const startTimer = this.pending.length === 0 && this.buffer.length === 0;
       const seqs: number[] = [];
-      for (const record of records) seqs.push(this.journalRecord(record));
+      for (const record of records) seqs.push(this.journalRecord(record, NOT_AT_HAND));
       this.bulkSeqs.set(records[0]!.held, seqs);
       if (startTimer) this.startTimer();
       return;
@@ -247,7 +257,7 @@ export class BatchBuffer {
       return;
     }
     if (this.journal && !this.journal.isClosed) {
-      for (const record of records) this.journalRecord(record);
+      for (const record of records) this.journalRecord(record, NOT_AT_HAND);
       this.releaseAll(records);
       return;
     }
@@ -256,8 +266,8 @@ export class BatchBuffer {
   }
 
   /** Writes a record to the journal; it joins the buffer once its group is on disk (admit). */
-  private journalRecord(record: BufferedRecord): number {
-    const seq = this.journal!.accept(record.json, payloadJson(record), Date.now());
+  private journalRecord(record: BufferedRecord, built: unknown): number {
+    const seq = this.journal!.accept(record.json, payloadJson(record, built), Date.now());
     record.seq = seq;
     this.pending.push(record);
     return seq;

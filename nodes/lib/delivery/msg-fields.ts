@@ -51,6 +51,8 @@ export function shallowCopy(msg: NodeMessageInFlow): NodeMessageInFlow {
 }
 
 function isWritable(target: object, key: string): boolean {
+  // The usual case (msg.fullstory, msg.error not there yet) without a descriptor object per msg.
+  if (!Object.hasOwn(target, key)) return true; // extensibility was checked by the caller
   const descriptor = Object.getOwnPropertyDescriptor(target, key);
   if (descriptor === undefined) return true; // extensibility was checked by the caller
   return descriptor.writable === true && descriptor.configurable === true;

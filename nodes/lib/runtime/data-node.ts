@@ -15,6 +15,7 @@ import type { Journal, JournalNotice, JournalRecord, JournalState } from '../bat
 import { openNodeJournal, unusedJournal } from './node-journal';
 import { batchSettings, type JournalSetting } from './settings';
 import { recordImportKey } from '../batch/outcomes';
+import { flatString } from '../batch/flat-string';
 import { HeldMessage, RecoveredMessage, type BulkResult, type Done, type MessageExit, type RecordNote, type Send } from '../delivery/held-message';
 import { idempotencyKeyFor, requestDigest } from '../api/idempotency';
 import { NodeStatusBoard } from './node-status';
@@ -562,12 +563,12 @@ export class DataNodeController implements MessageExit {
       this.rejectRecord(held, 0, bufferFull(batch.queuedCount));
       return;
     }
-    batch.addOne(record);
+    batch.addOne(record, built);
     if (flush) batch.flush();
   }
 
   private bufferedRecord(held: HeldMessage, index: number, record: unknown): BufferedRecord {
-    const json = JSON.stringify(record);
+    const json = flatString(JSON.stringify(record));
     // seq is set by the journal; declared here so every record has one shape (no property added later).
     return { json, importKey: recordImportKey(this.behaviour.resource, record), held, index, seq: undefined };
   }
