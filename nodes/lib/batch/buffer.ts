@@ -274,6 +274,9 @@ export class BatchBuffer {
       this.flushUpTo = undefined;
       this.dispatch(true);
     } else if (this.buffer.length >= this.settings.batchSize) this.dispatch(false);
+    // A flush that waited for the disk stopped the timer; records accepted meanwhile (in a later
+    // group) would otherwise wait for a full batch, or for the close.
+    if (this.buffer.length > 0 || this.pending.length > 0) this.startTimer();
     this.observer.queued(this.queuedCount);
   }
 
