@@ -411,13 +411,17 @@ export class BatchBuffer {
     const journal = this.journal!;
     this.suspended = true;
     this.stopTimer();
-    this.closeStarted?.();
-    this.closing.abort();
-    this.suspending.abort();
-    await journal.close();
+    // Taken before anything is aborted or awaited: an aborted job leaves inJobs on its own a few
+    // turns later (it reports nothing once suspended), and while the close below waits for a group
+    // commit on its way to the disk, every job in progress would be gone and its msgs never released.
     const held = [...this.buffer, ...this.pending.takeAll()];
     for (const records of this.inJobs) for (const record of records) held.push(record);
     this.buffer = [];
+    this.closeStarted?.();
+    this.closing.abort();
+    this.suspending.abort();
+    // Released once the journal holds them all (close() writes what is still queued).
+    await journal.close();
     this.releaseAll(held);
     if (journal.owed > 0) this.observer.journalKept?.(journal.owed, journal.file);
   }
