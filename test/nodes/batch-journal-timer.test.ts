@@ -6,8 +6,14 @@ import assert from 'node:assert/strict';
 import { collect, dataFlow, loadFlow, tick } from '../support/harness';
 import { send } from '../support/exits';
 import { useSandboxSuite } from '../support/sandbox-suite';
+import { holdJournalSyncs, type SyncHolder } from '../support/journal-syncs';
 
 describe('batch journal: the flush interval covers records that reach the disk after a size dispatch', function () {
+  let syncs: SyncHolder | undefined;
+  afterEach(function () {
+    syncs?.restore();
+    syncs = undefined;
+  });
   const env = useSandboxSuite({ pollIntervalMs: 20 });
 
   it('a record written in the group after a full batch leaves within the flush interval', async function () {
@@ -22,5 +28,22 @@ describe('batch journal: the flush interval covers records that reach the disk a
     await out.waitFor(3);
     assert.equal(out.fail.length, 0, JSON.stringify(out.fail.map((m) => (m as { error?: unknown }).error)));
     assert.equal(env.sandbox.jobs.size, 2, 't1+t2 by size, t3 by the interval');
+  });
+
+  it('a record written while a flush waits for the disk leaves within the flush interval', async function () {
+    // A flush (msg.flush, or the interval itself) that finds records on their way to the disk
+    // waits for their group and stops the timer. A record accepted in that wait goes in the next
+    // group: once it lands, the interval must run for it, or it waits for a full batch (the soak
+    // saw a node's last records stay until the flow stopped).
+    syncs = holdJournalSyncs();
+    await loadFlow(dataFlow(env.sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 100, flushInterval: 0.2 }));
+    const out = collect();
+    send({ payload: { uid: 'f1' }, flush: true });
+    await syncs.held();
+    send({ payload: { uid: 'f2' } });
+    syncs.releaseAll();
+    await out.waitFor(2);
+    assert.equal(out.fail.length, 0, JSON.stringify(out.fail.map((m) => (m as { error?: unknown }).error)));
+    assert.equal(env.sandbox.jobs.size, 2, 'f1 by the flush, f2 by the interval');
   });
 });

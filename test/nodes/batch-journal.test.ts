@@ -12,11 +12,13 @@ import sinon from 'sinon';
 import type { NodeMessage } from 'node-red';
 import nodeRedUtil from '@node-red/util';
 import { Journal } from '../../nodes/lib/batch/journal';
+import { BatchBuffer } from '../../nodes/lib/batch/buffer';
 import { journalFile, JOURNAL_DIR_NAME } from '../../nodes/lib/runtime/node-journal';
 import { ADMIN_KEY, collect, dataFlow, freshUserDir, helper, loadFlow, pinUserDir, tick, type FlowNode } from '../support/harness';
 import { assertDoneOnce, send, type Out } from '../support/exits';
 import { ioUntil } from '../support/io';
 import { useSandboxSuite } from '../support/sandbox-suite';
+import { holdJournalSyncs, type SyncHolder } from '../support/journal-syncs';
 
 /** The runtime's event bus (node-status events: what the editor is told). */
 const events = (nodeRedUtil as unknown as { events: import('node:events').EventEmitter }).events;
@@ -25,9 +27,15 @@ type Recovered = Out & { fullstory: { recovered?: boolean; acceptedAt?: string; 
 
 describe('batch journal: restart, redeploy, damage, removal (sandbox over HTTP)', function () {
   let clock: sinon.SinonFakeTimers | undefined;
+  let syncs: SyncHolder | undefined;
+  let jobSpy: sinon.SinonStub | undefined;
   afterEach(function () {
     clock?.restore();
     clock = undefined;
+    syncs?.restore();
+    syncs = undefined;
+    jobSpy?.restore();
+    jobSpy = undefined;
     pinUserDir(undefined);
   });
   // Polls come every 20 ms of real time; a job ends 30 ms after its creation by the sandbox's clock
@@ -97,6 +105,44 @@ describe('batch journal: restart, redeploy, damage, removal (sandbox over HTTP)'
     await reopened.journal.close();
     assert.equal(reopened.state.records.size, 0, 'every record reported');
     assert.equal(reopened.state.jobs.size, 0);
+  });
+
+  it('a redeploy while a group commit is on its way to the disk still releases the msgs of the job in progress', async function () {
+    // The close waits for that group before it closes the journal. The job in progress, aborted by
+    // the close, ends in the meantime: its msgs must still be released (done() once), not lost
+    // with it. The soak saw whole jobs' msgs (those of stuck jobs) never done on a loaded machine.
+    const userDir = freshUserDir();
+    pinUserDir(userDir);
+    clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+    const runs: Array<Promise<void>> = [];
+    const proto = BatchBuffer.prototype as unknown as { runJob: (...args: unknown[]) => Promise<void> };
+    const runJob = proto.runJob;
+    jobSpy = sinon.stub(proto, 'runJob').callsFake(function (this: unknown, ...args: unknown[]) {
+      const run = runJob.apply(this, args);
+      runs.push(run);
+      return run;
+    });
+    const flow = userFlow();
+    await loadFlow(flow);
+    const ids = [send({ payload: { uid: 'g1' } }), send({ payload: { uid: 'g2' } })];
+    await ioUntil(() => env.sandbox.jobs.size === 1, 'the job of g1 and g2 created');
+    await ioUntil(() => fs.readFileSync(journalOf(userDir)).includes('"t":"i"'), 'the job id journaled (it is being polled)');
+    syncs = holdJournalSyncs();
+    ids.push(send({ payload: { uid: 'g3' } }));
+    await syncs.held();
+    const oldJob = runs[0]!;
+
+    const deployed = deploy(flow);
+    await oldJob;
+    syncs.releaseAll();
+    await deployed;
+    assertDoneOnce(ids);
+    // Nothing lost on the way: the new instance reports all three as recovered msgs.
+    const after = collect();
+    await ioUntil(() => env.sandbox.jobs.size === 2, 'g3 sent by the new instance');
+    clock.tick(1000);
+    await after.waitFor(3);
+    assert.deepEqual(sorted(after.ok).map((m) => m.payload), [{ uid: 'g1' }, { uid: 'g2' }, { uid: 'g3' }]);
   });
 
   it('a job planned but never answered is created again with the same Idempotency-Key: the sandbox answers with the same job, no second one', async function () {

@@ -269,7 +269,9 @@ function messageKey(m: ChildMessage): string {
 
 function readLines(file: string): Array<Record<string, unknown>> {
   if (!fs.existsSync(file)) return [];
-  return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const text = fs.readFileSync(file, 'utf8');
+  // The child appends whole lines while this reads: a line caught half written is not one yet.
+  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 function reportsBySeq(file: string): Map<number, Report[]> {

@@ -284,6 +284,9 @@ export class BatchBuffer {
       this.flushUpTo = undefined;
       this.dispatch(true);
     } else if (this.buffer.length >= this.settings.batchSize) this.dispatch(false);
+    // A flush that waited for the disk stopped the timer; records accepted meanwhile (in a later
+    // group) would otherwise wait for a full batch, or for the close.
+    if (this.buffer.length > 0 || this.pending.length > 0) this.startTimer();
     this.observer.queued(this.queuedCount);
   }
 
@@ -418,13 +421,17 @@ export class BatchBuffer {
     const journal = this.journal!;
     this.suspended = true;
     this.stopTimer();
-    this.closeStarted?.();
-    this.closing.abort();
-    this.suspending.abort();
-    await journal.close();
+    // Taken before anything is aborted or awaited: an aborted job leaves inJobs on its own a few
+    // turns later (it reports nothing once suspended), and while the close below waits for a group
+    // commit on its way to the disk, every job in progress would be gone and its msgs never released.
     const held = [...this.buffer, ...this.pending.takeAll()];
     for (const records of this.inJobs) for (const record of records) held.push(record);
     this.buffer = [];
+    this.closeStarted?.();
+    this.closing.abort();
+    this.suspending.abort();
+    // Released once the journal holds them all (close() writes what is still queued).
+    await journal.close();
     this.releaseAll(held);
     if (journal.owed > 0) this.observer.journalKept?.(journal.owed, journal.file);
   }
