@@ -143,7 +143,7 @@ export const FRAME_HEAD_BYTES = FRAME_HEAD;
 
 /**
  * The good frames after the header, up to the first short or damaged one (the caller checked the
- * header). Positions only: a compaction copies most frames as bytes, without decoding them.
+ * header). Positions only.
  * `verify: false` skips the CRCs (a compaction of a file this process wrote and read back at once;
  * the next open checks every frame again).
  */
