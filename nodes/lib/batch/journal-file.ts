@@ -69,26 +69,28 @@ const NEWLINE = 0x0a;
  * in one buffer (one write). No entry may hold a raw newline (see the top of this file).
  */
 export function encodeGroups(entries: readonly string[]): Buffer {
-  const lengths = new Array<number>(entries.length);
-  let total = 0;
-  let framePayload = -1;
-  for (let i = 0; i < entries.length; i++) {
-    const length = Buffer.byteLength(entries[i]!, 'utf8');
-    lengths[i] = length;
-    if (framePayload < 0 || framePayload + 1 + length > GROUP_FRAME_BYTES) {
-      total += FRAME_HEAD + length;
-      framePayload = length;
-    } else {
-      total += 1 + length;
-      framePayload += 1 + length;
-    }
-  }
   // Each entry copied once into place (joining them into one string first costs more: V8 copies
   // every entry twice then), one CRC per frame (native, fast on long frames).
+  const lengths = entries.map((entry) => Buffer.byteLength(entry, 'utf8'));
+  return packFrames(lengths, (i, out, at) => out.write(entries[i]!, at, lengths[i]!, 'utf8'));
+}
+
+/**
+ * Entries of the given byte lengths packed into frames of up to GROUP_FRAME_BYTES (an entry longer
+ * than that gets a frame of its own), newline-separated, in one buffer; `copy` puts entry i in place.
+ */
+export function packFrames(lengths: readonly number[], copy: (i: number, out: Buffer, at: number) => void): Buffer {
+  let total = 0;
+  let framePayload = -1;
+  for (const length of lengths) {
+    const opens = framePayload < 0 || framePayload + 1 + length > GROUP_FRAME_BYTES;
+    total += (opens ? FRAME_HEAD : 1) + length;
+    framePayload = opens ? length : framePayload + 1 + length;
+  }
   const out = Buffer.allocUnsafe(total);
   let at = 0;
   let frameStart = -1;
-  for (let i = 0; i < entries.length; i++) {
+  for (let i = 0; i < lengths.length; i++) {
     const length = lengths[i]!;
     if (frameStart < 0 || at - frameStart - FRAME_HEAD + 1 + length > GROUP_FRAME_BYTES) {
       if (frameStart >= 0) writeFrameHead(out, frameStart, at - frameStart - FRAME_HEAD);
@@ -97,14 +99,15 @@ export function encodeGroups(entries: readonly string[]): Buffer {
     } else {
       out[at++] = NEWLINE;
     }
-    at += out.write(entries[i]!, at, length, 'utf8');
+    copy(i, out, at);
+    at += length;
   }
   if (frameStart >= 0) writeFrameHead(out, frameStart, at - frameStart - FRAME_HEAD);
   return out;
 }
 
 /** Fills in the length and CRC of a frame whose payload is already in place at `at + 8`. */
-export function writeFrameHead(out: Buffer, at: number, length: number): void {
+function writeFrameHead(out: Buffer, at: number, length: number): void {
   out.writeUInt32LE(length, at);
   out.writeUInt32LE(crc32(out, at + FRAME_HEAD, at + FRAME_HEAD + length), at + 4);
 }

@@ -15,7 +15,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeGroups, forEachEntry, FRAME_HEAD_BYTES, GROUP_FRAME_BYTES, JOURNAL_HEADER, readFrames, writeFrameHead } from './journal-file';
+import { encodeGroups, forEachEntry, FRAME_HEAD_BYTES, JOURNAL_HEADER, packFrames, readFrames } from './journal-file';
 import { crashPoint } from './crash-points';
 
 /** Most entries one group commit writes; more wait for the next group. */
@@ -320,23 +320,14 @@ export function compactBytes(bytes: Buffer, floor: { nextSeq: number; nextJobSeq
   const head = Buffer.concat([JOURNAL_HEADER, encodeGroups([`{"t":"n","s":${Math.max(nextSeq, state.nextSeq)},"j":${Math.max(floor.nextJobSeq, state.nextJobSeq)}}`])]);
   const reportedKept: number[] = [];
   const keep: number[] = [];
-  // Kept records in frames of up to GROUP_FRAME_BYTES: the bytes they take, frame heads included.
-  let keptBytes = 0;
-  let framePayload = -1;
+  const keptLengths: number[] = [];
   let owed = 0;
   for (let i = 0; i < count; i++) {
     const seq = seqs[i]!;
     const isReported = reported.has(seq);
     if (isReported && !pinned.has(seq)) continue;
-    keep.push(i);
-    const length = ends[i]! - starts[i]!;
-    if (framePayload < 0 || framePayload + 1 + length > GROUP_FRAME_BYTES) {
-      keptBytes += FRAME_HEAD_BYTES + length;
-      framePayload = length;
-    } else {
-      keptBytes += 1 + length;
-      framePayload += 1 + length;
-    }
+    keep.push(starts[i]!);
+    keptLengths.push(ends[i]! - starts[i]!);
     if (isReported) reportedKept.push(seq);
     else owed++;
   }
@@ -346,24 +337,9 @@ export function compactBytes(bytes: Buffer, floor: { nextSeq: number; nextJobSeq
     if (job.id !== undefined) tailEntries.push(jobIdEntry(job.jobSeq, job.id));
   }
   if (reportedKept.length > 0) tailEntries.push(reportedEntry(reportedKept));
-  const tail = encodeGroups(tailEntries);
-  // One buffer, entries copied into it (the same packing as above): no object per kept entry.
-  const content = Buffer.allocUnsafe(head.length + keptBytes + tail.length);
-  let to = head.copy(content, 0);
-  let frameStart = -1;
-  for (const i of keep) {
-    const length = ends[i]! - starts[i]!;
-    if (frameStart < 0 || to - frameStart - FRAME_HEAD_BYTES + 1 + length > GROUP_FRAME_BYTES) {
-      if (frameStart >= 0) writeFrameHead(content, frameStart, to - frameStart - FRAME_HEAD_BYTES);
-      frameStart = to;
-      to += FRAME_HEAD_BYTES;
-    } else {
-      content[to++] = 0x0a;
-    }
-    to += bytes.copy(content, to, starts[i]!, ends[i]!);
-  }
-  if (frameStart >= 0) writeFrameHead(content, frameStart, to - frameStart - FRAME_HEAD_BYTES);
-  tail.copy(content, to);
+  // Kept record entries copied as bytes into fresh group frames: no string or object per entry.
+  const records = packFrames(keptLengths, (k, out, at) => bytes.copy(out, at, keep[k]!, keep[k]! + keptLengths[k]!));
+  const content = Buffer.concat([head, records, encodeGroups(tailEntries)]);
   return { content, owed, reportedKept: reportedKept.length };
 }
 
