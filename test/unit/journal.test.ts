@@ -4,11 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
-import { crc32, encodeFrames, JOURNAL_HEADER, readFrames, tableCrc32 } from '../../nodes/lib/batch/journal-file';
+import { crc32, encodeGroups, GROUP_FRAME_BYTES, JOURNAL_HEADER, readFrames, tableCrc32 } from '../../nodes/lib/batch/journal-file';
 import { compactBytes, Journal, looseRecords, replay, type JournalState } from '../../nodes/lib/batch/journal';
 import { numRuns } from '../support/fc-runs';
 
-const journalBytes = (entries: string[]): Buffer => Buffer.concat([JOURNAL_HEADER, encodeFrames(entries)]);
+/** A journal file of group commits: one frame per group. */
+const journalBytes = (groups: string[][]): Buffer => Buffer.concat([JOURNAL_HEADER, ...groups.map(encodeGroups)]);
 const record = (seq: number, uid = `u${seq}`, extra = ''): string => `{"t":"a","s":${seq},"at":${1_700_000_000_000 + seq},"r":{"uid":"${uid}"}${extra}}`;
 
 /** What a state owes, in a form to compare: live records (with their reported flag) and jobs. */
@@ -48,12 +49,13 @@ describe('batch journal', function () {
       );
     });
 
-    it('round trip: whatever is written in frames reads back the same, in order', function () {
+    it('round trip: entries (JSON: never a raw newline) written in group frames read back the same, in order', function () {
+      const entry = fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v));
       fc.assert(
-        fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 200 }), { maxLength: 30 }), (payloads) => {
-          const bytes = journalBytes(payloads);
+        fc.property(fc.array(fc.array(entry, { maxLength: 8 }), { maxLength: 8 }), (groups) => {
+          const bytes = journalBytes(groups);
           const read = readFrames(bytes);
-          assert.deepEqual(read.payloads, payloads);
+          assert.deepEqual(read.payloads, groups.flat());
           assert.equal(read.goodBytes, bytes.length);
           assert.equal(read.stoppedBy, undefined);
           assert.equal(read.foreign, false);
@@ -62,27 +64,40 @@ describe('batch journal', function () {
       );
     });
 
-    it('a write torn at any byte of the last frame reads up to the frame before it, and says so', function () {
-      const entries = [record(1), record(2, 'zoë'), record(3, 'last', ',"p":{"uid":"last","n":[1,2,3]}')];
-      const whole = journalBytes(entries);
-      const lastStart = journalBytes(entries.slice(0, 2)).length;
+    it('a group larger than a frame holds is split over several frames, each read back whole', function () {
+      const big = record(1, 'big', `,"p":"${'é'.repeat(300_000)}"`);
+      const entries = Array.from({ length: 12 }, (_, i) => big.replace('"s":1,', `"s":${i + 1},`));
+      const bytes = encodeGroups(entries);
+      let frames = 0;
+      for (let at = 0; at < bytes.length; at += 8 + bytes.readUInt32LE(at)) {
+        assert.ok(bytes.readUInt32LE(at) <= GROUP_FRAME_BYTES, 'frame within its bound');
+        frames++;
+      }
+      assert.ok(frames > 1);
+      assert.deepEqual(readFrames(Buffer.concat([JOURNAL_HEADER, bytes])).payloads, entries);
+    });
+
+    it('a write torn at any byte of the last group frame reads up to the group before it, and says so', function () {
+      const groups = [[record(1), record(2, 'zoë')], [record(3, 'last', ',"p":{"uid":"last","n":[1,2,3]}'), record(4), record(5)]];
+      const whole = journalBytes(groups);
+      const lastStart = journalBytes(groups.slice(0, 1)).length;
       for (let cut = lastStart + 1; cut < whole.length; cut++) {
         const read = readFrames(whole.subarray(0, cut));
-        assert.deepEqual(read.payloads, entries.slice(0, 2), `cut at ${cut}`);
+        assert.deepEqual(read.payloads, groups[0], `cut at ${cut}`);
         assert.equal(read.goodBytes, lastStart);
         assert.equal(read.stoppedBy, 'short-frame');
       }
     });
 
-    it('a damaged byte anywhere in the last frame stops the read there (CRC or length)', function () {
-      const entries = [record(1), record(2)];
-      const whole = journalBytes(entries);
-      const lastStart = journalBytes(entries.slice(0, 1)).length;
+    it('a damaged byte anywhere in the last group frame stops the read there (CRC or length): the whole group is dropped', function () {
+      const groups = [[record(1)], [record(2), record(3)]];
+      const whole = journalBytes(groups);
+      const lastStart = journalBytes(groups.slice(0, 1)).length;
       for (let at = lastStart; at < whole.length; at++) {
         const damaged = Buffer.from(whole);
         damaged[at] ^= 0x5a;
         const read = readFrames(damaged);
-        assert.deepEqual(read.payloads, entries.slice(0, 1), `byte ${at}`);
+        assert.deepEqual(read.payloads, groups[0], `byte ${at}`);
         assert.equal(read.goodBytes, lastStart);
         assert.ok(read.stoppedBy !== undefined);
       }
@@ -106,9 +121,9 @@ describe('batch journal', function () {
     it('garbage after a good header never throws: it reads as frames up to the first bad one', function () {
       fc.assert(
         fc.property(fc.uint8Array({ maxLength: 400 }), (garbage) => {
-          const read = readFrames(Buffer.concat([journalBytes([record(1)]), Buffer.from(garbage)]));
+          const read = readFrames(Buffer.concat([journalBytes([[record(1)]]), Buffer.from(garbage)]));
           assert.equal(read.payloads[0], record(1));
-          assert.ok(read.goodBytes >= journalBytes([record(1)]).length);
+          assert.ok(read.goodBytes >= journalBytes([[record(1)]]).length);
         }),
         { numRuns: numRuns(200) },
       );
@@ -185,9 +200,9 @@ describe('batch journal', function () {
       await second.journal.close();
     });
 
-    it('a torn last write is cut off at the last good frame and reported; the node starts with what was good', async function () {
-      const whole = journalBytes([record(1), record(2), record(3)]);
-      const lastStart = journalBytes([record(1), record(2)]).length;
+    it('a torn last group write is cut off at the last good frame and reported; the node starts with what was good', async function () {
+      const whole = journalBytes([[record(1)], [record(2)], [record(3), record(4)]]);
+      const lastStart = journalBytes([[record(1)], [record(2)]]).length;
       for (const cut of [lastStart + 1, lastStart + 8, whole.length - 1]) {
         fs.writeFileSync(fileIn(), whole.subarray(0, cut));
         const opened = Journal.open(fileIn());

@@ -1,7 +1,11 @@
 // The byte layout of a batch journal: a header, then frames. A frame is its payload's length and
-// CRC-32 (both unsigned 32-bit little-endian) followed by the payload (UTF-8 JSON). A write that a
-// crash or a power cut tore off shows as a frame that is short or fails its CRC: reading stops at
-// the last good frame and says where, so the rest can be cut off and reported.
+// CRC-32 (both unsigned 32-bit little-endian) followed by the payload: one or more entries (JSON,
+// UTF-8) joined by newlines. JSON.stringify never writes a raw newline (it escapes control
+// characters), and neither do the entries built around its output, so a newline ends an entry.
+// One frame is one group commit (or one mark written at once): a write that a crash or a power cut
+// tore off shows as a frame that is short or fails its CRC, and the whole group is dropped. None of
+// its records counted as accepted (that waits for the group's fdatasync), so nothing acknowledged is
+// lost. Reading stops at the last good frame and says where, so the rest can be cut off and reported.
 
 import zlib from 'node:zlib';
 
@@ -11,10 +15,10 @@ const FRAME_HEAD = 8;
 /** No entry we write comes near this (a job of 50,000 record numbers is ~0.5 MB): a larger length is garbage. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
-// CRC-32 (IEEE 802.3, reflected, as zlib and PNG use it). A journal frame is mostly one record of
-// a few hundred bytes: there a table CRC in JS, eight bytes a step ("slicing-by-8"), costs about
-// half of a call to the native zlib.crc32 (Node 20.15 / 22.2 and later), which also needs a view
-// object per frame. Longer frames (jobs, big records) take the native one where there is one.
+// CRC-32 (IEEE 802.3, reflected, as zlib and PNG use it). A group frame holds up to thousands of
+// records: there the native zlib.crc32 (Node 20.15 / 22.2 and later) is several times faster than
+// JS. A frame of a single mark is a few dozen bytes: there a table CRC in JS, eight bytes a step
+// ("slicing-by-8"), costs about half of a native call with its view object.
 const nativeCrc32 = (zlib as unknown as { crc32?: (data: Uint8Array) => number }).crc32;
 /** Frames up to this many bytes get the table CRC. */
 const TABLE_CRC_UP_TO = 4096;
@@ -56,29 +60,74 @@ export function tableCrc32(bytes: Uint8Array, start = 0, end = bytes.length): nu
   return (crc ^ -1) >>> 0;
 }
 
-/** Frames for a group of entries, in one buffer (one write). */
-export function encodeFrames(payloads: readonly string[]): Buffer {
+/** A group frame's payload grows up to about this many bytes; more entries go into the next frame. */
+export const GROUP_FRAME_BYTES = 4 * 1024 * 1024;
+const NEWLINE = 0x0a;
+
+/**
+ * Entries in as few frames as GROUP_FRAME_BYTES allows (one for a group commit of usual records),
+ * in one buffer (one write). No entry may hold a raw newline (see the top of this file).
+ */
+export function encodeGroups(entries: readonly string[]): Buffer {
+  // Each entry copied once into place (joining them into one string first costs more: V8 copies
+  // every entry twice then), one CRC per frame (native, fast on long frames).
+  const lengths = entries.map((entry) => Buffer.byteLength(entry, 'utf8'));
+  return packFrames(lengths, (i, out, at) => out.write(entries[i]!, at, lengths[i]!, 'utf8'));
+}
+
+/**
+ * Entries of the given byte lengths packed into frames of up to GROUP_FRAME_BYTES (an entry longer
+ * than that gets a frame of its own), newline-separated, in one buffer; `copy` puts entry i in place.
+ */
+export function packFrames(lengths: readonly number[], copy: (i: number, out: Buffer, at: number) => void): Buffer {
   let total = 0;
-  const lengths = new Array<number>(payloads.length);
-  for (let i = 0; i < payloads.length; i++) {
-    lengths[i] = Buffer.byteLength(payloads[i]!, 'utf8');
-    total += FRAME_HEAD + lengths[i]!;
+  let framePayload = -1;
+  for (const length of lengths) {
+    const opens = framePayload < 0 || framePayload + 1 + length > GROUP_FRAME_BYTES;
+    total += (opens ? FRAME_HEAD : 1) + length;
+    framePayload = opens ? length : framePayload + 1 + length;
   }
   const out = Buffer.allocUnsafe(total);
   let at = 0;
-  for (let i = 0; i < payloads.length; i++) {
+  let frameStart = -1;
+  for (let i = 0; i < lengths.length; i++) {
     const length = lengths[i]!;
-    out.write(payloads[i]!, at + FRAME_HEAD, length, 'utf8');
-    out.writeUInt32LE(length, at);
-    out.writeUInt32LE(crc32(out, at + FRAME_HEAD, at + FRAME_HEAD + length), at + 4);
-    at += FRAME_HEAD + length;
+    if (frameStart < 0 || at - frameStart - FRAME_HEAD + 1 + length > GROUP_FRAME_BYTES) {
+      if (frameStart >= 0) writeFrameHead(out, frameStart, at - frameStart - FRAME_HEAD);
+      frameStart = at;
+      at += FRAME_HEAD;
+    } else {
+      out[at++] = NEWLINE;
+    }
+    copy(i, out, at);
+    at += length;
   }
+  if (frameStart >= 0) writeFrameHead(out, frameStart, at - frameStart - FRAME_HEAD);
   return out;
 }
 
+/** Fills in the length and CRC of a frame whose payload is already in place at `at + 8`. */
+function writeFrameHead(out: Buffer, at: number, length: number): void {
+  out.writeUInt32LE(length, at);
+  out.writeUInt32LE(crc32(out, at + FRAME_HEAD, at + FRAME_HEAD + length), at + 4);
+}
+
+/** Calls `each(start, end)` for every entry of a frame payload [start, end) (none for an empty one). */
+export function forEachEntry(bytes: Buffer, start: number, end: number, each: (start: number, end: number) => void): void {
+  let at = start;
+  while (at < end) {
+    let stop = bytes.indexOf(NEWLINE, at);
+    if (stop < 0 || stop > end) stop = end;
+    each(at, stop);
+    at = stop + 1;
+  }
+}
+
 export interface FrameRead {
-  /** The payloads of the good frames, in file order. */
+  /** The entries of the good frames, in file order. */
   payloads: string[];
+  /** Where the frame holding each entry starts (a replay that stops at an entry cuts the file there). */
+  frameStarts: number[];
   /** Bytes from the start of the file up to the end of the last good frame (header included). */
   goodBytes: number;
   /** The file does not start with our header: nothing in it can be trusted. */
@@ -97,7 +146,7 @@ export const FRAME_HEAD_BYTES = FRAME_HEAD;
 
 /**
  * The good frames after the header, up to the first short or damaged one (the caller checked the
- * header). Positions only: a compaction copies most frames as bytes, without decoding them.
+ * header). Positions only.
  * `verify: false` skips the CRCs (a compaction of a file this process wrote and read back at once;
  * the next open checks every frame again).
  */
@@ -138,10 +187,17 @@ export function readFrames(bytes: Buffer): FrameRead {
   const header = JOURNAL_HEADER.length;
   if (bytes.length < header) {
     const torn = JOURNAL_HEADER.subarray(0, bytes.length).equals(bytes);
-    return { payloads: [], goodBytes: 0, foreign: !torn, stoppedBy: torn && bytes.length > 0 ? 'short-frame' : undefined };
+    return { payloads: [], frameStarts: [], goodBytes: 0, foreign: !torn, stoppedBy: torn && bytes.length > 0 ? 'short-frame' : undefined };
   }
-  if (!bytes.subarray(0, header).equals(JOURNAL_HEADER)) return { payloads: [], goodBytes: 0, foreign: true };
+  if (!bytes.subarray(0, header).equals(JOURNAL_HEADER)) return { payloads: [], frameStarts: [], goodBytes: 0, foreign: true };
   const { spans, goodBytes, stoppedBy } = frameSpans(bytes);
-  const payloads = spans.map((span) => bytes.toString('utf8', span.start + FRAME_HEAD, span.end));
-  return { payloads, goodBytes, foreign: false, stoppedBy };
+  const payloads: string[] = [];
+  const frameStarts: number[] = [];
+  for (const span of spans) {
+    forEachEntry(bytes, span.start + FRAME_HEAD, span.end, (start, end) => {
+      payloads.push(bytes.toString('utf8', start, end));
+      frameStarts.push(span.start);
+    });
+  }
+  return { payloads, frameStarts, goodBytes, foreign: false, stoppedBy };
 }

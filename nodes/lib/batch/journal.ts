@@ -15,7 +15,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeFrames, FRAME_HEAD_BYTES, JOURNAL_HEADER, readFrames } from './journal-file';
+import { encodeGroups, forEachEntry, FRAME_HEAD_BYTES, JOURNAL_HEADER, packFrames, readFrames } from './journal-file';
 import { crashPoint } from './crash-points';
 
 /** Most entries one group commit writes; more wait for the next group. */
@@ -249,11 +249,11 @@ function stateEntries(state: JournalState): string[] {
 
 const RECORD_PREFIX_BYTES = Buffer.from(RECORD_PREFIX, 'latin1');
 
-/** The seq of a record frame read from its bytes (digits after the prefix); undefined for other frames. */
+/** The seq of a record entry read from its bytes (digits after the prefix); undefined for other entries. */
 function recordSeqAt(bytes: Buffer, payloadStart: number, end: number): number | undefined {
   const prefix = RECORD_PREFIX_BYTES;
   if (payloadStart + prefix.length >= end) return undefined;
-  // Compared here, byte by byte: a native compare per frame costs more than these 13 bytes.
+  // Compared here, byte by byte: a native compare per entry costs more than these 13 bytes.
   for (let i = 0; i < prefix.length; i++) if (bytes[payloadStart + i] !== prefix[i]) return undefined;
   let seq = 0;
   let at = payloadStart + prefix.length;
@@ -268,38 +268,40 @@ function recordSeqAt(bytes: Buffer, payloadStart: number, end: number): number |
 
 /**
  * A compaction of a journal this process wrote: the same live entries as replay() would keep, but
- * record frames (nearly all of the file) are copied as bytes: their seq is read from their first
- * bytes, their JSON is never decoded, and their CRC is not checked again (the next open checks
- * every frame). Only job, id and mark frames are parsed.
+ * record entries (nearly all of the file) are copied as bytes into fresh group frames: their seq is
+ * read from their first bytes, their JSON is never decoded, and the frames they came from are not
+ * checked again (the next open checks every frame). Only job, id and mark entries are parsed.
  */
 export function compactBytes(bytes: Buffer, floor: { nextSeq: number; nextJobSeq: number }): { content: Buffer; owed: number; reportedKept: number } {
-  // Frame positions in flat arrays: no object per frame (a journal holds hundreds of thousands).
+  // Entry positions in flat arrays: no object per entry (a journal holds hundreds of thousands).
   let starts = new Uint32Array(1024);
+  let ends = new Uint32Array(1024);
   let seqs = new Float64Array(1024);
   let count = 0;
   const others: string[] = [];
   let nextSeq = floor.nextSeq;
+  const onEntry = (start: number, end: number): void => {
+    const seq = recordSeqAt(bytes, start, end);
+    if (seq === undefined) {
+      others.push(bytes.toString('utf8', start, end));
+      return;
+    }
+    if (count === starts.length) {
+      starts = grown(starts, new Uint32Array(count * 2));
+      ends = grown(ends, new Uint32Array(count * 2));
+      seqs = grown(seqs, new Float64Array(count * 2));
+    }
+    starts[count] = start;
+    ends[count] = end;
+    seqs[count] = seq;
+    count++;
+    if (seq >= nextSeq) nextSeq = seq + 1;
+  };
   let at = JOURNAL_HEADER.length;
   while (at + FRAME_HEAD_BYTES <= bytes.length) {
     const end = at + FRAME_HEAD_BYTES + bytes.readUInt32LE(at);
     if (end > bytes.length) break;
-    const seq = recordSeqAt(bytes, at + FRAME_HEAD_BYTES, end);
-    if (seq === undefined) {
-      others.push(bytes.toString('utf8', at + FRAME_HEAD_BYTES, end));
-    } else {
-      if (count === starts.length) {
-        const grownStarts = new Uint32Array(count * 2);
-        grownStarts.set(starts);
-        starts = grownStarts;
-        const grownSeqs = new Float64Array(count * 2);
-        grownSeqs.set(seqs);
-        seqs = grownSeqs;
-      }
-      starts[count] = at;
-      seqs[count] = seq;
-      count++;
-      if (seq >= nextSeq) nextSeq = seq + 1;
-    }
+    forEachEntry(bytes, at + FRAME_HEAD_BYTES, end, onEntry);
     at = end;
   }
   // Jobs, ids and marks decide which records stay (read without the records: every mark is "early").
@@ -315,17 +317,17 @@ export function compactBytes(bytes: Buffer, floor: { nextSeq: number; nextJobSeq
       for (const seq of job.seqs) pinned.add(seq);
     }
   }
-  const head = Buffer.concat([JOURNAL_HEADER, encodeFrames([`{"t":"n","s":${Math.max(nextSeq, state.nextSeq)},"j":${Math.max(floor.nextJobSeq, state.nextJobSeq)}}`])]);
+  const head = Buffer.concat([JOURNAL_HEADER, encodeGroups([`{"t":"n","s":${Math.max(nextSeq, state.nextSeq)},"j":${Math.max(floor.nextJobSeq, state.nextJobSeq)}}`])]);
   const reportedKept: number[] = [];
   const keep: number[] = [];
-  let keptBytes = 0;
+  const keptLengths: number[] = [];
   let owed = 0;
   for (let i = 0; i < count; i++) {
     const seq = seqs[i]!;
     const isReported = reported.has(seq);
     if (isReported && !pinned.has(seq)) continue;
-    keep.push(i);
-    keptBytes += FRAME_HEAD_BYTES + bytes.readUInt32LE(starts[i]!);
+    keep.push(starts[i]!);
+    keptLengths.push(ends[i]! - starts[i]!);
     if (isReported) reportedKept.push(seq);
     else owed++;
   }
@@ -335,16 +337,15 @@ export function compactBytes(bytes: Buffer, floor: { nextSeq: number; nextJobSeq
     if (job.id !== undefined) tailEntries.push(jobIdEntry(job.jobSeq, job.id));
   }
   if (reportedKept.length > 0) tailEntries.push(reportedEntry(reportedKept));
-  const tail = encodeFrames(tailEntries);
-  // One buffer, frames copied into it: no object per kept frame.
-  const content = Buffer.allocUnsafe(head.length + keptBytes + tail.length);
-  let to = head.copy(content, 0);
-  for (const i of keep) {
-    const start = starts[i]!;
-    to += bytes.copy(content, to, start, start + FRAME_HEAD_BYTES + bytes.readUInt32LE(start));
-  }
-  tail.copy(content, to);
+  // Kept record entries copied as bytes into fresh group frames: no string or object per entry.
+  const records = packFrames(keptLengths, (k, out, at) => bytes.copy(out, at, keep[k]!, keep[k]! + keptLengths[k]!));
+  const content = Buffer.concat([head, records, encodeGroups(tailEntries)]);
   return { content, owed, reportedKept: reportedKept.length };
+}
+
+function grown<T extends Uint32Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
 
 /** Writes a file so that it is either wholly there or not at all: temp file, fsync, rename, fsync of the directory. */
@@ -452,14 +453,10 @@ export class Journal {
     } else {
       const replayed = replay(read.payloads);
       state = replayed.state;
-      let good = read.goodBytes;
-      if (replayed.used < read.payloads.length) {
-        good = JOURNAL_HEADER.length;
-        for (let i = 0; i < replayed.used; i++) good += 8 + Buffer.byteLength(read.payloads[i]!, 'utf8');
-      }
+      const good = replayed.used < read.payloads.length ? read.frameStarts[replayed.used]! : read.goodBytes;
       if (good < bytes.length && bytes.length > 0) notices.push({ kind: 'torn', offset: good, bytes: bytes.length - good });
     }
-    const content = Buffer.concat([JOURNAL_HEADER, encodeFrames(stateEntries(state))]);
+    const content = Buffer.concat([JOURNAL_HEADER, encodeGroups(stateEntries(state))]);
     replaceFile(file, content);
     const fd = fs.openSync(file, 'a');
     return { journal: new Journal(file, fd, state, content.length), state, notices };
@@ -516,7 +513,7 @@ export class Journal {
   private writeNow(entry: string): boolean {
     if (this.closed || this.failure) return false;
     try {
-      this.fileBytes += fs.writeSync(this.fd, encodeFrames([entry]));
+      this.fileBytes += fs.writeSync(this.fd, encodeGroups([entry]));
       return true;
     } catch (err) {
       this.fail(err as NodeJS.ErrnoException);
@@ -544,7 +541,7 @@ export class Journal {
     if (this.queue.length > 0 && !this.failure) {
       const upTo = this.state.nextSeq;
       try {
-        this.fileBytes += fs.writeSync(this.fd, encodeFrames(this.queue));
+        this.fileBytes += fs.writeSync(this.fd, encodeGroups(this.queue));
         fs.fdatasyncSync(this.fd);
         this.syncedUpTo = upTo;
         this.onSynced(upTo);
@@ -610,7 +607,7 @@ export class Journal {
       return;
     }
     if (hasRecords) crashPoint('before-journal-write');
-    const bytes = encodeFrames(entries);
+    const bytes = encodeGroups(entries);
     this.fileBytes += bytes.length;
     this.writing = new Promise<void>((resolve) => {
       const finish = (error: NodeJS.ErrnoException | null): void => {
@@ -653,7 +650,7 @@ export class Journal {
     if (!empty && !this.worthCompacting()) return;
     try {
       const compacted = empty
-        ? { content: Buffer.concat([JOURNAL_HEADER, encodeFrames([`{"t":"n","s":${this.state.nextSeq},"j":${this.state.nextJobSeq}}`])]), owed: 0, reportedKept: 0 }
+        ? { content: Buffer.concat([JOURNAL_HEADER, encodeGroups([`{"t":"n","s":${this.state.nextSeq},"j":${this.state.nextJobSeq}}`])]), owed: 0, reportedKept: 0 }
         : compactBytes(fs.readFileSync(this.file), this.state);
       replaceFile(this.file, compacted.content);
       this.fileBytes = compacted.content.length;
