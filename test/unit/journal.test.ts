@@ -20,6 +20,43 @@ function owed(state: JournalState): unknown {
   };
 }
 
+/** A generated life of a journal: records accepted (with or without a payload as given), jobs planned and created, records reported in any order. */
+const journalOps = (maxLength: number) =>
+  fc.array(
+    fc.oneof(
+      fc.record({ op: fc.constant('accept' as const), uid: fc.string({ maxLength: 8 }), payload: fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }) }),
+      fc.record({ op: fc.constant('plan' as const), take: fc.integer({ min: 1, max: 4 }) }),
+      fc.record({ op: fc.constant('created' as const) }),
+      fc.record({ op: fc.constant('report' as const), take: fc.integer({ min: 1, max: 5 }), skip: fc.nat(3) }),
+    ),
+    { maxLength },
+  );
+
+type JournalOp = ReturnType<typeof journalOps> extends fc.Arbitrary<Array<infer Op>> ? Op : never;
+
+/** Runs the operations on the journal; returns the seqs still owed (accepted, not reported). */
+async function applyOps(journal: Journal, ops: ReadonlyArray<JournalOp>): Promise<number[]> {
+  const unplanned: number[] = [];
+  const unreported: number[] = [];
+  const jobs: number[] = [];
+  for (const step of ops) {
+    if (step.op === 'accept') {
+      const seq = journal.accept(JSON.stringify({ uid: step.uid }), step.payload === undefined ? undefined : JSON.stringify(step.payload), 5);
+      unplanned.push(seq);
+      unreported.push(seq);
+    } else if (step.op === 'plan' && unplanned.length > 0) {
+      jobs.push(await journal.planJob(unplanned.splice(0, step.take), `key-${jobs.length}`));
+    } else if (step.op === 'created' && jobs.length > 0) {
+      journal.jobCreated(jobs.at(-1)!, `id-${jobs.length}`);
+    } else if (step.op === 'report' && unreported.length > 0) {
+      const seqs = unreported.splice(Math.min(step.skip, unreported.length - 1), step.take);
+      for (const seq of seqs) if (unplanned.includes(seq)) unplanned.splice(unplanned.indexOf(seq), 1);
+      journal.reported(seqs);
+    }
+  }
+  return unreported;
+}
+
 describe('batch journal', function () {
   let dir: string;
   beforeEach(function () {
@@ -238,36 +275,11 @@ describe('batch journal', function () {
     it('compaction keeps exactly the live entries: replaying the compacted file owes the same as the original', async function () {
       await fc.assert(
         fc.asyncProperty(
-          fc.array(
-            fc.oneof(
-              fc.record({ op: fc.constant('accept' as const), uid: fc.string({ maxLength: 8 }) }),
-              fc.record({ op: fc.constant('plan' as const), take: fc.integer({ min: 1, max: 4 }) }),
-              fc.record({ op: fc.constant('created' as const) }),
-              fc.record({ op: fc.constant('report' as const), take: fc.integer({ min: 1, max: 5 }) }),
-            ),
-            { maxLength: 40 },
-          ),
+          journalOps(40),
           async (ops) => {
             fs.rmSync(fileIn(), { force: true });
             const { journal } = Journal.open(fileIn());
-            const unplanned: number[] = [];
-            const unreported: number[] = [];
-            const jobs: number[] = [];
-            for (const step of ops) {
-              if (step.op === 'accept') {
-                const seq = journal.accept(JSON.stringify({ uid: step.uid }), JSON.stringify({ uid: step.uid, raw: 1 }), 5);
-                unplanned.push(seq);
-                unreported.push(seq);
-              } else if (step.op === 'plan' && unplanned.length > 0) {
-                jobs.push(await journal.planJob(unplanned.splice(0, step.take), `key-${jobs.length}`));
-              } else if (step.op === 'created' && jobs.length > 0) {
-                journal.jobCreated(jobs.at(-1)!, `id-${jobs.length}`);
-              } else if (step.op === 'report' && unreported.length > 0) {
-                const seqs = unreported.splice(0, step.take);
-                for (const seq of seqs) if (unplanned.includes(seq)) unplanned.splice(unplanned.indexOf(seq), 1);
-                journal.reported(seqs);
-              }
-            }
+            const unreported = await applyOps(journal, ops);
             await journal.close();
             const before = replay(readFrames(fs.readFileSync(fileIn())).payloads).state;
             // Opening compacts: the file is rewritten with the live entries only.
@@ -280,8 +292,7 @@ describe('batch journal', function () {
             // Nothing dead stays: every record in the file is owed, or part of a job that is.
             const inJobs = new Set([...after.jobs.values()].flatMap((j) => j.seqs));
             for (const r of after.records.values()) assert.ok(!r.reported || inJobs.has(r.seq));
-            const owedNow = unreported.length;
-            assert.equal([...after.records.values()].filter((r) => !r.reported).length, owedNow);
+            assert.equal([...after.records.values()].filter((r) => !r.reported).length, unreported.length);
           },
         ),
         { numRuns: numRuns(40, 5) },
@@ -291,36 +302,11 @@ describe('batch journal', function () {
     it('runtime compaction (records copied as bytes) keeps exactly what a full replay keeps, for every sequence of operations', async function () {
       await fc.assert(
         fc.asyncProperty(
-          fc.array(
-            fc.oneof(
-              fc.record({ op: fc.constant('accept' as const), uid: fc.string({ maxLength: 8 }), payload: fc.option(fc.jsonValue({ maxDepth: 2 }), { nil: undefined }) }),
-              fc.record({ op: fc.constant('plan' as const), take: fc.integer({ min: 1, max: 4 }) }),
-              fc.record({ op: fc.constant('created' as const) }),
-              fc.record({ op: fc.constant('report' as const), take: fc.integer({ min: 1, max: 5 }), skip: fc.nat(3) }),
-            ),
-            { maxLength: 50 },
-          ),
+          journalOps(50),
           async (ops) => {
             fs.rmSync(fileIn(), { force: true });
             const { journal } = Journal.open(fileIn());
-            const unplanned: number[] = [];
-            const unreported: number[] = [];
-            const jobs: number[] = [];
-            for (const step of ops) {
-              if (step.op === 'accept') {
-                const seq = journal.accept(JSON.stringify({ uid: step.uid }), step.payload === undefined ? undefined : JSON.stringify(step.payload), 5);
-                unplanned.push(seq);
-                unreported.push(seq);
-              } else if (step.op === 'plan' && unplanned.length > 0) {
-                jobs.push(await journal.planJob(unplanned.splice(0, step.take), `key-${jobs.length}`));
-              } else if (step.op === 'created' && jobs.length > 0) {
-                journal.jobCreated(jobs.at(-1)!, `id-${jobs.length}`);
-              } else if (step.op === 'report' && unreported.length > 0) {
-                const seqs = unreported.splice(Math.min(step.skip, unreported.length - 1), step.take);
-                for (const seq of seqs) if (unplanned.includes(seq)) unplanned.splice(unplanned.indexOf(seq), 1);
-                journal.reported(seqs);
-              }
-            }
+            const unreported = await applyOps(journal, ops);
             await journal.close();
             const bytes = fs.readFileSync(fileIn());
             const before = replay(readFrames(bytes).payloads).state;
