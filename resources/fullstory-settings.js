@@ -36,6 +36,9 @@
             maxBuffered: { min: 1, max: 10000000, default: 100000, integer: true, step: 1000 }
         }
     },
+    // fullstory-config: the batch journal is on unless the config turns it off (a flow saved before
+    // the setting existed included).
+    journalByDefault: true,
     // fullstory-user: the fields each operation reads. The dialog hides the others but keeps
     // them, and the runtime never evaluates them for that operation.
     userFieldsByOperation: {

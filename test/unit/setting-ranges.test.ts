@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { batchSettings, clientLimits } from '../../nodes/lib/runtime/settings';
+import { batchSettings, clientLimits, journalSetting } from '../../nodes/lib/runtime/settings';
 import { checkSettingTable, rangedSetting, SETTING_TABLE, type SettingRange } from '../../nodes/lib/runtime/setting-table';
 import { editorCheck, editorDefaults, editorGlobal, typesRegisteredAlone } from '../support/editor-defaults';
 import { numRuns } from '../support/fc-runs';
@@ -28,6 +28,12 @@ describe('one table of setting ranges for the editor and the runtime', function 
 
   it('each node registers its type whichever of its resources arrives first (Node-RED loads them in parallel)', function () {
     for (const type of ['fullstory-config', 'fullstory-user', 'fullstory-event']) assert.deepEqual(typesRegisteredAlone(type, true), [type]);
+  });
+
+  it('the journal is on by default in a new config node and in a flow saved without the setting (one default, from the table)', function () {
+    assert.equal(editorDefaults('fullstory-config').journal, SETTING_TABLE.journalByDefault);
+    assert.equal(journalSetting({}).enabled, SETTING_TABLE.journalByDefault);
+    assert.equal(SETTING_TABLE.journalByDefault, true);
   });
 
   it('the editor loads the very table the runtime reads', function () {

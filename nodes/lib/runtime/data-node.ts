@@ -13,7 +13,7 @@ import type { FullStoryClient } from '../api/client';
 import { BatchBuffer, journalUnavailableError, newCloseController, type BufferedRecord } from '../batch/buffer';
 import type { Journal, JournalNotice, JournalRecord, JournalState } from '../batch/journal';
 import { openNodeJournal, unusedJournal } from './node-journal';
-import { batchSettings, type JournalSetting } from './settings';
+import { batchSettings, journalSetting as journalSettingOf, type JournalSetting } from './settings';
 import { recordImportKey } from '../batch/outcomes';
 import { flatString } from '../batch/flat-string';
 import { HeldMessage, RecoveredMessage, type BulkResult, type Done, type MessageExit, type RecordNote, type Send } from '../delivery/held-message';
@@ -122,7 +122,7 @@ export class DataNodeController implements MessageExit {
     this.closeBudgetMs = batch.closeBudgetMs;
     if (!config) this.status.notConfigured();
     else this.status.start();
-    const journalSetting = config?.journal ?? { enabled: true, directory: '' };
+    const journalSetting = config?.journal ?? journalSettingOf({});
     if (config && (def.mode !== 'batch' || !journalSetting.enabled)) {
       // A journal of an earlier life (batch mode, journal on) that this one will not read: said, never deleted.
       const unused = unusedJournal({ ...journalSetting, enabled: true }, (RED.settings as unknown as { userDir?: unknown }).userDir, node.id);

@@ -29,6 +29,7 @@ export interface SettingTable {
   ranges: { config: Readonly<Record<ConfigSetting, SettingRange>>; batch: Readonly<Record<BatchSetting, SettingRange>> };
   userFieldsByOperation: Readonly<Record<UserOperation, readonly UserField[]>>;
   eventAssociationsWithValue: readonly EventAssociation[];
+  journalByDefault: boolean;
 }
 
 function fail(what: string): never {
@@ -73,6 +74,7 @@ export function checkSettingTable(value: unknown): SettingTable {
     ranges: { config: rangesOf(ranges.config, 'ranges.config', CONFIG_SETTINGS), batch: rangesOf(ranges.batch, 'ranges.batch', BATCH_SETTINGS) },
     userFieldsByOperation: Object.freeze(userFieldsByOperation),
     eventAssociationsWithValue: listOf(table.eventAssociationsWithValue, 'eventAssociationsWithValue', ASSOCIATIONS),
+    journalByDefault: typeof table.journalByDefault === 'boolean' ? table.journalByDefault : fail('journalByDefault must be a boolean'),
   };
 }
 

@@ -8,8 +8,6 @@ import { rangedSetting, SETTING_TABLE } from './setting-table';
 
 const CONFIG = SETTING_TABLE.ranges.config;
 const BATCH = SETTING_TABLE.ranges.batch;
-/** The journal is on unless the config node turns it off (a flow from before it existed included). */
-const JOURNAL_BY_DEFAULT = true;
 /** Record JSON bytes one node may hold buffered, unless settings.js `fullstory.maxBufferedBytes` says otherwise. */
 const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
 
@@ -27,7 +25,7 @@ export interface JournalSetting {
 }
 
 export function journalSetting(def: Partial<ConfigNodeDef>): JournalSetting {
-  const enabled = def.journal === undefined ? JOURNAL_BY_DEFAULT : def.journal !== false && (def.journal as unknown) !== 'false';
+  const enabled = def.journal === undefined ? SETTING_TABLE.journalByDefault : def.journal !== false && (def.journal as unknown) !== 'false';
   return { enabled, directory: typeof def.journalDir === 'string' ? def.journalDir.trim() : '' };
 }
 
