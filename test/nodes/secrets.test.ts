@@ -316,6 +316,9 @@ describe('secrets: the API key never leaks', function () {
   });
 
   it('generated keys echoed into 200 answers of every call (single, get/list, batch jobs) reach no msg, status or log', async function () {
+    // Each case deploys a flow and makes eight calls: about 100 times a pure check's cost.
+    const runs = numRuns(4, 100);
+    this.timeout(Math.max(20_000, runs * 5_000));
     await fc.assert(
       fc.asyncProperty(keyArb, escapeModesArb, async (key, modes) => {
         echoModes = modes;
@@ -339,7 +342,7 @@ describe('secrets: the API key never leaks', function () {
           await helper.unload();
         }
       }),
-      { numRuns: numRuns(4) },
+      { numRuns: runs },
     );
   });
 
