@@ -73,6 +73,8 @@ describe('batch journal: restart, redeploy, damage, removal (sandbox over HTTP)'
     await ioUntil(() => fs.readFileSync(journalOf(userDir)).includes('"t":"i"'), 'the job id journaled');
     await ioUntil(() => fs.readFileSync(journalOf(userDir)).includes('"uid":"r3"'), 'r3 written to the journal');
     const [jobId] = [...env.sandbox.jobs.keys()];
+    const journaled = fs.readFileSync(journalOf(userDir), 'utf8');
+    assert.equal(journaled.split('"p":').length - 1, 1, 'only r3 has its payload as given beside its record');
 
     await deploy(flow);
     assert.equal(before.ok.length + before.fail.length, 0, 'the old instance reported nothing');

@@ -1,14 +1,18 @@
-// Whether two values serialise to the same JSON, decided without serialising them: with the journal
-// on, a record's payload is journaled beside it only when it differs from the built record, and
-// comparing the two costs a fraction of a second JSON.stringify (and leaves no string behind).
+// Whether two values serialise to the same JSON up to the order of object keys, decided without
+// serialising them: with the journal on, a record's payload is journaled beside it only when it
+// differs from the built record, and comparing the two costs a fraction of a JSON.stringify (and
+// leaves no string behind). Key order is left out on purpose: the event node builds its request in
+// a fixed key order (name, timestamp, properties, …), so comparing orders would journal nearly every
+// event's payload a second time for a difference no reader of the recovered msg can see (the
+// same keys with the same values, which deepEqual and RED.util.compareObjects treat as equal).
 
 /** Deeper than this is not compared (the caller then serialises). */
 const MAX_DEPTH = 32;
 
 /**
- * True only when JSON.stringify(a) === JSON.stringify(b) is certain: plain objects with the same
- * own keys in the same order, arrays of the same length, equal strings, booleans, null and finite
- * numbers. Anything else (a Date, a class instance, toJSON, undefined, NaN, a getter that throws…)
+ * True only when JSON.stringify(a) and JSON.stringify(b) certainly differ at most in the order of
+ * object keys: plain objects with the same own enumerable keys, arrays of the same length, equal
+ * strings, booleans, null and finite numbers. Anything else (a Date, a class instance, toJSON, undefined, NaN, a getter that throws…)
  * answers false, and the caller serialises as before: a false "no" costs time, never a wrong payload.
  */
 export function sameJson(a: unknown, b: unknown): boolean {
@@ -45,11 +49,11 @@ function sameObject(a: object, b: object, depth: number): boolean {
   }
   if (Array.isArray(b) || !isPlain(a) || !isPlain(b)) return false;
   const keysA = Object.keys(a);
-  const keysB = Object.keys(b);
-  if (keysA.length !== keysB.length) return false;
+  if (keysA.length !== Object.keys(b).length) return false;
   for (let i = 0; i < keysA.length; i++) {
     const key = keysA[i]!;
-    if (key !== keysB[i]) return false;
+    // Own and enumerable, as Object.keys and JSON.stringify see it.
+    if (!Object.prototype.propertyIsEnumerable.call(b, key)) return false;
     if (!sameValue((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], depth + 1)) return false;
   }
   return true;
