@@ -32,6 +32,13 @@ export interface BenchSizes {
   /** pollIntervalMs of the "default" and "short" runs (full size: 2000 = the shipped default). */
   pollDefaultMs: number;
   pollShortMs: number;
+  /**
+   * Scenario 1's ratio to the no-op chain is judged on paired rounds: the no-op chain and the batch
+   * chains (poll short, journal on and off) run this many times, interleaved, and the verdict is the
+   * median of each round's ratio (a shared machine's load drifts; a pair measured back to back
+   * shares it).
+   */
+  pairedRounds: number;
   /** Msgs the generator hands over per event-loop turn. */
   chunk: number;
   scenarioTimeoutMs: number;
@@ -57,6 +64,7 @@ export const SIZES: Record<'full' | 'tiny', BenchSizes> = {
     ingestJobRecords: 50_000,
     pollDefaultMs: 2000,
     pollShortMs: 100,
+    pairedRounds: 3,
     chunk: 500,
     scenarioTimeoutMs: 120_000,
   },
@@ -79,6 +87,7 @@ export const SIZES: Record<'full' | 'tiny', BenchSizes> = {
     ingestJobRecords: 2_000,
     pollDefaultMs: 100,
     pollShortMs: 20,
+    pairedRounds: 2,
     chunk: 500,
     scenarioTimeoutMs: 30_000,
   },

@@ -220,9 +220,10 @@ function mainScenarios(z: BenchSizes): ScenarioSpec[] {
   const array = (pollMs: number): ScenarioSpec => ({
     id: `array-users-p${pollMs}`, kind: 'array', resource: 'users', msgs: z.arrayMsgs, perMsg: z.arrayLen, batchSize: z.batchSize, pollMs, warmup: z.batchWarmup,
   });
+  const noop: ScenarioSpec = { id: 'noop', kind: 'noop', msgs: z.noopMsgs, warmup: z.noopWarmup };
   return [
     { id: 'empty', kind: 'empty', msgs: z.noopMsgs, warmup: z.noopWarmup },
-    { id: 'noop', kind: 'noop', msgs: z.noopMsgs, warmup: z.noopWarmup },
+    noop,
     batch('users', z.pollDefaultMs),
     batch('events', z.pollDefaultMs),
     batch('users', z.pollShortMs),
@@ -234,8 +235,37 @@ function mainScenarios(z: BenchSizes): ScenarioSpec[] {
     { id: 'handbuilt', kind: 'handbuilt', msgs: z.httpMsgs, warmup: z.httpWarmup },
     { id: 'single-events', kind: 'single', msgs: z.httpMsgs, warmup: z.httpWarmup },
     { id: 'flush', kind: 'flush', records: z.flushRecords, repeats: z.flushRepeats, pollMs: z.pollShortMs },
+    // Rounds 2…n of the paired comparison (round 1 is the runs above), each a no-op chain and then
+    // the four batch chains it is compared with.
+    ...pairedRoundIds(z).slice(1).flatMap((round) => [
+      { ...noop, id: round.noop },
+      ...PAIRED.map(({ resource, journal }) => ({ ...batch(resource, z.pollShortMs, journal), id: round.batch(resource, journal) })),
+    ]),
   ];
 }
+
+/** The batch chains judged against the no-op chain in paired rounds (poll short). */
+const PAIRED = [
+  { resource: 'users', journal: true },
+  { resource: 'events', journal: true },
+  { resource: 'users', journal: false },
+  { resource: 'events', journal: false },
+] as const;
+
+/** Scenario ids of each paired round: round 1 is the plain ids, round k adds "@k". */
+function pairedRoundIds(z: BenchSizes): Array<{ noop: string; batch: (resource: Resource, journal: boolean) => string }> {
+  return Array.from({ length: Math.max(1, z.pairedRounds) }, (_, i) => {
+    const tag = i === 0 ? '' : `@${i + 1}`;
+    return { noop: `noop${tag}`, batch: (resource, journal) => `batch-${resource}-p${z.pollShortMs}${journal ? '' : '-nojournal'}${tag}` };
+  });
+}
+
+const median = (values: number[]): number => {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 
 // ---- the table ----
 
@@ -315,6 +345,19 @@ function buildRows(results: Map<string, ScenarioResult>, z: BenchSizes): Row[] {
       section: '', scenario: '', figure: 'Node-RED CPU µs/record, whole chain', value: dec(cpu), target: `≤ 1.2× no-op chain = ${dec(1.2 * noopCpu)}`,
       ...judge(cpu / noopCpu, cpu / noopCpu <= 1.2, `${ratio(cpu / noopCpu)} no-op chain`),
     });
+    if (poll === z.pollShortMs) {
+      // The same ratio per paired round (each batch chain over the no-op chain run just before it).
+      const rounds = pairedRoundIds(z)
+        .map((round) => m(round.batch(resource, journal), 'cpuUsPerRecord') / m(round.noop, 'cpuUsPerMsg'))
+        .filter(Number.isFinite);
+      if (rounds.length > 1) {
+        const mid = median(rounds);
+        add({
+          section: '', scenario: '', figure: `  ÷ no-op chain, paired rounds (${rounds.map((r) => r.toFixed(2)).join(', ')})`, value: `${dec(mid)}×`,
+          target: '≤ 1.2×, median', ...judge(mid, mid <= 1.2, `median of ${rounds.length}`),
+        });
+      }
+    }
     add({ section: '', scenario: '', figure: '  of which kernel (system time: writes, fdatasync, sockets)', value: dec(m(id, 'systemCpuUsPerRecord')), target: '' });
     add({ section: '', scenario: '', figure: 'sandbox CPU µs/record (child process)', value: dec(m(id, 'sandboxCpuUsPerRecord')), target: '' });
     add({ section: '', scenario: '', figure: 'Node-RED main thread busy, % of wall time', value: dec(m(id, 'mainThreadBusyPct'), 0), target: '' });
@@ -484,6 +527,7 @@ async function main(): Promise<void> {
   console.log(`  • Node-RED runs in its own process; the sandbox in a child process (CPU figures marked Node-RED are that process alone: generator + Node-RED + our nodes).`);
   console.log(`  • Same generator everywhere: receive() on the first node, ${z.chunk} msgs per event-loop turn (setImmediate between chunks); records are created inside the timed window. Timing: first receive() → last record out of output 1/2 (sinks are junction nodes).`);
   console.log(`  • Each measured run follows a warm-up run of the same chain (JIT), the sandbox is reset and a full GC is done before it. CPU = process.cpuUsage() delta (all threads, incl. GC).`);
+  console.log(`  • Scenario 1 at poll ${z.pollShortMs} ms and the no-op chain run ${z.pairedRounds} times, interleaved (no-op, then the four batch chains): the "paired rounds" row divides each round's batch figure by that round's no-op figure and judges the median.`);
   console.log(`  • batchSize ${int(z.batchSize)} (the node's default is 1,000); maxBuffered 10,000,000; maxJobs 10; sandbox jobs finish 30 ms after creation, result pages hold 1,000 records.`);
   const busy = Math.max(loadBefore[0]!, loadAfter[0]!, loadAfter[1]!);
   console.log(

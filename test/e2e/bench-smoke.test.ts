@@ -34,6 +34,8 @@ describe('benchmark (npm run bench -- --tiny)', function () {
     for (const section of ['1', '2', '3', '4', '5', '6', '7', '8']) {
       assert.match(output, new RegExp(`^${section} +│`, 'm'), `section ${section} missing:\n${output}`);
     }
+    // Scenario 1's ratio to the no-op chain, judged on paired rounds (two at tiny size), per chain.
+    assert.equal(output.match(/÷ no-op chain, paired rounds \([\d.]+, [\d.]+\)/g)?.length, 4, output);
     assert.equal(fs.readdirSync(out).filter((f) => f.endsWith('.json')).length, 1, 'one JSON report written');
   });
 });
