@@ -12,6 +12,7 @@ import { FullStoryClient, MIN_ATTEMPT_MS, UPLOAD_BYTES_PER_SECOND, type ApiReque
 import { FullStoryError } from '../../nodes/lib/api/errors';
 import { localizeError, type Translate } from '../../nodes/lib/delivery/error-text';
 import { RESPONSE_LIMITS } from '../../nodes/lib/api/response-body';
+import { getJobStatus, updateUser } from '../../nodes/lib/api/endpoints';
 import { MAX_RETRY_AFTER_MS } from '../../nodes/lib/api/retry-policy';
 import enUS from '../../nodes/fullstory-config/locales/en-US/fullstory-config.json';
 import { numRuns } from '../support/fc-runs';
@@ -187,10 +188,10 @@ describe('client bounds (misbehaving server over HTTP)', function () {
       assert.ok(read.length >= 1 && read.every((n) => n <= cap + SLACK), `client sockets read ${read.join(', ')} bytes for a ${cap}-byte cap`);
     });
 
-    it('the default cap of a call fits what FullStory sends for it (job status: small)', async function () {
+    it('the cap a call declares fits what FullStory sends for it (job status: small)', async function () {
       const c = client({ retry: { maxAttempts: 1 } });
       server.answer(endless(200, 'x'.repeat(4096)));
-      const error = await failure(c, { method: 'GET', path: '/v2/users/batch/job1' });
+      const error = await failure(c, { ...getJobStatus('users', 'job1').request });
       assert.equal(error.code, 'invalid_response');
       const read = server.clientBytesRead();
       assert.ok(read.every((n) => n <= RESPONSE_LIMITS.small + SLACK), `read ${read.join(', ')}`);
@@ -211,8 +212,10 @@ describe('client bounds (misbehaving server over HTTP)', function () {
       const keyed = await failure(c, { method: 'POST', path: '/v2/events', body: { name: 'E' }, idempotencyKey: 'k2' });
       assert.deepEqual([keyed.code, keyed.retryable, keyed.maybeApplied], ['invalid_response', true, true]);
       assert.ok(keyed.attempts > 1, 'retried with the same key');
-      const update = await failure(c, { method: 'POST', path: '/v2/users/123', body: { email: 'a@example.com' } });
-      assert.deepEqual([update.code, update.retryable, update.maybeApplied], ['invalid_response', true, true], 'an update is idempotent by nature');
+      const update = await failure(c, { ...updateUser('123', { email: 'a@example.com' }).request });
+      assert.deepEqual([update.code, update.retryable, update.maybeApplied], ['invalid_response', true, true], 'an update is idempotent by nature (the call says so)');
+      const undeclared = await failure(c, { method: 'POST', path: '/v2/users/123', body: { email: 'a@example.com' } });
+      assert.equal(undeclared.retryable, false, 'the transport does not guess from the path');
       server.reset();
       const unkeyed = await failure(c, { method: 'POST', path: '/v2/events', body: { name: 'E' } });
       assert.deepEqual([unkeyed.code, unkeyed.retryable, unkeyed.maybeApplied, unkeyed.attempts], ['invalid_response', false, true, 1]);

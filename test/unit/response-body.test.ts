@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { readBody, RESPONSE_LIMITS, responseKindOf } from '../../nodes/lib/api/response-body';
+import { readBody, RESPONSE_LIMITS } from '../../nodes/lib/api/response-body';
+import * as endpoints from '../../nodes/lib/api/endpoints';
 import { numRuns } from '../support/fc-runs';
 
 /** A byte stream that hands out `chunk`-sized pieces of `content` (forever when `endless`),
@@ -71,25 +72,24 @@ describe('response body', function () {
   });
 
   it('gives every call the cap of what FullStory can answer to it', function () {
-    const cases: Array<[string, string, keyof typeof RESPONSE_LIMITS]> = [
-      ['POST', '/v2/users', 'small'],
-      ['POST', '/v2/users/123', 'small'],
-      ['POST', '/v2/events', 'small'],
-      ['POST', '/v2/users/batch', 'small'],
-      ['POST', '/v2/events/batch', 'small'],
-      ['DELETE', '/v2/users/123', 'small'],
-      ['DELETE', '/v2/users', 'small'],
-      ['GET', '/v2/users/batch/abc%3D', 'small'],
-      ['GET', '/v2/events/batch/abc%3D', 'small'],
-      ['GET', '/v2/users/123', 'user'],
-      ['GET', '/v2/users', 'page'],
-      ['GET', '/v2/users/batch/abc%3D/imports', 'page'],
-      ['GET', '/v2/users/batch/abc%3D/errors', 'page'],
-      ['GET', '/v2/events/batch/abc%3D/imports', 'page'],
-      ['GET', '/v2/events/batch/abc%3D/errors', 'page'],
-      ['GET', '/v2/something/new', 'page'],
-    ];
-    for (const [method, path, kind] of cases) assert.equal(responseKindOf(method, path), kind, `${method} ${path}`);
+    type Kind = keyof typeof RESPONSE_LIMITS;
+    const cases: Record<string, Array<[endpoints.ApiCall<unknown>, Kind]>> = {
+      createUser: [[endpoints.createUser({ uid: 'u' }), 'small']],
+      updateUser: [[endpoints.updateUser('123', { email: 'a@example.com' }), 'small']],
+      createEvent: [[endpoints.createEvent({ name: 'E' }), 'small']],
+      createJob: [[endpoints.createJob('users', '{"requests":[]}'), 'small'], [endpoints.createJob('events', '{"requests":[]}'), 'small']],
+      deleteUser: [[endpoints.deleteUser('123'), 'small']],
+      deleteUserByUid: [[endpoints.deleteUserByUid('u'), 'small']],
+      getJobStatus: [[endpoints.getJobStatus('users', 'abc='), 'small'], [endpoints.getJobStatus('events', 'abc='), 'small']],
+      getUser: [[endpoints.getUser('123'), 'user']],
+      listUsers: [[endpoints.listUsers({ uid: 'u' }), 'page'], [endpoints.listUsers({ uid: 'u' }).page('t2'), 'page']],
+      getJobImports: [[endpoints.getJobImports('users', 'abc='), 'page'], [endpoints.getJobImports('events', 'abc=').page('t2'), 'page']],
+      getJobErrors: [[endpoints.getJobErrors('users', 'abc='), 'page'], [endpoints.getJobErrors('events', 'abc=').page('t2'), 'page']],
+    };
+    for (const [call, kind] of Object.values(cases).flat()) assert.equal(call.request.maxResponseBytes, RESPONSE_LIMITS[kind], call.name);
+    // Every call endpoints.ts exports is in the table (callApi and isPaged send and test calls).
+    const calls = Object.keys(endpoints).filter((name) => typeof (endpoints as Record<string, unknown>)[name] === 'function' && !['callApi', 'isPaged'].includes(name));
+    assert.deepEqual(calls.sort(), Object.keys(cases).sort());
     // One user as raw text at FullStory's limits: 500 values of 8 KiB plus 500 names of 512
     // characters, twice more names for schema and type_conflicts.
     const rawUser = 500 * 8192 + 3 * 500 * 512;

@@ -11,7 +11,7 @@ import { jsonMayHoldSecret, redact, redactParsed, regionOfKey, secretForms, type
 import { RequestGate, Semaphore } from './limits';
 import { configProblemOf, type ConfigProblem } from './config-problems';
 import { isRetryableStatus, nextRetryDelay, parseRetryAfter, type RetrySettings } from './retry-policy';
-import { ERROR_BODY_LIMIT, readBody, RESPONSE_LIMITS, responseKindOf } from './response-body';
+import { ERROR_BODY_LIMIT, readBody, RESPONSE_LIMITS } from './response-body';
 
 export const INTEGRATION_SOURCE = 'node-red-contrib-fullstory';
 
@@ -69,10 +69,16 @@ export interface ApiRequest {
   /** Told after each attempt: undefined when FullStory answered, else the attempt's failure. */
   onAttempt?: (failure: FullStoryError | undefined) => void;
   /**
-   * The largest answer this call may get, in bytes (see RESPONSE_LIMITS). Default: by method and
-   * path (responseKindOf). A larger 2xx answer fails as `invalid_response`, read no further.
+   * The largest answer this call may get, in bytes (see RESPONSE_LIMITS; every call in
+   * endpoints.ts says). A request that does not say gets the largest cap for a read and the small
+   * one otherwise. A larger 2xx answer fails as `invalid_response`, read no further.
    */
   maxResponseBytes?: number;
+  /**
+   * A POST without an Idempotency-Key that may still be sent again: applying it twice is applying
+   * it once (a user update sets the fields it names). Declared by the call (endpoints.ts).
+   */
+  repeatable?: boolean;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -114,13 +120,11 @@ interface RawAnswer {
 
 /**
  * Requests that may be sent again without doing twice what FullStory did once: reads, deletes,
- * POSTs with an Idempotency-Key (FullStory replays its first answer), and user updates
- * (POST /v2/users/{id} sets the fields it names: applying it twice is applying it once; the spec
- * offers no key for it). Any other POST without a key (none is sent today) is not.
+ * POSTs with an Idempotency-Key (FullStory replays its first answer), and POSTs the call declares
+ * repeatable (a user update). Any other POST without a key (none is sent today) is not.
  */
 function safeToRepeat(req: ApiRequest): boolean {
-  if (req.method !== 'POST' || req.idempotencyKey) return true;
-  return /^\/v2\/users\/[^/]+$/.test(req.path) && req.path !== '/v2/users/batch';
+  return req.method !== 'POST' || Boolean(req.idempotencyKey) || req.repeatable === true;
 }
 
 /** Thrown before a request is sent, when sending it cannot help (see attempt()). */
@@ -381,7 +385,7 @@ export class FullStoryClient {
       });
       const status = response.status;
       const isAnswer = (status >= 200 && status < 300) || Boolean(req.acceptStatuses?.includes(status));
-      const limit = req.maxResponseBytes ?? RESPONSE_LIMITS[responseKindOf(req.method, req.path)];
+      const limit = req.maxResponseBytes ?? RESPONSE_LIMITS[req.method === 'GET' ? 'page' : 'small'];
       // An error answer is read only as far as its {code, message} can reach; the status decides.
       const body = isAnswer ? await readBody(response.data, limit) : await readBody(response.data, Math.min(limit, ERROR_BODY_LIMIT), true);
       if (body.overflow && isAnswer) throw this.tooLargeError(req, status, limit, attempt);

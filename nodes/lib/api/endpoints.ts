@@ -23,6 +23,7 @@ import type {
 } from './types';
 import { pathOf, type ApiRequest, type ApiResponse, type FullStoryClient } from './client';
 import { FullStoryError } from './errors';
+import { RESPONSE_LIMITS } from './response-body';
 import { catalogText } from './texts';
 import {
   checkAnyObject,
@@ -44,7 +45,8 @@ import {
 export interface ApiCall<T> {
   /** The call as FullStory's reference names it, e.g. `GET /v2/users/{id}`: for messages, never holds values. */
   readonly name: string;
-  readonly request: Readonly<Pick<ApiRequest, 'method' | 'path' | 'query' | 'body'>>;
+  /** What is sent, the largest answer it may get (RESPONSE_LIMITS) and, for a POST without a key, whether it may be sent again. */
+  readonly request: Readonly<Pick<ApiRequest, 'method' | 'path' | 'query' | 'body' | 'repeatable'> & Required<Pick<ApiRequest, 'maxResponseBytes'>>>;
   /** A creating POST: it carries an Idempotency-Key. */
   readonly idempotent: boolean;
   /** Sending it again after an answer of the wrong shape is safe (a read, an upsert, a keyed create). */
@@ -86,17 +88,17 @@ function jobPage<T>(check: (value: unknown, field: string) => T) {
 
 /** POST /v2/users: creates the user, or updates the one with this uid. */
 export function createUser(body: UserFields): ApiCall<CreateUserResponse> {
-  return { name: 'POST /v2/users', request: { method: 'POST', path: '/v2/users', body }, idempotent: true, retryableIfInvalid: true, check: checkCreateUser };
+  return { name: 'POST /v2/users', request: { method: 'POST', path: '/v2/users', body, maxResponseBytes: RESPONSE_LIMITS.small }, idempotent: true, retryableIfInvalid: true, check: checkCreateUser };
 }
 
 /** POST /v2/users/{id}. The spec lists no Idempotency-Key for it; an update is idempotent by nature. */
 export function updateUser(id: string, body: UserFields): ApiCall<UpdateUserResponse> {
-  return { name: 'POST /v2/users/{id}', request: { method: 'POST', path: pathOf`/v2/users/${id}`, body }, idempotent: false, retryableIfInvalid: true, check: checkUpdateUser };
+  return { name: 'POST /v2/users/{id}', request: { method: 'POST', path: pathOf`/v2/users/${id}`, body, maxResponseBytes: RESPONSE_LIMITS.small, repeatable: true }, idempotent: false, retryableIfInvalid: true, check: checkUpdateUser };
 }
 
 /** GET /v2/users/{id}. */
 export function getUser(id: string): ApiCall<GetUserResponse> {
-  return { name: 'GET /v2/users/{id}', request: { method: 'GET', path: pathOf`/v2/users/${id}` }, idempotent: false, retryableIfInvalid: true, check: (body) => checkUser(body) };
+  return { name: 'GET /v2/users/{id}', request: { method: 'GET', path: pathOf`/v2/users/${id}`, maxResponseBytes: RESPONSE_LIMITS.user }, idempotent: false, retryableIfInvalid: true, check: (body) => checkUser(body) };
 }
 
 /** GET /v2/users: the users matching a filter, page by page. */
@@ -104,23 +106,23 @@ export function listUsers(filter: UserFilter): PagedCall<ListUsersResponse> {
   return paged((pageToken) => {
     const query: Query = { ...filter };
     if (pageToken !== undefined) query.page_token = pageToken;
-    return { name: 'GET /v2/users', request: { method: 'GET', path: '/v2/users', query }, idempotent: false, retryableIfInvalid: true, check: checkUsersPage };
+    return { name: 'GET /v2/users', request: { method: 'GET', path: '/v2/users', query, maxResponseBytes: RESPONSE_LIMITS.page }, idempotent: false, retryableIfInvalid: true, check: checkUsersPage };
   });
 }
 
 /** DELETE /v2/users/{id}. */
 export function deleteUser(id: string): ApiCall<DeleteUserResponse> {
-  return { name: 'DELETE /v2/users/{id}', request: { method: 'DELETE', path: pathOf`/v2/users/${id}` }, idempotent: false, retryableIfInvalid: true, check: checkAnyObject };
+  return { name: 'DELETE /v2/users/{id}', request: { method: 'DELETE', path: pathOf`/v2/users/${id}`, maxResponseBytes: RESPONSE_LIMITS.small }, idempotent: false, retryableIfInvalid: true, check: checkAnyObject };
 }
 
 /** DELETE /v2/users?uid= */
 export function deleteUserByUid(uid: string): ApiCall<DeleteUserResponse> {
-  return { name: 'DELETE /v2/users?uid=', request: { method: 'DELETE', path: '/v2/users', query: { uid } }, idempotent: false, retryableIfInvalid: true, check: checkAnyObject };
+  return { name: 'DELETE /v2/users?uid=', request: { method: 'DELETE', path: '/v2/users', query: { uid }, maxResponseBytes: RESPONSE_LIMITS.small }, idempotent: false, retryableIfInvalid: true, check: checkAnyObject };
 }
 
 /** POST /v2/events: one event. FullStory answers `{}`; a resend with the same key is replayed. */
 export function createEvent(body: CreateEventRequest): ApiCall<CreateEventResponse> {
-  return { name: 'POST /v2/events', request: { method: 'POST', path: '/v2/events', body }, idempotent: true, retryableIfInvalid: true, check: checkAnyObject };
+  return { name: 'POST /v2/events', request: { method: 'POST', path: '/v2/events', body, maxResponseBytes: RESPONSE_LIMITS.small }, idempotent: true, retryableIfInvalid: true, check: checkAnyObject };
 }
 
 /**
@@ -129,12 +131,12 @@ export function createEvent(body: CreateEventRequest): ApiCall<CreateEventRespon
  * and is decided by the batch job (events could be counted twice).
  */
 export function createJob(resource: BatchResource, body: string): ApiCall<CreateJobResponse> {
-  return { name: `POST /v2/${resource}/batch`, request: { method: 'POST', path: pathOf`/v2/${resource}/batch`, body }, idempotent: true, retryableIfInvalid: resource === 'users', check: checkCreateJob };
+  return { name: `POST /v2/${resource}/batch`, request: { method: 'POST', path: pathOf`/v2/${resource}/batch`, body, maxResponseBytes: RESPONSE_LIMITS.small }, idempotent: true, retryableIfInvalid: resource === 'users', check: checkCreateJob };
 }
 
 /** GET /v2/{users|events}/batch/{job_id}. A wrong answer is not retried: the job's outcome becomes unknown. */
 export function getJobStatus(resource: BatchResource, jobId: string): ApiCall<JobStatusResponse> {
-  return { name: `GET /v2/${resource}/batch/{job_id}`, request: { method: 'GET', path: pathOf`/v2/${resource}/batch/${jobId}` }, idempotent: false, retryableIfInvalid: false, check: checkJobStatus };
+  return { name: `GET /v2/${resource}/batch/{job_id}`, request: { method: 'GET', path: pathOf`/v2/${resource}/batch/${jobId}`, maxResponseBytes: RESPONSE_LIMITS.small }, idempotent: false, retryableIfInvalid: false, check: checkJobStatus };
 }
 
 /** GET /v2/{users|events}/batch/{job_id}/imports: what the job imported, page by page. */
@@ -142,7 +144,7 @@ export function getJobImports<R extends BatchResource>(resource: R, jobId: strin
   const check = (resource === 'users' ? checkUserImport : checkEventImport) as (value: unknown, field: string) => ImportOf<R>;
   return paged((pageToken) => ({
     name: `GET /v2/${resource}/batch/{job_id}/imports`,
-    request: { method: 'GET', path: pathOf`/v2/${resource}/batch/${jobId}/imports`, query: pageToken === undefined ? {} : { page_token: pageToken } },
+    request: { method: 'GET', path: pathOf`/v2/${resource}/batch/${jobId}/imports`, query: pageToken === undefined ? {} : { page_token: pageToken }, maxResponseBytes: RESPONSE_LIMITS.page },
     idempotent: false,
     retryableIfInvalid: false,
     check: jobPage(check),
@@ -154,7 +156,7 @@ export function getJobErrors<R extends BatchResource>(resource: R, jobId: string
   const check = (resource === 'users' ? checkUserImportError : checkEventImportError) as (value: unknown, field: string) => ImportErrorOf<R>;
   return paged((pageToken) => ({
     name: `GET /v2/${resource}/batch/{job_id}/errors`,
-    request: { method: 'GET', path: pathOf`/v2/${resource}/batch/${jobId}/errors`, query: pageToken === undefined ? {} : { page_token: pageToken } },
+    request: { method: 'GET', path: pathOf`/v2/${resource}/batch/${jobId}/errors`, query: pageToken === undefined ? {} : { page_token: pageToken }, maxResponseBytes: RESPONSE_LIMITS.page },
     idempotent: false,
     retryableIfInvalid: false,
     check: jobPage(check),

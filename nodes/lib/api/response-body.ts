@@ -37,20 +37,6 @@ export type ResponseKind = keyof typeof RESPONSE_LIMITS;
 /** Error answers are `{code, message}`: what is past this is cut off (the status decides the rest). */
 export const ERROR_BODY_LIMIT = RESPONSE_LIMITS.small;
 
-/**
- * The kind of answer a call gets, from its method and path (the default when a request does not
- * say). Unknown GETs get the largest cap: a cap exists to bound memory, not to refuse answers.
- */
-export function responseKindOf(method: string, path: string): ResponseKind {
-  if (method !== 'GET') return 'small';
-  const parts = path.split('?')[0].split('/').filter(Boolean);
-  // ['v2', 'users' | 'events', ...rest]
-  const rest = parts.slice(2);
-  if (rest[0] === 'batch') return rest.length === 2 ? 'small' : 'page';
-  if (parts[1] === 'users' && rest.length === 1) return 'user';
-  return 'page';
-}
-
 export interface BodyText {
   /** The answer as text (UTF-8); when it was larger than the cap, its first `maxBytes` if asked
    * for (`keepPrefix`), else ''. */
