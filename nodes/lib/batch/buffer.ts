@@ -304,16 +304,16 @@ export class BatchBuffer {
     this.observer.queued(this.queuedCount);
   }
 
-  /**
-   * Picks up what an earlier life of this node left in the journal: jobs are created again with
-   * their key (or polled by id), loose records go back to the buffer and leave in a job at once.
-   * `held` makes the new msg each record will leave as.
-   */
   /** The journal holds an earlier life's records; resume() will take them (until then a removal keeps the store). */
   expectResume(): void {
     this.awaitingResume = true;
   }
 
+  /**
+   * Picks up what an earlier life of this node left in the journal: jobs are created again with
+   * their key (or polled by id), loose records go back to the buffer and leave in a job at once.
+   * `held` makes the new msg each record will leave as.
+   */
   resume(state: JournalState, held: (record: JournalRecord) => HeldMessage): void {
     this.awaitingResume = false;
     const buffered = (record: JournalRecord): BufferedRecord => {
@@ -375,6 +375,11 @@ export class BatchBuffer {
     return dropped.length;
   }
 
+  /** Whether a close leaves what is owed in the journal for the next instance (nothing to send now). */
+  keepsOnClose(removed: boolean): boolean {
+    return this.journal !== undefined && !removed && !this.journal.failure;
+  }
+
   /**
    * Node closing. With the journal on and the node staying in the flow (a restart, a redeploy),
    * nothing is squeezed into the close timeout: buffered records and jobs in progress stay in the
@@ -384,11 +389,6 @@ export class BatchBuffer {
    * are logged; every held msg is released. A removed node then deletes its store if every record
    * was handed over, else keeps it and says where.
    */
-  /** Whether a close leaves what is owed in the journal for the next instance (nothing to send now). */
-  keepsOnClose(removed: boolean): boolean {
-    return this.journal !== undefined && !removed && !this.journal.failure;
-  }
-
   async close(removed = true): Promise<void> {
     if (this.keepsOnClose(removed)) {
       await this.suspend();
