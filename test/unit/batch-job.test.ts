@@ -2,14 +2,16 @@
 // loops that would never end, over real loopback HTTP.
 
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import sinon from 'sinon';
 import { FullStoryClient } from '../../nodes/lib/api/client';
-import { jobBody, MAX_RESULT_PAGES_PER_JOB, runImportJob, type ImportJobOptions, type JobReport } from '../../nodes/lib/batch/job';
+import { jobBody, jobDeadline, MAX_RESULT_PAGES_PER_JOB, RESUMED_JOB_GRACE_MS, runImportJob, type ImportJobOptions, type JobReport } from '../../nodes/lib/batch/job';
 import { MAX_EMPTY_PAGES_IN_A_ROW } from '../../nodes/lib/api/paging';
 import type { BatchResource } from '../../nodes/lib/api/types';
 import type { JobRecord } from '../../nodes/lib/batch/outcomes';
 import { startScriptedApi, type ScriptedApi } from '../support/scripted-api';
 import { drive } from '../support/io';
+import { numRuns } from '../support/fc-runs';
 
 const client = (baseUrl: string) =>
   new FullStoryClient({ apiKey: 'k', baseUrl, timeoutMs: 1000, retry: { maxAttempts: 1, budgetMs: 1000, baseDelayMs: 1, maxDelayMs: 1 }, maxConcurrency: 2, maxJobs: 1, requestsPerSecond: 0 });
@@ -218,6 +220,49 @@ describe('batch import job (scripted server)', function () {
       } finally {
         clock.restore();
       }
+    });
+  });
+  describe('a job resumed after a restart: its timeout counts from when it was planned', function () {
+    it('the deadline, for any plan time and timeout: from the plan, never before one more grace, a new job from now', function () {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 2e12 }), fc.integer({ min: 10_000, max: 86_400_000 }), fc.option(fc.integer({ min: -1e10, max: 1e10 }), { nil: undefined }), (now, timeoutMs, offset) => {
+          const plannedAt = offset === undefined ? undefined : now + offset;
+          const deadline = jobDeadline(now, timeoutMs, plannedAt);
+          const grace = Math.min(timeoutMs, RESUMED_JOB_GRACE_MS);
+          if (plannedAt === undefined || plannedAt > now) {
+            assert.equal(deadline, now + timeoutMs, 'a job of this life (or a plan time ahead of the clock): its whole timeout from now');
+            return;
+          }
+          assert.ok(deadline >= now + grace, 'always read once more');
+          assert.ok(deadline <= Math.max(plannedAt + timeoutMs, now + grace), 'never a whole timeout again');
+          if (plannedAt + timeoutMs >= now + grace) assert.equal(deadline, plannedAt + timeoutMs);
+        }),
+        { numRuns: numRuns(300) },
+      );
+    });
+
+    it('a job that stays PROCESSING, planned 500 s before the restart (timeout 600 s): job_timeout 100 s after it, not 600 s (fake timers)', async function () {
+      const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+      try {
+        api.on('GET', '/v2/users/batch/J1', { body: job('J1') });
+        const restart = Date.now();
+        let report: JobReport | undefined;
+        void run(users(2), { jobId: 'J1', plannedAt: restart - 500_000, timeoutMs: 600_000, pollIntervalMs: 2000, maxPollIntervalMs: 30_000 }).then((r) => (report = r));
+        await drive(clock, () => report !== undefined, 1000, 700_000);
+        assert.deepEqual(codes(report!), [['job_timeout', false, 'J1'], ['job_timeout', false, 'J1']]);
+        const after = Date.now() - restart;
+        assert.ok(after >= 100_000 && after <= 101_000, `ended ${after} ms after the restart`);
+      } finally {
+        clock.restore();
+      }
+    });
+
+    it('planned long before the restart: polled once more, and its outcome reported when FullStory has one', async function () {
+      completedJob('J2');
+      api.on('GET', '/v2/users/batch/J2/imports', { body: { results: [{ id: '101', uid: 'u0' }, { id: '102', uid: 'u1' }] } });
+      const report = await run(users(2), { jobId: 'J2', plannedAt: Date.now() - 86_400_000, timeoutMs: 600_000 });
+      assert.deepEqual(report.outcomes, [{ ok: true, id: '101' }, { ok: true, id: '102' }]);
+      assert.equal(api.count('POST', '/v2/users/batch'), 0, 'not created again');
     });
   });
 });

@@ -40,6 +40,8 @@ interface PlannedJob {
   jobSeq: number;
   idempotencyKey: string;
   jobId?: string;
+  /** When the earlier life planned it: the job timeout counts from then. */
+  plannedAt?: number;
 }
 
 export interface BatchObserver {
@@ -331,7 +333,7 @@ export class BatchBuffer {
         this.settle(records, () => ({ ok: false, error }));
         continue;
       }
-      this.track(this.runJob(records, { jobSeq: job.jobSeq, idempotencyKey: job.idempotencyKey, jobId: job.id }));
+      this.track(this.runJob(records, { jobSeq: job.jobSeq, idempotencyKey: job.idempotencyKey, jobId: job.id, plannedAt: job.plannedAt }));
     }
     const loose = looseRecords(state).map(buffered);
     if (loose.length === 0) return;
@@ -574,6 +576,7 @@ export class BatchBuffer {
     return runImportJob(records, {
       idempotencyKey: planned?.idempotencyKey,
       jobId: planned?.jobId,
+      plannedAt: planned?.plannedAt,
       createSignal: planned ? this.suspending.signal : undefined,
       client: this.client(),
       resource: this.resource,

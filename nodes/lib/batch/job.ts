@@ -36,6 +36,11 @@ export interface ImportJobOptions {
   /** A job created in an earlier life of the node (its id was journaled): polled, not created again. */
   jobId?: string;
   /**
+   * When an earlier life planned this job (epoch ms; a job resumed from the journal): its timeout
+   * counts from then, not from the restart, but it is always read once (see RESUMED_JOB_GRACE_MS).
+   */
+  plannedAt?: number;
+  /**
    * Cuts the creation off (a journaled job only, when its node closes for a restart: the next life
    * sends it again with the same key, so nothing is left in limbo).
    */
@@ -70,6 +75,19 @@ export function jobBody(records: readonly JobRecord[]): string {
 class JobTimeout extends Error {}
 
 /**
+ * A job resumed after a restart whose timeout ran out while the node was down still gets this
+ * long (or its whole timeout, if shorter) to be polled and read once: it has most likely finished
+ * at FullStory, and its outcome beats a job_timeout that says nothing.
+ */
+export const RESUMED_JOB_GRACE_MS = 60_000;
+
+/** When a job's records fail with job_timeout: its timeout after it was planned (this life or an earlier one). */
+export function jobDeadline(now: number, timeoutMs: number, plannedAt?: number): number {
+  if (plannedAt === undefined || plannedAt > now) return now + timeoutMs;
+  return Math.max(plannedAt + timeoutMs, now + Math.min(timeoutMs, RESUMED_JOB_GRACE_MS));
+}
+
+/**
  * What a failed job creation means for its records. If FullStory may have created the job (a
  * timeout, a dropped connection, a 5xx), a resend would form a new job with a new key: harmless
  * for users (an upsert applied twice is the same user) but events would be counted twice. So
@@ -89,7 +107,7 @@ function creationFailure(resource: BatchResource, error: FullStoryError): FullSt
 export async function runImportJob(records: readonly JobRecord[], options: ImportJobOptions): Promise<JobReport> {
   const { client, resource, signal } = options;
   const idempotencyKey = options.idempotencyKey ?? randomUUID();
-  const startedAt = Date.now();
+  const deadline = jobDeadline(Date.now(), options.timeoutMs, options.plannedAt);
   let jobId: string;
   if (options.jobId !== undefined) {
     jobId = options.jobId;
@@ -120,7 +138,6 @@ export async function runImportJob(records: readonly JobRecord[], options: Impor
     abandoned,
     outcomes,
   });
-  const deadline = startedAt + options.timeoutMs;
   let interval = options.pollIntervalMs;
   /** Waits before the next poll; the interval backs off so long jobs cost few requests. */
   const wait = async (): Promise<void> => {
