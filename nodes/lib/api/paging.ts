@@ -5,6 +5,8 @@
 import type { Page } from './types';
 import { FullStoryError } from './errors';
 import { catalogText, type FixedText } from './texts';
+import type { FullStoryClient } from './client';
+import { callApi, type CallOptions, type PagedCall } from './endpoints';
 
 /**
  * FullStory does not publish its page size. The sandbox, modelled on FullStory, sends 1000
@@ -79,6 +81,42 @@ export async function followPages<T, P extends Page<T> = Page<T>>(
     if (emptyInARow > MAX_EMPTY_PAGES_IN_A_ROW) throw boundReached(bounds, 'empty', pages);
     seen.add(next);
     pageToken = next;
+  }
+}
+
+/**
+ * GET list endpoints: gathers every page's `results`, capped so a flow never pulls an unbounded
+ * user list into memory, and bounded like every page loop (followPages): all pages share the
+ * config's retry budget, and at most maxPagesFor(cap) pages are asked for.
+ */
+export async function collectAllPages(
+  client: FullStoryClient,
+  first: PagedCall<Page<unknown>>,
+  options: CallOptions,
+  cap: number,
+): Promise<{ status: number; attempts: number; data: unknown; truncated: boolean }> {
+  let attempts = 0;
+  let status = 200;
+  const deadline = Date.now() + client.retryBudgetMs;
+  const fetchPage = async (pageToken: string | undefined): Promise<Page<unknown>> => {
+    try {
+      const response = await callApi(client, pageToken === undefined ? first : first.page(pageToken), { ...options, deadline });
+      attempts += response.attempts;
+      status = response.status;
+      return response.data;
+    } catch (err) {
+      if (err instanceof FullStoryError) attempts += err.attempts;
+      throw err;
+    }
+  };
+  try {
+    const paged = await followPages<unknown>(fetchPage, { call: first.name, deadline, maxPages: maxPagesFor(cap), cap });
+    const data = { ...paged.lastPage, results: paged.results, next_page_token: undefined };
+    return { status, attempts, data, truncated: paged.truncated };
+  } catch (err) {
+    // A failure reports the attempts of every page, not only those of its own request.
+    if (err instanceof FullStoryError) err.attempts = attempts;
+    throw err;
   }
 }
 

@@ -22,7 +22,7 @@ export interface BulkResult {
   summary: Record<string, unknown>;
 }
 
-/** What a node does with a msg once its fate is known; implemented once in data-node.ts. */
+/** What a node does with a msg once its fate is known; implemented once in runtime/message-exit.ts. */
 export interface MessageExit {
   success(held: HeldMessage, fullstory: Record<string, unknown>): void;
   failure(held: HeldMessage, error: FullStoryError, fullstory?: Record<string, unknown>): void;
