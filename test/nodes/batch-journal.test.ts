@@ -147,6 +147,34 @@ describe('batch journal: restart, redeploy, damage, removal (sandbox over HTTP)'
     assert.deepEqual(sorted(after.ok).map((m) => m.payload), [{ uid: 'g1' }, { uid: 'g2' }, { uid: 'g3' }]);
   });
 
+  it('a job in progress at a redeploy keeps the job timeout it had from its creation: job_timeout on the new instance then, not a whole timeout later', async function () {
+    const userDir = freshUserDir();
+    pinUserDir(userDir);
+    clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+    env.sandbox.stuckJobs = true; // the job stays PROCESSING
+    const flow = userFlow({ jobTimeout: 600 });
+    await loadFlow(flow);
+    const ids = [send({ payload: { uid: 't1' } }), send({ payload: { uid: 't2' } })];
+    await ioUntil(() => fs.readFileSync(journalOf(userDir)).includes('"t":"i"'), 'the job created and its id journaled');
+    clock.tick(550_000);
+    await deploy(flow);
+    assertDoneOnce(ids);
+    const after = collect();
+    const polls = () => env.sandbox.requests.filter((r) => r.method === 'GET' && /^\/v2\/users\/batch\/[^/]+$/.test(r.path)).length;
+    const atDeploy = polls();
+    await ioUntil(() => polls() > atDeploy, 'the new instance polls the job');
+    // 580 s after the creation: still within its 600 s.
+    clock.tick(30_000);
+    const resumed = polls();
+    await ioUntil(() => polls() >= resumed + 2, 'the new instance goes on polling');
+    assert.equal(after.fail.length + after.ok.length, 0, 'no outcome yet');
+    // 611 s after the creation (61 s after the redeploy): past its timeout and the minute of grace.
+    clock.tick(31_000);
+    await after.waitFor(2);
+    const out = after.fail as Recovered[];
+    assert.deepEqual(out.map((m) => [m.error!.code, m.fullstory.recovered]), [['job_timeout', true], ['job_timeout', true]]);
+  });
+
   it('a job planned but never answered is created again with the same Idempotency-Key: the sandbox answers with the same job, no second one', async function () {
     const userDir = freshUserDir();
     // What a crash right after the POST leaves: the records and the planned job in the journal, the

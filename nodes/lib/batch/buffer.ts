@@ -40,7 +40,7 @@ interface PlannedJob {
   jobSeq: number;
   idempotencyKey: string;
   jobId?: string;
-  /** When the earlier life planned it: the job timeout counts from then. */
+  /** When the earlier life planned it, if that life saw it created: the job timeout counts from then. */
   plannedAt?: number;
 }
 
@@ -333,7 +333,10 @@ export class BatchBuffer {
         this.settle(records, () => ({ ok: false, error }));
         continue;
       }
-      this.track(this.runJob(records, { jobSeq: job.jobSeq, idempotencyKey: job.idempotencyKey, jobId: job.id, plannedAt: job.plannedAt }));
+      // Its timeout runs on from the earlier life only if that life saw it created (its id was
+      // journaled); a job sent again with its key may be created only now, so its timeout starts now.
+      const plannedAt = job.id !== undefined ? job.plannedAt : undefined;
+      this.track(this.runJob(records, { jobSeq: job.jobSeq, idempotencyKey: job.idempotencyKey, jobId: job.id, plannedAt }));
     }
     const loose = looseRecords(state).map(buffered);
     if (loose.length === 0) return;

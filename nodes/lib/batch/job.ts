@@ -36,8 +36,9 @@ export interface ImportJobOptions {
   /** A job created in an earlier life of the node (its id was journaled): polled, not created again. */
   jobId?: string;
   /**
-   * When an earlier life planned this job (epoch ms; a job resumed from the journal): its timeout
-   * counts from then, not from the restart, but it is always read once (see RESUMED_JOB_GRACE_MS).
+   * When an earlier life planned this job, which it saw created (epoch ms; a job resumed from the
+   * journal with its id): its timeout counts from then, not from the restart, but it is always
+   * read once more (see RESUMED_JOB_GRACE_MS).
    */
   plannedAt?: number;
   /**
