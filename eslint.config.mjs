@@ -55,6 +55,19 @@ const commonRules = {
   eqeqeq: ['error', 'always', { null: 'ignore' }],
 };
 
+/** Editor code (resources/ and the <script> blocks of the nodes' .html), run in the browser. */
+const editorRules = {
+  ...commonRules,
+  'no-undef': 'error',
+  // Node-RED calls editor callbacks with a fixed signature (validate(v, opt), oneditsave…):
+  // unused trailing parameters are not defects. Unused variables and functions are.
+  'no-unused-vars': ['error', { args: 'none', caughtErrors: 'none', varsIgnorePattern: '^_' }],
+  'no-unused-expressions': 'error',
+  // The editor code is ES5-style by choice; `var` is fine there.
+  'no-var': 'off',
+  'prefer-const': 'off',
+};
+
 export default defineConfig(
   {
     ignores: [
@@ -141,14 +154,7 @@ export default defineConfig(
       sourceType: 'script',
       globals: { ...globals.browser, RED: 'readonly', $: 'readonly', jQuery: 'readonly', module: 'readonly' },
     },
-    rules: {
-      ...commonRules,
-      'no-undef': 'error',
-      'no-unused-vars': ['error', { args: 'none', caughtErrors: 'none', varsIgnorePattern: '^_' }],
-      'no-unused-expressions': 'error',
-      'no-var': 'off',
-      'prefer-const': 'off',
-    },
+    rules: editorRules,
   },
 
   // ---- The nodes' editor files: the <script type="text/javascript"> blocks run in the browser ----
@@ -161,16 +167,6 @@ export default defineConfig(
       sourceType: 'script',
       globals: { ...globals.browser, RED: 'readonly', $: 'readonly', jQuery: 'readonly' },
     },
-    rules: {
-      ...commonRules,
-      'no-undef': 'error',
-      // Node-RED calls editor callbacks with a fixed signature (validate(v, opt), oneditsave…):
-      // unused trailing parameters are not defects. Unused variables and functions are.
-      'no-unused-vars': ['error', { args: 'none', caughtErrors: 'none', varsIgnorePattern: '^_' }],
-      'no-unused-expressions': 'error',
-      // The editor code is ES5-style by choice; `var` is fine there.
-      'no-var': 'off',
-      'prefer-const': 'off',
-    },
+    rules: editorRules,
   },
 );

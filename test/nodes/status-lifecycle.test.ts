@@ -78,14 +78,20 @@ describe('status across a redeploy (what the editor is told)', function () {
     assert.deepEqual(ofNode(), [{}]);
   });
 
-  it('batch mode with the journal on and records buffered: no closing status; the new instance sends them', async function () {
-    const flow = dataFlow(sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60 });
+  /** A batch node with 2 records buffered (status "2 records queued"), the statuses seen so far cleared. */
+  async function twoRecordsBuffered(config: Record<string, unknown>) {
+    const flow = dataFlow(sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60 }, config);
     await load(flow);
     collect();
     send({ payload: { uid: 'b1' } });
     send({ payload: { uid: 'b2' } });
     await ioUntil(() => ofNode().some((s) => s.text === '2 records queued'), 'records queued');
     seen.length = 0;
+    return flow;
+  }
+
+  it('batch mode with the journal on and records buffered: no closing status; the new instance sends them', async function () {
+    const flow = await twoRecordsBuffered({});
     // The redeploy keeps the user directory: the new instance finds the journal of the old one.
     await redeploy(flow);
     assert.deepEqual(ofNode()[0], {}, 'the new instance clears the old status; nothing was said about a final batch');
@@ -93,13 +99,7 @@ describe('status across a redeploy (what the editor is told)', function () {
   });
 
   it('batch mode with the journal off and records buffered: "sending final batch: 2 records" while they are sent, then cleared', async function () {
-    const flow = dataFlow(sandbox.url, { type: 'fullstory-user', operation: 'upsert', mode: 'batch', batchSize: 1000, flushInterval: 60 }, { journal: false });
-    await load(flow);
-    collect();
-    send({ payload: { uid: 'b1' } });
-    send({ payload: { uid: 'b2' } });
-    await ioUntil(() => ofNode().some((s) => s.text === '2 records queued'), 'records queued');
-    seen.length = 0;
+    const flow = await twoRecordsBuffered({ journal: false });
     await redeploy(flow);
     assert.deepEqual(ofNode(), [{ fill: 'blue', shape: 'dot', text: 'sending final batch: 2 records' }, {}]);
     assert.deepEqual([...sandbox.jobs.values()].map((j) => j.requestCount), [2], 'the final job was sent');
